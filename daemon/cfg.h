@@ -1,0 +1,46 @@
+#ifndef PCAD_CFG_H
+#define PCAD_CFG_H
+#include <stddef.h>
+
+/* The whole configuration, read-only once loaded. Every key is in cfg.c's
+ * table and in config/pcad.conf.example with its default. */
+typedef struct {
+  /* [server] */
+  char *listen;
+  char *tls_cert_file;
+  char *tls_key_file;
+  long worker_threads;
+  long queue_max;
+  long max_request_bytes;
+  long max_header_bytes;
+  long max_connections;
+  long header_timeout;
+  long request_timeout;
+  long idle_timeout;
+  /* [admin] */
+  char *admin_listen;
+  /* [publish] */
+  char *publish_listen;
+  char *bucket_root;
+  /* [aws] */
+  char *partition;
+  char *region;
+  char *credentials_file;
+  long max_clock_skew;
+  /* [hsm] */
+  char *hsm_module;
+  char *hsm_token_label;
+  char *hsm_pin_file;
+  /* [database] */
+  char *db_conninfo;
+  long db_connect_timeout;
+  /* [log] */
+  char *log_level;
+} cfg_t;
+
+/* Loads path into c (defaults first). On error returns -1 and writes
+ * "FILE:LINE: message" into msg. */
+int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen);
+void cfg_free(cfg_t *c);
+
+#endif

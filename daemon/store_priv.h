@@ -1,0 +1,21 @@
+#ifndef PCAD_STORE_PRIV_H
+#define PCAD_STORE_PRIV_H
+/* Shared by the store*.c files only. */
+#include <libpq-fe.h>
+
+#include "store.h"
+
+struct store {
+  PGconn *conn;
+  char *conninfo;
+  long connect_timeout;
+};
+
+/* Runs a parameterized statement. On failure returns NULL with e set:
+ * ServiceUnavailable for a lost or unreachable server (the connection is
+ * dropped and remade by the next store_ready), InternalFailure otherwise. */
+PGresult *store_exec(store_t *s, const char *sql, int n, const char *const *params, err_t *e);
+/* Plain command (BEGIN, COMMIT, ...). */
+int store_cmd(store_t *s, const char *sql, err_t *e);
+
+#endif
