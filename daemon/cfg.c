@@ -150,3 +150,9 @@ void cfg_free(cfg_t *c) {
     }
   }
 }
+
+void cfg_keys_walk(void (*fn)(const char *section, const char *key, const char *def, void *arg),
+                   void *arg) {
+  for (size_t i = 0; i < CFG_NKEYS; i++)
+    fn(cfg_keys[i].section, cfg_keys[i].key, cfg_keys[i].def, arg);
+}

@@ -42,5 +42,8 @@ typedef struct {
  * "FILE:LINE: message" into msg. */
 int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen);
 void cfg_free(cfg_t *c);
+/* Walks the key table: section, key, default (NULL for a required key). */
+void cfg_keys_walk(void (*fn)(const char *section, const char *key, const char *def, void *arg),
+                   void *arg);
 
 #endif

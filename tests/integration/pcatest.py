@@ -1,0 +1,225 @@
+"""Shared harness of the integration tests: a private pcaenv environment per
+test class, the real AWS clients pointed at it, and a raw SigV4 signer for
+requests no client would send."""
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+ROOT = os.environ.get('PCAD_ROOT') or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+PCAENV = os.path.join(ROOT, 'scripts', 'pcaenv')
+AWS_V1 = shutil.which('aws') or 'aws'
+AWS_V2 = '/usr/bin/aws'
+
+
+def parse_env_sh(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith('export '):
+                k, v = line[7:].split('=', 1)
+                env[k] = v.strip("'")
+    return env
+
+
+class Env:
+    """One pcaenv directory: up on creation, down and removed by close()."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='pcad-it-')
+        self.up()
+
+    def up(self):
+        subprocess.run([PCAENV, 'up', self.dir], check=True)
+        self.env = parse_env_sh(os.path.join(self.dir, 'env.sh'))
+
+    def down(self):
+        subprocess.run([PCAENV, 'down', self.dir], check=True)
+
+    def close(self):
+        try:
+            self.down()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def endpoint(self):
+        return self.env['PCA_ENDPOINT']
+
+    def pid(self):
+        with open(self.env['PCA_PID_FILE']) as f:
+            return int(f.read())
+
+    def log(self):
+        with open(self.env['PCA_LOG']) as f:
+            return f.read()
+
+    def client_env(self):
+        """The environment for the AWS clients: env.sh, nothing from ~/.aws."""
+        e = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
+        e.update(self.env)
+        e['AWS_CONFIG_FILE'] = os.path.join(self.dir, 'no-aws-config')
+        e['AWS_SHARED_CREDENTIALS_FILE'] = os.path.join(self.dir, 'no-aws-credentials')
+        return e
+
+    def aws(self, *args, v2=False):
+        """Runs aws-cli (v1 `aws`, or Debian's v2 at /usr/bin/aws)."""
+        cmd = [AWS_V2 if v2 else AWS_V1, 'acm-pca', *args, '--endpoint-url', self.endpoint,
+               '--ca-bundle', self.env['PCA_CA_BUNDLE'], '--output', 'json']
+        return subprocess.run(cmd, capture_output=True, text=True, env=self.client_env(),
+                              timeout=120)
+
+    def boto3(self, **kw):
+        import boto3
+        import botocore.config
+        return boto3.client(
+            'acm-pca', endpoint_url=self.endpoint, region_name=self.env['AWS_REGION'],
+            aws_access_key_id=self.env['AWS_ACCESS_KEY_ID'],
+            aws_secret_access_key=self.env['AWS_SECRET_ACCESS_KEY'],
+            verify=self.env['PCA_CA_BUNDLE'],
+            config=botocore.config.Config(retries={'max_attempts': 1, 'mode': 'standard'}, **kw))
+
+    def admin(self, path):
+        try:
+            with urllib.request.urlopen('http://%s%s' % (self.env['PCA_ADMIN'], path),
+                                        timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def psql(self, sql):
+        e = dict(os.environ)
+        e.update({k: self.env[k] for k in ('PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER')})
+        cmd = ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-c', sql]
+        if os.geteuid() == 0:
+            cmd = ['runuser', '-u', 'postgres', '--'] + cmd
+        return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                              env=e).stdout.strip()
+
+    def pg_ctl(self, action):
+        cmd = ['/usr/lib/postgresql/15/bin/pg_ctl', '-D', os.path.join(self.dir, 'pg', 'data'),
+               '-w', '-m', 'fast', '-l', os.path.join(self.dir, 'pg', 'log'), action]
+        if action == 'start':
+            cmd += ['-o', "-k %s -c listen_addresses='' -p %s" % (self.env['PGHOST'],
+                                                                    self.env['PGPORT'])]
+        if os.geteuid() == 0:
+            cmd = ['runuser', '-u', 'postgres', '--'] + cmd
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    # ---- raw requests ----
+
+    def raw(self, target='ListCertificateAuthorities', body=b'{}', *, sign=True, akid=None,
+            secret=None, when=None, region=None, service='acm-pca', extra_headers=(),
+            signed=('content-type', 'host', 'x-amz-date', 'x-amz-target'),
+            content_type='application/x-amz-json-1.1', method='POST', path='/',
+            mutate=None):
+        """Sends one request signed by this harness's own SigV4 signer.
+        mutate(headers) may change the header list after signing.
+        Returns (status, headers dict with lower-case names, parsed JSON or text)."""
+        if isinstance(body, str):
+            body = body.encode()
+        host = self.endpoint.split('//', 1)[1]
+        when = when or datetime.datetime.now(datetime.timezone.utc)
+        amz_date = when.strftime('%Y%m%dT%H%M%SZ')
+        headers = [('Host', host), ('X-Amz-Date', amz_date), ('Content-Type', content_type)]
+        if target is not None:
+            headers.append(('X-Amz-Target', 'ACMPrivateCA.' + target if '.' not in target
+                            else target))
+        headers += list(extra_headers)
+        if sign:
+            headers.append(('Authorization', sigv4(
+                method, path, headers, body, akid or self.env['AWS_ACCESS_KEY_ID'],
+                secret or self.env['AWS_SECRET_ACCESS_KEY'], region or self.env['AWS_REGION'],
+                service, amz_date, signed)))
+        if mutate:
+            headers = mutate(headers)
+        return self.send(method, path, headers, body)
+
+    def send(self, method, path, headers, body):
+        ctx = ssl.create_default_context(cafile=self.env['PCA_CA_BUNDLE'])
+        host, port = self.endpoint.split('//', 1)[1].split(':')
+        c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=30)
+        try:
+            c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            names = {k.lower() for k, _ in headers}
+            for k, v in headers:
+                c.putheader(k, v)
+            if 'content-length' not in names and 'transfer-encoding' not in names:
+                c.putheader('Content-Length', str(len(body)))
+            c.endheaders()
+            if body:
+                c.send(body)
+            r = c.getresponse()
+            data = r.read().decode('utf-8', 'replace')
+            hs = {k.lower(): v for k, v in r.getheaders()}
+            try:
+                data = json.loads(data)
+            except ValueError:
+                pass
+            return r.status, hs, data
+        finally:
+            c.close()
+
+
+def sigv4(method, path, headers, body, akid, secret, region, service, amz_date, signed):
+    """An independent SigV4 signer (the server's is C; this one is Python)."""
+    signed = sorted(signed)
+    lower = {}
+    for k, v in headers:
+        lower.setdefault(k.lower(), []).append(' '.join(v.strip().split()))
+    canon_headers = ''.join('%s:%s\n' % (h, ','.join(lower.get(h, []))) for h in signed)
+    creq = '\n'.join([method, path, '', canon_headers, ';'.join(signed),
+                      hashlib.sha256(body).hexdigest()])
+    scope = '%s/%s/%s/aws4_request' % (amz_date[:8], region, service)
+    sts = '\n'.join(['AWS4-HMAC-SHA256', amz_date, scope,
+                     hashlib.sha256(creq.encode()).hexdigest()])
+
+    def h(k, m):
+        return hmac.new(k, m.encode(), hashlib.sha256).digest()
+    k = h(h(h(h(('AWS4' + secret).encode(), amz_date[:8]), region), service), 'aws4_request')
+    sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    return 'AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s' % (
+        akid, scope, ';'.join(signed), sig)
+
+
+class EnvTestCase(unittest.TestCase):
+    """A test class sharing one environment between its tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pe = Env()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pe.close()
+
+    def assertAwsError(self, resp, status, type_, message_part=None):
+        st, hs, body = resp
+        self.assertEqual(st, status, body)
+        self.assertIsInstance(body, dict, body)
+        self.assertEqual(body.get('__type'), type_, body)
+        self.assertIn('message', body)
+        self.assertEqual(hs.get('x-amzn-errortype'), type_)
+        self.assertRegex(hs.get('x-amzn-requestid', ''), r'^[0-9a-f-]{36}$')
+        if message_part:
+            self.assertIn(message_part, body['message'])
+
+
+def wait_for(pred, timeout, step=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()

@@ -1,0 +1,124 @@
+"""The pcad binary itself: flags, config errors, and a token it cannot use."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from pcatest import EnvTestCase
+
+PCAD = os.environ.get('PCAD_BIN') or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'build', 'pcad')
+
+
+class Daemon(EnvTestCase):
+
+    def run_pcad(self, *args, conf=None, timeout=30):
+        env = dict(os.environ, SOFTHSM2_CONF=self.pe.env['SOFTHSM2_CONF'])
+        cmd = [PCAD, *args]
+        if conf is not None:
+            cmd += ['--config', conf]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+    def conf_with(self, replace):
+        """A copy of the environment's config with some lines replaced, on
+        other ports so it cannot collide with the running pcad."""
+        with open(self.pe.env['PCA_CONFIG']) as f:
+            text = f.read()
+        text = re.sub(r'listen = 127\.0\.0\.1:\d+', 'listen = 127.0.0.1:0', text)
+        for old, new in replace:
+            self.assertIn(old, text)
+            text = text.replace(old, new)
+        d = tempfile.mkdtemp(prefix='pcad-conf-')
+        self.addCleanup(shutil.rmtree, d)
+        path = os.path.join(d, 'pcad.conf')
+        with open(path, 'w') as f:
+            f.write(text)
+        return path, d
+
+    def test_version(self):
+        r = self.run_pcad('--version')
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r'^pcad \d+\.\d+\.\d+')
+        for lib in ('OpenSSL 3', 'libevent 2.1', 'libpq ', 'jansson 2'):
+            self.assertIn(lib, r.stdout)
+
+    def test_check_config(self):
+        r = self.run_pcad('--check-config', conf=self.pe.env['PCA_CONFIG'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('configuration ok', r.stdout)
+
+    def test_config_errors_name_the_line(self):
+        path, _ = self.conf_with([('[admin]', '[admin]\nlisten_address = 1')])
+        r = self.run_pcad('--check-config', conf=path)
+        self.assertNotEqual(r.returncode, 0)
+        with open(path) as f:
+            line = f.read().split('\n').index('listen_address = 1') + 1
+        self.assertIn('%s:%d: unknown key' % (path, line), r.stderr)
+        path, _ = self.conf_with([('region = us-east-1', 'region = us-east-1\nmax_clock_skew = soon')])
+        r = self.run_pcad(conf=path)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("aws.max_clock_skew: 'soon'", r.stderr)
+
+    def test_wrong_pin_exits(self):
+        path, d = self.conf_with([])
+        pin = os.path.join(d, 'pin')
+        with open(pin, 'w') as f:
+            f.write('not-the-pin\n')
+        os.chmod(pin, 0o600)
+        path, _ = self.conf_with([('pin_file = ' + self.pe.env['PCA_PIN_FILE'], 'pin_file = ' + pin)])
+        r = self.run_pcad(conf=path)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('CKR_PIN_INCORRECT', r.stderr)
+        self.assertNotIn('not-the-pin', r.stderr)
+
+    def test_pin_file_must_be_private(self):
+        path, d = self.conf_with([])
+        pin = os.path.join(d, 'pin')
+        shutil.copy(self.pe.env['PCA_PIN_FILE'], pin)
+        os.chmod(pin, 0o644)
+        path, _ = self.conf_with([('pin_file = ' + self.pe.env['PCA_PIN_FILE'], 'pin_file = ' + pin)])
+        r = self.run_pcad(conf=path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('0600', r.stderr)
+
+    def test_wrong_label_exits(self):
+        path, _ = self.conf_with([('token_label = pcad', 'token_label = no-such-token')])
+        r = self.run_pcad(conf=path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no token labelled 'no-such-token'", r.stderr)
+
+    def test_wrong_module_exits(self):
+        path, _ = self.conf_with([(self.pe.env['PCA_PKCS11_MODULE'], '/usr/lib/x86_64-linux-gnu/libc.so.6')])
+        r = self.run_pcad(conf=path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('is not a PKCS#11 module', r.stderr)
+        path, _ = self.conf_with([(self.pe.env['PCA_PKCS11_MODULE'], '/nonexistent/module.so')])
+        r = self.run_pcad(conf=path)
+        self.assertEqual(r.returncode, 1)
+
+    def test_sighup_reloads_credentials(self):
+        import signal
+        creds = os.path.join(os.path.dirname(self.pe.env['PCA_CONFIG']), 'credentials')
+        with open(creds) as f:
+            original = f.read()
+        try:
+            with open(creds, 'a') as f:
+                f.write('AKIAEXTRAKEY00000000 extra-secret 111111111111\n')
+            os.kill(self.pe.pid(), signal.SIGHUP)
+            from pcatest import wait_for
+            self.assertTrue(wait_for(lambda: self.pe.raw(akid='AKIAEXTRAKEY00000000',
+                                                         secret='extra-secret')[0] == 200, 5))
+        finally:
+            with open(creds, 'w') as f:
+                f.write(original)
+            os.kill(self.pe.pid(), signal.SIGHUP)
+        from pcatest import wait_for
+        self.assertTrue(wait_for(lambda: self.pe.raw(akid='AKIAEXTRAKEY00000000',
+                                                     secret='extra-secret')[0] == 400, 5))
+        self.assertEqual(self.pe.raw()[0], 200)
+
+
+if __name__ == '__main__':
+    unittest.main()

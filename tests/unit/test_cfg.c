@@ -1,0 +1,128 @@
+/* The config parser: defaults, every error names its line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+
+#define REQUIRED                                                                      \
+  "[server]\ntls_cert_file = /c.pem\ntls_key_file = /k.pem\n"                         \
+  "[aws]\ncredentials_file = /creds\n"                                                \
+  "[hsm]\nmodule = /m.so\ntoken_label = t\npin_file = /pin\n"                         \
+  "[database]\nconninfo = host=/tmp dbname=pcad\n"
+
+static char path[64];
+
+static int load(const char *text, cfg_t *c, char *msg) {
+  FILE *f;
+  int fd;
+  strcpy(path, "/tmp/pcad-cfg-XXXXXX");
+  fd = mkstemp(path);
+  f = fdopen(fd, "w");
+  fputs(text, f);
+  fclose(f);
+  fd = cfg_load(c, path, msg, 512);
+  unlink(path);
+  return fd;
+}
+
+static void test_defaults(void **state) {
+  cfg_t c;
+  char msg[512];
+  (void)state;
+  assert_int_equal(load(REQUIRED, &c, msg), 0);
+  assert_string_equal(c.listen, "127.0.0.1:8443");
+  assert_string_equal(c.region, "us-east-1");
+  assert_int_equal(c.worker_threads, 4);
+  assert_int_equal(c.max_request_bytes, 4194304);
+  assert_int_equal(c.max_clock_skew, 900);
+  assert_string_equal(c.db_conninfo, "host=/tmp dbname=pcad");
+  assert_string_equal(c.log_level, "info");
+  cfg_free(&c);
+  assert_int_equal(load(REQUIRED "[aws]\nregion = eu-west-3\n[server]\nworker_threads = 8\n", &c,
+                        msg),
+                   0);
+  assert_string_equal(c.region, "eu-west-3");
+  assert_int_equal(c.worker_threads, 8);
+  cfg_free(&c);
+}
+
+static void expect_error(const char *text, const char *line_and_msg) {
+  cfg_t c;
+  char msg[512], want[600];
+  assert_int_equal(load(text, &c, msg), -1);
+  snprintf(want, sizeof want, "%s:%s", path, line_and_msg);
+  if (!strstr(msg, line_and_msg) || strncmp(msg, path, strlen(path)) != 0)
+    fail_msg("got '%s', want '%s'", msg, want);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  /* REQUIRED has 11 lines; the error is on line 13 */
+  expect_error(REQUIRED "[server]\nlisten_on = 1\n", "13: unknown key 'listen_on' in section [server]");
+  expect_error(REQUIRED "[sever]\nlisten = 1\n", "13: unknown key 'listen' in section [sever]");
+  expect_error(REQUIRED "[server]\nworker_threads = many\n", "13: server.worker_threads: 'many'");
+  expect_error(REQUIRED "[server]\nworker_threads = 0\n", "13: server.worker_threads: '0'");
+  expect_error(REQUIRED "[log]\nlevel = loud\n", "13: log.level: 'loud'");
+  expect_error(REQUIRED "[aws]\nregion = a\nregion = b\n", "14: aws.region is set twice");
+  expect_error(REQUIRED "this is not ini\n", "12: syntax error");
+  expect_error("[server]\nlisten = 127.0.0.1:1\n", "required key server.tls_cert_file is missing");
+}
+
+static void test_missing_file(void **state) {
+  cfg_t c;
+  char msg[512];
+  (void)state;
+  assert_int_equal(cfg_load(&c, "/nonexistent/pcad.conf", msg, sizeof msg), -1);
+  assert_non_null(strstr(msg, "cannot open"));
+}
+
+/* config/pcad.conf.example lists every key of the table with its default. */
+typedef struct {
+  char text[16384];
+  int n;
+} example_t;
+
+static void example_key(const char *section, const char *key, const char *def, void *arg) {
+  example_t *x = arg;
+  char want[512], *sec, *p;
+  snprintf(want, sizeof want, "[%s]", section);
+  sec = strstr(x->text, want);
+  if (!sec)
+    fail_msg("example lacks section [%s]", section);
+  snprintf(want, sizeof want, "\n%s = %s", key, def ? def : "");
+  p = strstr(sec, want);
+  /* the key must sit in its own section: before the next '[' at a line start */
+  if (!p || (strstr(sec + 1, "\n[") && p > strstr(sec + 1, "\n[")))
+    fail_msg("example lacks '%s = %s' in [%s]", key, def ? def : "", section);
+  x->n++;
+}
+
+static void test_example_lists_every_key(void **state) {
+  example_t x;
+  FILE *f = fopen(PCAD_SOURCE_DIR "/config/pcad.conf.example", "r");
+  size_t n;
+  (void)state;
+  assert_non_null(f);
+  n = fread(x.text, 1, sizeof x.text - 1, f);
+  x.text[n] = 0;
+  fclose(f);
+  x.n = 0;
+  cfg_keys_walk(example_key, &x);
+  assert_true(x.n > 20);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_example_lists_every_key),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
