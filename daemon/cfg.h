@@ -14,9 +14,7 @@ typedef struct {
   long max_request_bytes;
   long max_header_bytes;
   long max_connections;
-  long header_timeout;
   long request_timeout;
-  long idle_timeout;
   /* [admin] */
   char *admin_listen;
   /* [publish] */

@@ -38,7 +38,11 @@ class Env:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='pcad-it-')
-        self.up()
+        try:
+            self.up()
+        except BaseException:
+            self.close()
+            raise
 
     def up(self):
         subprocess.run([PCAENV, 'up', self.dir], check=True)
@@ -49,7 +53,8 @@ class Env:
 
     def close(self):
         try:
-            self.down()
+            if os.path.exists(os.path.join(self.dir, 'state')):
+                self.down()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
