@@ -37,6 +37,92 @@ class Daemon(EnvTestCase):
             f.write(text)
         return path, d
 
+    def start_second(self, extra):
+        """A second pcad on the same database and token, on fresh ports, with
+        extra config lines in [server]. Returns (api_port, admin_port)."""
+        import socket
+        import time
+        ports = []
+        socks = [socket.socket() for _ in range(3)]
+        for so in socks:
+            so.bind(('127.0.0.1', 0))
+            ports.append(so.getsockname()[1])
+        for so in socks:
+            so.close()
+        path, d = self.conf_with([])
+        with open(path) as f:
+            text = f.read()
+        listens = iter(ports)
+        text = re.sub(r'listen = 127\.0\.0\.1:0', lambda m: 'listen = 127.0.0.1:%d' % next(listens),
+                      text)
+        text = text.replace('[server]\n', '[server]\n' + extra + '\n', 1)
+        with open(path, 'w') as f:
+            f.write(text)
+        env = dict(os.environ, SOFTHSM2_CONF=self.pe.env['SOFTHSM2_CONF'])
+        log = open(os.path.join(d, 'pcad.log'), 'w')
+        proc = subprocess.Popen([PCAD, '--config', path], stdout=log, stderr=log, env=env)
+        self.addCleanup(log.close)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.terminate)
+        from pcatest import wait_for
+        import urllib.request
+
+        def ready():
+            try:
+                with urllib.request.urlopen('http://127.0.0.1:%d/readyz' % ports[1], timeout=1) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        self.assertTrue(wait_for(ready, 20), 'second pcad did not start')
+        return ports[0], ports[1]
+
+    def tls_connect(self, port, timeout):
+        import socket
+        import ssl
+        ctx = ssl.create_default_context(cafile=self.pe.env['PCA_CA_BUNDLE'])
+        s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+        try:
+            return ctx.wrap_socket(s, server_hostname='127.0.0.1')
+        except BaseException:
+            s.close()
+            raise
+
+    def test_connection_cap(self):
+        import socket
+        api, _ = self.start_second('max_connections = 3')
+        held = [self.tls_connect(api, 5) for _ in range(3)]
+        # at the cap, accepting pauses: a fourth handshake does not complete
+        with self.assertRaises((socket.timeout, TimeoutError)):
+            self.tls_connect(api, 1.5).close()
+        held.pop().close()
+        # below the cap again: served
+        c = self.tls_connect(api, 5)
+        c.close()
+        for h in held:
+            h.close()
+
+    def test_pipelined_requests_answered_in_order(self):
+        headers = []
+        bodies = [b'{"MaxResults": 1}', b'{"MaxResults": 2}', b'{"MaxResults": 3}']
+        reqs = b''
+        for b in bodies:
+            hs = []
+            self.pe.raw(body=b, mutate=lambda h, hs=hs: hs.extend(h) or h)
+            reqs += ('POST / HTTP/1.1\r\n' + ''.join('%s: %s\r\n' % h for h in hs) +
+                     'Content-Length: %d\r\n\r\n' % len(b)).encode() + b
+        port = int(self.pe.endpoint.rsplit(':', 1)[1])
+        t = self.tls_connect(port, 10)
+        t.sendall(reqs)
+        data = b''
+        while data.count(b'HTTP/1.1 200') < 3:
+            chunk = t.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        t.close()
+        self.assertEqual(data.count(b'HTTP/1.1 200 OK'), 3, data)
+        self.assertEqual(self.pe.raw()[0], 200)
+
     def test_version(self):
         r = self.run_pcad('--version')
         self.assertEqual(r.returncode, 0)
