@@ -1,26 +1,40 @@
 #ifndef PCAD_ACT_H
 #define PCAD_ACT_H
 /* Operation handlers: decoded JSON in, JSON out, through the domain layer.
- * No SQL and no PKCS#11 here. Handlers run on a worker thread. */
+ * No SQL and no PKCS#11 here. Handlers run on a worker thread; the input
+ * has passed model validation for the operation's input shape. On success
+ * *out is the response object (NULL means {}). */
 #include <jansson.h>
 
+#include "ctx.h"
 #include "err.h"
-#include "store.h"
 
+typedef int (*act_fn_t)(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+
+int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_describe_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_list_cas(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_update_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_delete_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_restore_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_get_ca_csr(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_get_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_import_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_tag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_untag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_list_tags(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+
+/* Pagination (act_page.c): MaxResults capped at 100 a page; NextToken
+ * authenticated for scope. */
 typedef struct {
-  const char *rid;        /* request id, for log lines */
-  const char *account;    /* the caller's account */
-  const char *access_key; /* the caller's key id */
-  const char *region;
-  const char *partition;
-  const unsigned char *page_key; /* 32 bytes: authenticates NextToken */
-  store_t *store;                /* this worker's connection, ready */
-} act_ctx_t;
+  char scope[512];
+  int limit;
+  char *cursor; /* NULL: first page */
+} act_page_t;
 
-/* in has passed model validation for the operation's input shape. On
- * success *out is the response object (NULL means {}). */
-typedef int (*act_fn_t)(const act_ctx_t *ctx, const json_t *in, json_t **out, err_t *e);
-
-int act_list_cas(const act_ctx_t *ctx, const json_t *in, json_t **out, err_t *e);
+int act_page_begin(const ctx_t *c, const json_t *in, const char *op, const char *filter,
+                   act_page_t *p, err_t *e);
+/* Sets NextToken in out when next is non-NULL; frees the page's cursor. */
+int act_page_end(const ctx_t *c, act_page_t *p, const char *next, json_t *out, err_t *e);
 
 #endif

@@ -41,11 +41,13 @@ static const cfg_key_t cfg_keys[] = {
     S("aws", "region", region, "us-east-1", 0),
     S("aws", "credentials_file", credentials_file, NULL, 1),
     I("aws", "max_clock_skew", max_clock_skew, "900", 1, 86400),
+    I("aws", "ca_quota", ca_quota, "200", 1, 1000000),
     S("hsm", "module", hsm_module, NULL, 1),
     S("hsm", "token_label", hsm_token_label, NULL, 1),
     S("hsm", "pin_file", hsm_pin_file, NULL, 1),
     S("database", "conninfo", db_conninfo, NULL, 1),
     I("database", "connect_timeout", db_connect_timeout, "3", 1, 600),
+    I("janitor", "interval", janitor_interval, "60", 1, 86400),
     {"log", "level", CFG_LEVEL, offsetof(cfg_t, log_level), "info", 0, 0, 0},
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])

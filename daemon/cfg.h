@@ -25,6 +25,7 @@ typedef struct {
   char *region;
   char *credentials_file;
   long max_clock_skew;
+  long ca_quota;
   /* [hsm] */
   char *hsm_module;
   char *hsm_token_label;
@@ -32,6 +33,8 @@ typedef struct {
   /* [database] */
   char *db_conninfo;
   long db_connect_timeout;
+  /* [janitor] */
+  long janitor_interval;
   /* [log] */
   char *log_level;
 } cfg_t;

@@ -15,6 +15,7 @@
 #include "creds.h"
 #include "health.h"
 #include "httpd.h"
+#include "janitor.h"
 #include "log.h"
 #include "model.h"
 #include "p11.h"
@@ -99,6 +100,7 @@ int main(int argc, char **argv) {
   workq_t *q = NULL;
   httpd_t *h = NULL;
   health_t *health = NULL;
+  janitor_t *janitor = NULL;
   unsigned char page_key[32];
   struct event *ev_hup = NULL, *ev_term = NULL, *ev_int = NULL;
   int api;
@@ -174,7 +176,8 @@ int main(int argc, char **argv) {
     goto out;
   q = workq_new(m.base, (int)m.cfg.worker_threads, (int)m.cfg.queue_max, router_worker_init,
                 router_worker_fini, &m.cfg);
-  m.router = q ? router_new(&m.cfg, q, page_key, creds) : NULL;
+  janitor = janitor_start(&m.cfg, p11);
+  m.router = q && janitor ? router_new(&m.cfg, q, page_key, creds, p11, janitor) : NULL;
   OPENSSL_cleanse(page_key, sizeof page_key);
   if (!m.router) {
     log_err(NULL, "cannot start the worker pool");
@@ -209,6 +212,7 @@ out:
     event_free(ev_int);
   health_stop(health);
   workq_free(q);
+  janitor_stop(janitor);
   httpd_free(h);
   router_free(m.router);
   creds_free(creds);

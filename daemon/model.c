@@ -50,12 +50,39 @@ int model_shape_index(const char *name) {
   return -1;
 }
 
+typedef enum { MODEL_REQUIRED, MODEL_MIN, MODEL_MAX, MODEL_ENUM, MODEL_PATTERN } model_kind_t;
+
+/* Where AWS names a violation by its own exception rather than
+ * ValidationException: the first violation picks the code. */
+#define MODEL_K(k) (1u << (k))
+#define MODEL_SHAPE_KINDS (MODEL_K(MODEL_MIN) | MODEL_K(MODEL_MAX) | MODEL_K(MODEL_PATTERN))
+static const struct {
+  const char *shape;
+  unsigned kinds;
+  err_code_t code;
+} model_overrides[] = {
+    {"TagList", MODEL_K(MODEL_MAX), ERR_TooManyTagsException},
+    {"TagList", MODEL_K(MODEL_MIN), ERR_InvalidTagException},
+    {"TagKey", MODEL_SHAPE_KINDS | MODEL_K(MODEL_REQUIRED), ERR_InvalidTagException},
+    {"TagValue", MODEL_SHAPE_KINDS, ERR_InvalidTagException},
+    {"Arn", MODEL_SHAPE_KINDS, ERR_InvalidArnException},
+};
+
 typedef struct {
   err_t *e;
   int serialization; /* a type error stops the walk */
   int nerrors;
   buf_t msgs;
+  err_code_t code; /* from the first violation */
 } model_walk_t;
+
+static err_code_t model_override(int shape, model_kind_t kind) {
+  for (size_t i = 0; i < sizeof model_overrides / sizeof model_overrides[0]; i++)
+    if ((model_overrides[i].kinds & MODEL_K(kind)) &&
+        strcmp(model_overrides[i].shape, model_shapes[shape].name) == 0)
+      return model_overrides[i].code;
+  return ERR_ValidationException;
+}
 
 static size_t model_utf8_len(const char *s, size_t n) {
   size_t chars = 0;
@@ -65,13 +92,16 @@ static size_t model_utf8_len(const char *s, size_t n) {
   return chars;
 }
 
-static void model_violation(model_walk_t *w, const char *path, const json_t *v, const char *fmt,
-                            ...) __attribute__((format(printf, 4, 5)));
+static void model_violation(model_walk_t *w, int shape, model_kind_t kind, const char *path,
+                            const json_t *v, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
-static void model_violation(model_walk_t *w, const char *path, const json_t *v, const char *fmt,
-                            ...) {
+static void model_violation(model_walk_t *w, int shape, model_kind_t kind, const char *path,
+                            const json_t *v, const char *fmt, ...) {
   char what[400];
   va_list ap;
+  if (!w->nerrors)
+    w->code = model_override(shape, kind);
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
@@ -95,12 +125,15 @@ static void model_type_error(model_walk_t *w, const char *path, const char *want
   w->serialization = 1;
 }
 
-static void model_check_length(model_walk_t *w, const model_shape_t *s, const char *path,
-                               const json_t *v, long long n) {
+static void model_check_length(model_walk_t *w, int shape, const char *path, const json_t *v,
+                               long long n) {
+  const model_shape_t *s = &model_shapes[shape];
   if (s->has_min && n < s->min)
-    model_violation(w, path, v, "Member must have length greater than or equal to %lld", s->min);
+    model_violation(w, shape, MODEL_MIN, path, v,
+                    "Member must have length greater than or equal to %lld", s->min);
   if (s->has_max && n > s->max)
-    model_violation(w, path, v, "Member must have length less than or equal to %lld", s->max);
+    model_violation(w, shape, MODEL_MAX, path, v,
+                    "Member must have length less than or equal to %lld", s->max);
 }
 
 static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *path);
@@ -120,7 +153,7 @@ static void model_walk_struct(model_walk_t *w, const json_t *v, const model_shap
              tolower((unsigned char)m->name[0]), m->name + 1);
     if (!mv || json_is_null(mv)) {
       if (m->required)
-        model_violation(w, sub, NULL, "Member must not be null");
+        model_violation(w, m->shape, MODEL_REQUIRED, sub, NULL, "Member must not be null");
       continue;
     }
     model_walk(w, mv, m->shape, sub);
@@ -140,7 +173,7 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
       model_type_error(w, path, "a list");
       return;
     }
-    model_check_length(w, s, path, NULL, (long long)json_array_size(v));
+    model_check_length(w, shape, path, NULL, (long long)json_array_size(v));
     json_array_foreach(v, i, el) {
       char sub[512];
       if (w->serialization)
@@ -159,7 +192,7 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
     }
     str = json_string_value(v);
     n = json_string_length(v);
-    model_check_length(w, s, path, v, (long long)model_utf8_len(str, n));
+    model_check_length(w, shape, path, v, (long long)model_utf8_len(str, n));
     if (s->enums) {
       int ok = 0;
       for (const char *const *e = s->enums; *e && !ok; e++)
@@ -168,7 +201,7 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
         buf_t set = {0};
         for (const char *const *e = s->enums; *e; e++)
           buf_printf(&set, "%s%s", e == s->enums ? "" : ", ", *e);
-        model_violation(w, path, v, "Member must satisfy enum value set: [%s]",
+        model_violation(w, shape, MODEL_ENUM, path, v, "Member must satisfy enum value set: [%s]",
                         set.data ? set.data : "");
         buf_free(&set);
       }
@@ -178,7 +211,8 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
       int rc = md ? pcre2_match(model_re[shape], (PCRE2_SPTR)str, n, 0, 0, md, NULL) : -1;
       pcre2_match_data_free(md);
       if (rc < 0)
-        model_violation(w, path, v, "Member must satisfy regular expression pattern: %s",
+        model_violation(w, shape, MODEL_PATTERN, path, v,
+                        "Member must satisfy regular expression pattern: %s",
                         s->pattern);
     }
     return;
@@ -196,10 +230,11 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
       return;
     }
     if (s->has_min && n < s->min)
-      model_violation(w, path, v, "Member must have value greater than or equal to %lld",
-                      s->min);
+      model_violation(w, shape, MODEL_MIN, path, v,
+                      "Member must have value greater than or equal to %lld", s->min);
     if (s->has_max && n > s->max)
-      model_violation(w, path, v, "Member must have value less than or equal to %lld", s->max);
+      model_violation(w, shape, MODEL_MAX, path, v,
+                      "Member must have value less than or equal to %lld", s->max);
     return;
   }
   case MODEL_BOOLEAN:
@@ -215,7 +250,7 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
       return;
     }
     free(bytes);
-    model_check_length(w, s, path, NULL, (long long)n);
+    model_check_length(w, shape, path, NULL, (long long)n);
     return;
   }
   case MODEL_TIMESTAMP:
@@ -230,13 +265,13 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
 }
 
 int model_validate(const json_t *v, int shape, err_t *e) {
-  model_walk_t w = {e, 0, 0, {0}};
+  model_walk_t w = {e, 0, 0, {0}, ERR_ValidationException};
   int rc = 0;
   model_walk(&w, v, shape, "");
   if (w.serialization) {
     rc = -1;
   } else if (w.nerrors) {
-    err_set(e, ERR_ValidationException, "%d validation error%s detected: %s", w.nerrors,
+    err_set(e, w.code, "%d validation error%s detected: %s", w.nerrors,
             w.nerrors == 1 ? "" : "s", w.msgs.data);
     rc = -1;
   }

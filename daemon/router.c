@@ -23,6 +23,8 @@ const int router_nactions = sizeof router_actions / sizeof router_actions[0];
 
 struct router {
   const cfg_t *cfg;
+  p11_t *p11;
+  janitor_t *janitor;
   workq_t *q;
   unsigned char page_key[32];
   creds_t *creds;
@@ -76,8 +78,10 @@ static void router_job_free(router_job_t *j) {
 static void router_job_run(workq_job_t *job, void *state) {
   router_job_t *j = (router_job_t *)job;
   store_t *store = state;
-  act_ctx_t ctx = {j->req->rid,        j->who.account,    j->who.access_key, j->r->cfg->region,
-                   j->r->cfg->partition, j->r->page_key, store};
+  ctx_t ctx = {j->req->rid,          j->who.account,       j->who.access_key,
+               j->r->cfg->region,    j->r->cfg->partition, j->r->page_key,
+               store,                j->r->p11,            j->r->cfg->ca_quota,
+               janitor_kick,         j->r->janitor};
   act_fn_t fn = (act_fn_t)j->act->fn;
   if (!store) {
     err_set(&j->err, ERR_InternalFailure, "worker has no store");
@@ -206,11 +210,13 @@ fail:
 }
 
 router_t *router_new(const cfg_t *cfg, workq_t *q, const unsigned char page_key[32],
-                     creds_t *creds) {
+                     creds_t *creds, p11_t *p11, janitor_t *janitor) {
   router_t *r = calloc(1, sizeof *r);
   if (!r)
     return NULL;
   r->cfg = cfg;
+  r->p11 = p11;
+  r->janitor = janitor;
   r->q = q;
   memcpy(r->page_key, page_key, 32);
   r->creds = creds;

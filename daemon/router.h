@@ -5,6 +5,8 @@
 #include "cfg.h"
 #include "creds.h"
 #include "httpd.h"
+#include "janitor.h"
+#include "p11.h"
 #include "workq.h"
 
 typedef struct router router_t;
@@ -19,7 +21,7 @@ extern const router_action_t router_actions[];
 extern const int router_nactions;
 
 router_t *router_new(const cfg_t *cfg, workq_t *q, const unsigned char page_key[32],
-                     creds_t *creds);
+                     creds_t *creds, p11_t *p11, janitor_t *janitor);
 /* Swaps in new credentials (SIGHUP); the old ones are freed. */
 void router_set_creds(router_t *r, creds_t *creds);
 void router_free(router_t *r);

@@ -74,12 +74,17 @@ static int store_is_unavailable(const char *state) {
 }
 
 PGresult *store_exec(store_t *s, const char *sql, int n, const char *const *params, err_t *e) {
+  return store_exec_bin(s, sql, n, params, NULL, NULL, e);
+}
+
+PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *params,
+                         const int *lens, const int *fmts, err_t *e) {
   PGresult *r;
   ExecStatusType st;
   const char *state;
   if (!s->conn)
     return err_set(e, ERR_ServiceUnavailable, "The database is unavailable"), NULL;
-  r = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+  r = PQexecParams(s->conn, sql, n, NULL, params, lens, fmts, 0);
   st = PQresultStatus(r);
   if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
     return r;
@@ -101,6 +106,67 @@ int store_cmd(store_t *s, const char *sql, err_t *e) {
   PGresult *r = store_exec(s, sql, 0, NULL, e);
   PQclear(r);
   return r ? 0 : -1;
+}
+
+int store_begin(store_t *s, err_t *e) { return store_cmd(s, "BEGIN", e); }
+
+int store_commit(store_t *s, err_t *e) { return store_cmd(s, "COMMIT", e); }
+
+void store_rollback(store_t *s) {
+  if (s->conn && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+    store_cmd(s, "ROLLBACK", NULL);
+}
+
+int store_audit(store_t *s, const char *event, const char *account, const char *actor,
+                const char *rid, const char *ca_arn, const char *serial, const char *detail,
+                err_t *e) {
+  const char *p[7] = {event, account, actor, rid, ca_arn, serial, detail};
+  PGresult *r = store_exec(s,
+                           "INSERT INTO audit_events (event, account_id, actor, request_id,"
+                           " ca_arn, serial, detail) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
+                           7, p, e);
+  PQclear(r);
+  return r ? 0 : -1;
+}
+
+int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
+                     const char *result, char **existing, err_t *e) {
+  const char *p[4] = {account, op, token, result};
+  PGresult *r;
+  *existing = NULL;
+  r = store_exec(s,
+                 "DELETE FROM idempotency_tokens WHERE account_id = $1 AND operation = $2"
+                 " AND token = $3 AND created_at < now() - interval '5 minutes'",
+                 3, p, e);
+  if (!r)
+    return -1;
+  PQclear(r);
+  /* a concurrent duplicate waits here for the first one's commit */
+  r = store_exec(s,
+                 "INSERT INTO idempotency_tokens (account_id, operation, token, result)"
+                 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING result",
+                 4, p, e);
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    PQclear(r);
+    return 0;
+  }
+  PQclear(r);
+  r = store_exec(s,
+                 "SELECT result FROM idempotency_tokens WHERE account_id = $1"
+                 " AND operation = $2 AND token = $3",
+                 3, p, e);
+  if (!r)
+    return -1;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    return err_set(e, ERR_ConcurrentModificationException,
+                   "The idempotency token is being used by a concurrent request; retry.");
+  }
+  *existing = strdup(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return *existing ? 1 : err_set(e, ERR_InternalFailure, "out of memory");
 }
 
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {

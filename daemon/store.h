@@ -25,6 +25,22 @@ int store_ready(store_t *s, err_t *e);
 /* Applies the migrations not yet in schema_migrations, each in its own
  * transaction, serialized across instances by an advisory lock. */
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e);
+/* Transactions (READ COMMITTED): every state change is one. */
+int store_begin(store_t *s, err_t *e);
+int store_commit(store_t *s, err_t *e);
+/* Safe to call after a failure, also with no transaction open. */
+void store_rollback(store_t *s);
+/* Appends an audit event (in the caller's transaction, if any). detail is
+ * a JSON object text or NULL. */
+int store_audit(store_t *s, const char *event, const char *account, const char *actor,
+                const char *rid, const char *ca_arn, const char *serial, const char *detail,
+                err_t *e);
+/* IdempotencyToken: within the caller's transaction, records result for
+ * (account, operation, token) unless a record younger than 5 minutes
+ * exists; then *existing is that earlier result (malloc'ed) and 1 is
+ * returned. 0: recorded. */
+int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
+                     const char *result, char **existing, err_t *e);
 /* A 32-byte server secret by name. */
 int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);
 /* libpq's version number (e.g. 150018), for --version. */

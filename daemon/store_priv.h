@@ -15,6 +15,9 @@ struct store {
  * ServiceUnavailable for a lost or unreachable server (the connection is
  * dropped and remade by the next store_ready), InternalFailure otherwise. */
 PGresult *store_exec(store_t *s, const char *sql, int n, const char *const *params, err_t *e);
+/* The same with per-parameter lengths and formats (1 = binary), for bytea. */
+PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *params,
+                         const int *lens, const int *fmts, err_t *e);
 /* Plain command (BEGIN, COMMIT, ...). */
 int store_cmd(store_t *s, const char *sql, err_t *e);
 

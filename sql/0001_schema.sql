@@ -27,9 +27,9 @@ CREATE TABLE certificate_authorities (
   -- API gave them (JSON objects)
   ca_config                     jsonb NOT NULL,
   revocation_config             jsonb,
-  -- where the key lives in the token: never key bytes
-  key_label                     text,
-  key_id                        bytea,
+  -- where the key lives in the token (CKA_LABEL is the CA id): never key bytes
+  key_id                        bytea CHECK (key_id IS NULL OR octet_length(key_id) = 16),
+  keygen_claimed_at             timestamptz,
   csr_pem                       text,
   certificate_der               bytea,
   certificate_chain_pem         text,
@@ -38,6 +38,49 @@ CREATE TABLE certificate_authorities (
   not_after                     timestamptz,
   created_at                    timestamptz NOT NULL DEFAULT now(),
   last_state_change_at          timestamptz NOT NULL DEFAULT now(),
-  restorable_until              timestamptz
+  restorable_until              timestamptz,
+  CHECK ((status = 'DELETED') = (restorable_until IS NOT NULL)),
+  CHECK ((status = 'DELETED') = (status_before_deletion IS NOT NULL))
 );
 CREATE INDEX certificate_authorities_account ON certificate_authorities (account_id, created_at, id);
+CREATE INDEX certificate_authorities_status ON certificate_authorities (status);
+
+CREATE TABLE ca_tags (
+  ca_id uuid NOT NULL REFERENCES certificate_authorities (id) ON DELETE CASCADE,
+  key   text NOT NULL,
+  value text,
+  seq   bigserial NOT NULL,
+  PRIMARY KEY (ca_id, key)
+);
+
+-- IdempotencyToken: one result per (account, operation, token) for 5 minutes.
+CREATE TABLE idempotency_tokens (
+  account_id text NOT NULL,
+  operation  text NOT NULL,
+  token      text NOT NULL,
+  result     text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (account_id, operation, token)
+);
+
+-- Token objects to destroy once the transaction that released them has
+-- committed (PKCS#11 is not transactional).
+CREATE TABLE key_destroy_pending (
+  key_label  text PRIMARY KEY,
+  ca_arn     text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Append-only record of every use of a CA key and every lifecycle change.
+CREATE TABLE audit_events (
+  id          bigserial PRIMARY KEY,
+  at          timestamptz NOT NULL DEFAULT now(),
+  event       text NOT NULL,
+  account_id  text,
+  actor       text,
+  request_id  text,
+  ca_arn      text,
+  serial      text,
+  detail      jsonb
+);
+CREATE INDEX audit_events_ca ON audit_events (ca_arn, at);

@@ -158,20 +158,20 @@ static void test_model_constraints(void **state) {
   assert_int_equal(check("DescribeCertificateAuthority", "{}", msg), ERR_ValidationException);
   assert_non_null(strstr(msg, "'certificateAuthorityArn'"));
   assert_non_null(strstr(msg, "Member must not be null"));
-  /* the Arn pattern, full-match */
+  /* the Arn pattern, full-match: a malformed ARN is InvalidArnException */
   assert_int_equal(check("DescribeCertificateAuthority",
                          "{\"CertificateAuthorityArn\":\"' OR 1=1--\"}", NULL),
-                   ERR_ValidationException);
+                   ERR_InvalidArnException);
   assert_int_equal(check("DescribeCertificateAuthority",
                          "{\"CertificateAuthorityArn\":\"" ARN " \"}", NULL),
-                   ERR_ValidationException);
+                   ERR_InvalidArnException);
   assert_int_equal(check("DescribeCertificateAuthority", "{\"CertificateAuthorityArn\":\"" ARN "\"}",
                          NULL),
                    ERR_OK);
   /* a list's length, and all errors counted: Arn length, Arn pattern, Tags length */
   assert_int_equal(check("TagCertificateAuthority",
                          "{\"CertificateAuthorityArn\":\"x\",\"Tags\":[]}", msg),
-                   ERR_ValidationException);
+                   ERR_InvalidArnException);
   assert_true(strncmp(msg, "3 validation errors detected", 28) == 0);
   /* TagKey's \p{L} pattern: letters of any script pass, '*' does not */
   assert_int_equal(check("TagCertificateAuthority",
@@ -182,8 +182,18 @@ static void test_model_constraints(void **state) {
   assert_int_equal(check("TagCertificateAuthority",
                          "{\"CertificateAuthorityArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"a*b\"}]}",
                          msg),
-                   ERR_ValidationException);
+                   ERR_InvalidTagException);
   assert_non_null(strstr(msg, "'tags.1.member.key'"));
+  {
+    /* 51 tags: TooManyTagsException */
+    char body[4096];
+    size_t o = (size_t)snprintf(body, sizeof body,
+                                "{\"CertificateAuthorityArn\":\"" ARN "\",\"Tags\":[");
+    for (int i = 0; i < 51; i++)
+      o += (size_t)snprintf(body + o, sizeof body - o, "%s{\"Key\":\"k%d\"}", i ? "," : "", i);
+    snprintf(body + o, sizeof body - o, "]}");
+    assert_int_equal(check("TagCertificateAuthority", body, NULL), ERR_TooManyTagsException);
+  }
   /* IdempotencyToken: 36 characters at most, \t\n\r and 0x20-0xFF */
   assert_int_equal(check("CreateCertificateAuthority",
                          "{\"CertificateAuthorityType\":\"ROOT\",\"IdempotencyToken\":\"tok\\u0001\","

@@ -1,0 +1,178 @@
+#include "ext.h"
+
+#include <openssl/objects.h>
+#include <string.h>
+
+#include "subject.h"
+
+static ASN1_IA5STRING *ext_ia5(const char *s) {
+  ASN1_IA5STRING *a = ASN1_IA5STRING_new();
+  if (a && !ASN1_STRING_set(a, s, -1)) {
+    ASN1_IA5STRING_free(a);
+    a = NULL;
+  }
+  return a;
+}
+
+static ASN1_STRING *ext_utf8(const char *s) {
+  ASN1_UTF8STRING *a = ASN1_UTF8STRING_new();
+  if (a && !ASN1_STRING_set(a, s, -1)) {
+    ASN1_UTF8STRING_free(a);
+    a = NULL;
+  }
+  return a;
+}
+
+GENERAL_NAME *ext_general_name(const json_t *gn, err_t *e) {
+  GENERAL_NAME *g = GENERAL_NAME_new();
+  const char *s;
+  const json_t *o;
+  if (!g || json_object_size(gn) != 1) {
+    GENERAL_NAME_free(g);
+    err_set(e, ERR_InvalidArgsException, "A GeneralName must have exactly one member set");
+    return NULL;
+  }
+  if ((s = json_string_value(json_object_get(gn, "Rfc822Name")))) {
+    g->type = GEN_EMAIL;
+    g->d.rfc822Name = ext_ia5(s);
+  } else if ((s = json_string_value(json_object_get(gn, "DnsName")))) {
+    g->type = GEN_DNS;
+    g->d.dNSName = ext_ia5(s);
+  } else if ((s = json_string_value(json_object_get(gn, "UniformResourceIdentifier")))) {
+    g->type = GEN_URI;
+    g->d.uniformResourceIdentifier = ext_ia5(s);
+  } else if ((s = json_string_value(json_object_get(gn, "IpAddress")))) {
+    g->type = GEN_IPADD;
+    g->d.iPAddress = a2i_IPADDRESS(s);
+    if (!g->d.iPAddress) {
+      err_set(e, ERR_InvalidArgsException, "IpAddress '%s' is not an IPv4 or IPv6 address", s);
+      goto fail;
+    }
+  } else if ((s = json_string_value(json_object_get(gn, "RegisteredId")))) {
+    g->type = GEN_RID;
+    g->d.registeredID = OBJ_txt2obj(s, 1);
+  } else if ((o = json_object_get(gn, "DirectoryName"))) {
+    g->type = GEN_DIRNAME;
+    g->d.directoryName = subject_to_name(o, e);
+    if (!g->d.directoryName)
+      goto fail;
+  } else if ((o = json_object_get(gn, "OtherName"))) {
+    const char *oid = json_string_value(json_object_get(o, "TypeId"));
+    const char *v = json_string_value(json_object_get(o, "Value"));
+    ASN1_TYPE *t = ASN1_TYPE_new();
+    g->type = GEN_OTHERNAME;
+    g->d.otherName = OTHERNAME_new();
+    if (!t || !g->d.otherName || !oid || !v) {
+      ASN1_TYPE_free(t);
+      goto oom;
+    }
+    ASN1_OBJECT_free(g->d.otherName->type_id);
+    g->d.otherName->type_id = OBJ_txt2obj(oid, 1);
+    ASN1_TYPE_set(t, V_ASN1_UTF8STRING, ext_utf8(v));
+    ASN1_TYPE_free(g->d.otherName->value);
+    g->d.otherName->value = t;
+    if (!g->d.otherName->type_id)
+      goto oom;
+  } else if ((o = json_object_get(gn, "EdiPartyName"))) {
+    const char *party = json_string_value(json_object_get(o, "PartyName"));
+    const char *assigner = json_string_value(json_object_get(o, "NameAssigner"));
+    g->type = GEN_EDIPARTY;
+    g->d.ediPartyName = EDIPARTYNAME_new();
+    if (!g->d.ediPartyName || !party)
+      goto oom;
+    ASN1_STRING_free(g->d.ediPartyName->partyName);
+    g->d.ediPartyName->partyName = ext_utf8(party);
+    if (assigner)
+      g->d.ediPartyName->nameAssigner = ext_utf8(assigner);
+  } else {
+    err_set(e, ERR_InvalidArgsException, "A GeneralName must have exactly one member set");
+    goto fail;
+  }
+  if (!g->d.ptr)
+    goto oom;
+  return g;
+oom:
+  err_set(e, ERR_InvalidArgsException, "The GeneralName cannot be encoded");
+fail:
+  GENERAL_NAME_free(g);
+  return NULL;
+}
+
+static const char *const ext_ku_bits[] = {
+    "DigitalSignature", "NonRepudiation", "KeyEncipherment", "DataEncipherment", "KeyAgreement",
+    "KeyCertSign",      "CRLSign",        "EncipherOnly",    "DecipherOnly",
+};
+
+X509_EXTENSION *ext_key_usage(const json_t *ku, err_t *e) {
+  ASN1_BIT_STRING *bits = ASN1_BIT_STRING_new();
+  X509_EXTENSION *x = NULL;
+  int any = 0;
+  for (int i = 0; bits && i < (int)(sizeof ext_ku_bits / sizeof ext_ku_bits[0]); i++)
+    if (json_is_true(json_object_get(ku, ext_ku_bits[i]))) {
+      ASN1_BIT_STRING_set_bit(bits, i, 1);
+      any = 1;
+    }
+  if (bits && any)
+    x = X509V3_EXT_i2d(NID_key_usage, 1, bits);
+  if (!x)
+    err_set(e, ERR_InvalidArgsException, "KeyUsage must set at least one usage");
+  ASN1_BIT_STRING_free(bits);
+  return x;
+}
+
+/* The AWS AccessMethodType names and their OIDs. */
+static const struct {
+  const char *name;
+  const char *oid;
+} ext_access_methods[] = {
+    {"CA_REPOSITORY", "1.3.6.1.5.5.7.48.5"},
+    {"RESOURCE_PKI_MANIFEST", "1.3.6.1.5.5.7.48.10"},
+    {"RESOURCE_PKI_NOTIFY", "1.3.6.1.5.5.7.48.13"},
+};
+
+X509_EXTENSION *ext_subject_info_access(const json_t *list, err_t *e) {
+  AUTHORITY_INFO_ACCESS *sia = AUTHORITY_INFO_ACCESS_new();
+  X509_EXTENSION *x = NULL;
+  size_t i;
+  const json_t *ad;
+  if (!sia)
+    goto oom;
+  json_array_foreach(list, i, ad) {
+    const json_t *m = json_object_get(ad, "AccessMethod");
+    const char *type = json_string_value(json_object_get(m, "AccessMethodType"));
+    const char *oid = json_string_value(json_object_get(m, "CustomObjectIdentifier"));
+    ACCESS_DESCRIPTION *d;
+    if ((type != NULL) == (oid != NULL)) {
+      err_set(e, ERR_InvalidArgsException,
+              "AccessMethod must set exactly one of AccessMethodType and CustomObjectIdentifier");
+      goto fail;
+    }
+    for (size_t k = 0; type && k < sizeof ext_access_methods / sizeof ext_access_methods[0]; k++)
+      if (strcmp(type, ext_access_methods[k].name) == 0)
+        oid = ext_access_methods[k].oid;
+    d = ACCESS_DESCRIPTION_new();
+    if (!d || !sk_ACCESS_DESCRIPTION_push(sia, d)) {
+      ACCESS_DESCRIPTION_free(d);
+      goto oom;
+    }
+    ASN1_OBJECT_free(d->method);
+    d->method = oid ? OBJ_txt2obj(oid, 1) : NULL;
+    GENERAL_NAME_free(d->location);
+    d->location = ext_general_name(json_object_get(ad, "AccessLocation"), e);
+    if (!d->method || !d->location) {
+      if (d->location)
+        err_set(e, ERR_InvalidArgsException, "AccessMethod %s is not known", type ? type : "");
+      goto fail;
+    }
+  }
+  x = X509V3_EXT_i2d(NID_sinfo_access, 0, sia);
+  if (!x)
+    goto oom;
+  AUTHORITY_INFO_ACCESS_free(sia);
+  return x;
+oom:
+  err_set(e, ERR_InternalFailure, "out of memory");
+fail:
+  AUTHORITY_INFO_ACCESS_free(sia);
+  return NULL;
+}

@@ -1,0 +1,17 @@
+#ifndef PCAD_EXT_H
+#define PCAD_EXT_H
+/* X.509 extensions (and their parts) from the API's JSON shapes. */
+#include <jansson.h>
+#include <openssl/x509v3.h>
+
+#include "err.h"
+
+/* GeneralName: exactly one member set, else InvalidArgsException. */
+GENERAL_NAME *ext_general_name(const json_t *gn, err_t *e);
+/* KeyUsage booleans -> the keyUsage extension (critical). NULL with e set
+ * when no bit is set or on failure. */
+X509_EXTENSION *ext_key_usage(const json_t *ku, err_t *e);
+/* AccessDescription list -> subjectInfoAccess. */
+X509_EXTENSION *ext_subject_info_access(const json_t *list, err_t *e);
+
+#endif

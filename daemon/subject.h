@@ -1,0 +1,13 @@
+#ifndef PCAD_SUBJECT_H
+#define PCAD_SUBJECT_H
+/* ASN1Subject (API JSON) -> X509_NAME, attributes in the model's order. */
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "err.h"
+
+/* An empty subject, or CustomAttributes mixed with the standard attributes,
+ * is InvalidArgsException. */
+X509_NAME *subject_to_name(const json_t *subject, err_t *e);
+
+#endif
