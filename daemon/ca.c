@@ -286,17 +286,14 @@ int ca_get_csr(const ctx_t *c, const char *arn, char **pem, err_t *e) {
   *pem = NULL;
   if (ca_load(c, arn, 0, &row, e) < 0)
     return -1;
-  if (strcmp(row.status, "CREATING") == 0 || !row.csr_pem) {
-    if (strcmp(row.status, "FAILED") == 0)
-      err_set(e, ERR_RequestFailedException, "The certificate authority %s failed to be created",
-              arn);
-    else if (strcmp(row.status, "DELETED") == 0)
-      err_set(e, ERR_InvalidStateException, "The certificate authority %s is deleted", arn);
-    else
-      err_set(e, ERR_RequestInProgressException,
-              "The certificate authority's key and CSR are being created; retry shortly.");
+  if (strcmp(row.status, "FAILED") == 0) {
+    err_set(e, ERR_RequestFailedException, "The certificate authority %s failed to be created",
+            arn);
   } else if (strcmp(row.status, "DELETED") == 0) {
     err_set(e, ERR_InvalidStateException, "The certificate authority %s is deleted", arn);
+  } else if (strcmp(row.status, "CREATING") == 0 || !row.csr_pem) {
+    err_set(e, ERR_RequestInProgressException,
+            "The certificate authority's key and CSR are being created; retry shortly.");
   } else {
     *pem = row.csr_pem;
     row.csr_pem = NULL;

@@ -82,7 +82,8 @@ int store_ca_list(store_t *s, const char *account, const char *cursor, int limit
       " AND ($2::text IS NULL OR (created_at, id) >"
       "  (timestamptz 'epoch' + split_part($2, ':', 1)::bigint * interval '1 microsecond',"
       "   split_part($2, ':', 2)::uuid))"
-      " ORDER BY created_at, id LIMIT $3";
+      /* qualified: the output columns of the same names are text */
+      " ORDER BY certificate_authorities.created_at, certificate_authorities.id LIMIT $3";
   char lim[16];
   const char *p[3] = {account, cursor, lim};
   PGresult *r;
@@ -399,7 +400,7 @@ int store_tag_list(store_t *s, const char *ca_id, const char *cursor, int limit,
   snprintf(lim, sizeof lim, "%d", limit + 1);
   r = store_exec(s,
                  "SELECT key, value, seq::text FROM ca_tags WHERE ca_id = $1::uuid"
-                 " AND ($2::text IS NULL OR seq > $2::bigint) ORDER BY seq LIMIT $3",
+                 " AND ($2::text IS NULL OR seq > $2::bigint) ORDER BY ca_tags.seq LIMIT $3",
                  3, p, e);
   if (!r)
     return -1;
