@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arn.h"
+#include "audit.h"
 #include "cacert.h"
 #include "clock.h"
 #include "ext.h"
@@ -66,34 +67,7 @@ static json_t *ca_to_json(const store_ca_t *c) {
   return o;
 }
 
-static int ca_audit(const ctx_t *c, const char *event, const char *arn, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* An audit event in the current transaction, mirrored to the log. */
-static int ca_audit(const ctx_t *c, const char *event, const char *arn, const char *fmt, ...) {
-  char detail[512];
-  json_t *d;
-  char *text;
-  va_list ap;
-  err_t e;
-  int rc;
-  va_start(ap, fmt);
-  vsnprintf(detail, sizeof detail, fmt, ap);
-  va_end(ap);
-  d = json_pack("{s:s}", "note", detail);
-  text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-  json_decref(d);
-  rc = store_audit(c->store, event, c->account, c->actor, c->rid, arn, NULL, text, &e);
-  if (rc == 0)
-    log_notice(c->rid, "audit: %s ca=%s actor=%s %s", event, arn, c->actor ? c->actor : "pcad",
-               detail);
-  free(text);
-  return rc;
-}
-
-/* Loads the caller's CA by ARN (locked when lock): 0, or the errors of a
- * bad or unknown ARN. */
-static int ca_load(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e) {
+int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e) {
   char id[37];
   int rc;
   if (arn_ca_parse(arn, id, e) < 0)
@@ -107,7 +81,7 @@ static int ca_load(const ctx_t *c, const char *arn, int lock, store_ca_t *row, e
 
 int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e) {
   store_ca_t row;
-  if (ca_load(c, arn, lock, &row, e) < 0)
+  if (ca_get(c, arn, lock, &row, e) < 0)
     return -1;
   snprintf(id, 37, "%s", row.id);
   store_ca_clear(&row);
@@ -236,7 +210,7 @@ int ca_create(const ctx_t *c, const json_t *in, char **arn, err_t *e) {
                           cfg_text,
                           rc_text};
     if (store_ca_insert(c->store, &row, e) < 0 || (tags && ca_put_tags(c, id, tags, e) < 0) ||
-        ca_audit(c, "CreateCertificateAuthority", *arn, "type=%s key=%s", row.type,
+        audit_event(c, "CreateCertificateAuthority", *arn, NULL, "type=%s key=%s", row.type,
                  json_string_value(json_object_get(cfg, "KeyAlgorithm"))) < 0 ||
         store_commit(c->store, e) < 0)
       goto out;
@@ -260,7 +234,7 @@ out:
 
 int ca_describe(const ctx_t *c, const char *arn, json_t **out, err_t *e) {
   store_ca_t row;
-  if (ca_load(c, arn, 0, &row, e) < 0)
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
   *out = ca_to_json(&row);
   store_ca_clear(&row);
@@ -284,7 +258,7 @@ int ca_get_csr(const ctx_t *c, const char *arn, char **pem, err_t *e) {
   store_ca_t row;
   int rc = -1;
   *pem = NULL;
-  if (ca_load(c, arn, 0, &row, e) < 0)
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
   if (strcmp(row.status, "FAILED") == 0) {
     err_set(e, ERR_RequestFailedException, "The certificate authority %s failed to be created",
@@ -308,7 +282,7 @@ int ca_get_certificate(const ctx_t *c, const char *arn, char **cert, char **chai
   store_ca_t row;
   int rc = -1;
   *cert = *chain = NULL;
-  if (ca_load(c, arn, 0, &row, e) < 0)
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
   if (!ca_status_in(&row, with_cert) || !row.cert_der) {
     err_set(e, ERR_InvalidStateException,
@@ -340,7 +314,7 @@ int ca_update(const ctx_t *c, const char *arn, const json_t *in, err_t *e) {
                    "Status can only be updated to ACTIVE or DISABLED, not %s", status);
   if (rc && (revcfg_check(rc, e) < 0 || !(rc_text = json_dumps(rc, JSON_COMPACT))))
     goto out;
-  if (store_begin(c->store, e) < 0 || ca_load(c, arn, 1, &row, e) < 0)
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
   if (!ca_status_in(&row, updatable)) {
     err_set(e, ERR_InvalidStateException,
@@ -354,7 +328,7 @@ int ca_update(const ctx_t *c, const char *arn, const json_t *in, err_t *e) {
     goto out;
   if (rc_text && store_ca_set_revocation(c->store, row.id, rc_text, e) < 0)
     goto out;
-  if (ca_audit(c, "UpdateCertificateAuthority", arn, "status=%s revocation=%s",
+  if (audit_event(c, "UpdateCertificateAuthority", arn, NULL, "status=%s revocation=%s",
                status ? status : row.status, rc_text ? "changed" : "unchanged") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -371,7 +345,7 @@ int ca_delete(const ctx_t *c, const char *arn, int days, err_t *e) {
   store_ca_t row;
   int ret = -1, immediate;
   memset(&row, 0, sizeof row);
-  if (store_begin(c->store, e) < 0 || ca_load(c, arn, 1, &row, e) < 0)
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
   if (strcmp(row.status, "ACTIVE") == 0) {
     err_set(e, ERR_InvalidStateException,
@@ -387,7 +361,7 @@ int ca_delete(const ctx_t *c, const char *arn, int days, err_t *e) {
   immediate = strcmp(row.status, "CREATING") == 0 || strcmp(row.status, "FAILED") == 0;
   if ((immediate ? store_ca_remove(c->store, row.id, arn, e)
                  : store_ca_mark_deleted(c->store, row.id, days, e)) < 0 ||
-      ca_audit(c, "DeleteCertificateAuthority", arn, "from=%s %s", row.status,
+      audit_event(c, "DeleteCertificateAuthority", arn, NULL, "from=%s %s", row.status,
                immediate ? "removed at once" : "restorable") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -405,7 +379,7 @@ int ca_restore(const ctx_t *c, const char *arn, err_t *e) {
   store_ca_t row;
   int ret = -1;
   memset(&row, 0, sizeof row);
-  if (store_begin(c->store, e) < 0 || ca_load(c, arn, 1, &row, e) < 0)
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
   if (strcmp(row.status, "DELETED") != 0 || !row.restorable) {
     err_set(e, ERR_InvalidStateException,
@@ -416,7 +390,7 @@ int ca_restore(const ctx_t *c, const char *arn, err_t *e) {
     goto out;
   }
   if (store_ca_restore(c->store, row.id, e) < 0 ||
-      ca_audit(c, "RestoreCertificateAuthority", arn, "to=%s", row.status_before_deletion) < 0 ||
+      audit_event(c, "RestoreCertificateAuthority", arn, NULL, "to=%s", row.status_before_deletion) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 0;
@@ -438,7 +412,7 @@ int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t
   int ret = -1;
   memset(&locked, 0, sizeof locked);
   memset(&cc, 0, sizeof cc);
-  if (ca_load(c, arn, 0, &row, e) < 0)
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
   if (strcmp(row.status, "CREATING") == 0) {
     err_set(e, ERR_RequestInProgressException,
@@ -457,7 +431,7 @@ int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t
     goto out;
   if (cacert_check(row.type, pub, cert, cert_len, chain, chain_len, clock_now(), &cc, e) < 0)
     goto out;
-  if (store_begin(c->store, e) < 0 || ca_load(c, arn, 1, &locked, e) < 0)
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &locked, e) < 0)
     goto out;
   if (!ca_status_in(&locked, importable)) {
     err_set(e, ERR_ConcurrentModificationException,
@@ -468,7 +442,7 @@ int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t
   status = strcmp(locked.status, "DISABLED") == 0 ? "DISABLED" : "ACTIVE";
   if (store_ca_set_certificate(c->store, locked.id, cc.der, cc.der_len, cc.chain_pem, cc.serial,
                                cc.not_before, cc.not_after, status, e) < 0 ||
-      ca_audit(c, "ImportCertificateAuthorityCertificate", arn, "serial=%s status=%s", cc.serial,
+      audit_event(c, "ImportCertificateAuthorityCertificate", arn, NULL, "serial=%s status=%s", cc.serial,
                status) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -562,7 +536,7 @@ int ca_keygen_next(const ctx_t *c, err_t *e) {
     p11_destroy(c->p11, row.id, NULL);
     if (store_begin(c->store, e) < 0 ||
         store_ca_set_failed(c->store, row.id, "OTHER", e) < 0 ||
-        ca_audit(c, "CreateKey", row.arn, "failed: %s", ke.msg) < 0 ||
+        audit_event(c, "CreateKey", row.arn, NULL, "failed: %s", ke.msg) < 0 ||
         store_commit(c->store, e) < 0)
       goto out;
     ret = 1;
@@ -570,9 +544,9 @@ int ca_keygen_next(const ctx_t *c, err_t *e) {
   }
   if (store_begin(c->store, e) < 0 ||
       (done = store_ca_set_key(c->store, row.id, id, csr, e)) < 0 ||
-      ca_audit(c, done ? "CreateKey" : "DestroyKey", row.arn,
-               done ? "%s key generated in the token, CSR signed" : "%s: CA deleted meanwhile",
-               ka) < 0 ||
+      audit_event(c, done ? "CreateKey" : "DestroyKey", row.arn, NULL,
+                  done ? "%s key generated in the token, CSR signed" : "%s: CA deleted meanwhile",
+                  ka) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   if (!done)
@@ -598,7 +572,7 @@ int ca_purge_next(const ctx_t *c, err_t *e) {
     return 0;
   }
   if (store_ca_remove(c->store, row.id, row.arn, e) < 0 ||
-      ca_audit(c, "PurgeCertificateAuthority", row.arn, "restoration period ended") < 0 ||
+      audit_event(c, "PurgeCertificateAuthority", row.arn, NULL, "restoration period ended") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 1;
@@ -617,7 +591,7 @@ int ca_destroy_next(const ctx_t *c, err_t *e) {
   /* after the commit that released it; idempotent if repeated */
   n = p11_destroy(c->p11, label, e);
   if (n >= 0 && store_begin(c->store, e) == 0 && store_key_destroy_done(c->store, label, e) == 0 &&
-      ca_audit(c, "DestroyKey", arn, "%d token objects destroyed", n) == 0 &&
+      audit_event(c, "DestroyKey", arn, NULL, "%d token objects destroyed", n) == 0 &&
       store_commit(c->store, e) == 0)
     ret = 1;
   if (ret < 0)
@@ -633,7 +607,7 @@ int ca_expire_due(const ctx_t *c, err_t *e) {
   if (store_begin(c->store, e) < 0 || store_ca_expire(c->store, &arns, &n, e) < 0)
     goto out;
   for (int i = 0; i < n; i++)
-    if (ca_audit(c, "ExpireCertificateAuthority", arns[i], "certificate notAfter passed") < 0)
+    if (audit_event(c, "ExpireCertificateAuthority", arns[i], NULL, "certificate notAfter passed") < 0)
       goto out;
   if (store_commit(c->store, e) < 0)
     goto out;

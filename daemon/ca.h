@@ -6,6 +6,7 @@
 
 #include "ctx.h"
 #include "err.h"
+#include "store_ca.h"
 
 /* CreateCertificateAuthority: validates, records the CA in CREATING (or
  * returns the ARN an IdempotencyToken already got), wakes the janitor to
@@ -23,6 +24,10 @@ int ca_get_csr(const ctx_t *c, const char *arn, char **pem, err_t *e);
 int ca_get_certificate(const ctx_t *c, const char *arn, char **cert, char **chain, err_t *e);
 int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t cert_len,
               const unsigned char *chain, size_t chain_len, err_t *e);
+/* The caller's CA by ARN: 0, or the errors of a bad (InvalidArnException)
+ * or unknown (ResourceNotFoundException) ARN. lock: STORE_LOCK_* inside a
+ * transaction. */
+int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e);
 /* The CA's id (UUID) when arn names an existing CA of the caller's; the
  * errors of a bad or unknown ARN otherwise. lock: inside a transaction,
  * FOR UPDATE. */

@@ -1,5 +1,6 @@
 #include "ext.h"
 
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <string.h>
 
@@ -175,4 +176,153 @@ oom:
 fail:
   AUTHORITY_INFO_ACCESS_free(sia);
   return NULL;
+}
+
+/* The AWS ExtendedKeyUsageType names and their OIDs. */
+static const struct {
+  const char *name;
+  const char *oid;
+} ext_eku_types[] = {
+    {"SERVER_AUTH", "1.3.6.1.5.5.7.3.1"},       {"CLIENT_AUTH", "1.3.6.1.5.5.7.3.2"},
+    {"CODE_SIGNING", "1.3.6.1.5.5.7.3.3"},      {"EMAIL_PROTECTION", "1.3.6.1.5.5.7.3.4"},
+    {"TIME_STAMPING", "1.3.6.1.5.5.7.3.8"},     {"OCSP_SIGNING", "1.3.6.1.5.5.7.3.9"},
+    {"SMART_CARD_LOGIN", "1.3.6.1.4.1.311.20.2.2"},
+    {"DOCUMENT_SIGNING", "1.3.6.1.4.1.311.10.3.12"},
+    {"CERTIFICATE_TRANSPARENCY", "1.3.6.1.4.1.11129.2.4.4"},
+};
+
+X509_EXTENSION *ext_eku(const json_t *list, err_t *e) {
+  EXTENDED_KEY_USAGE *eku = sk_ASN1_OBJECT_new_null();
+  X509_EXTENSION *x = NULL;
+  size_t i;
+  const json_t *item;
+  if (!eku)
+    goto out;
+  json_array_foreach(list, i, item) {
+    const char *type = json_string_value(json_object_get(item, "ExtendedKeyUsageType"));
+    const char *oid = json_string_value(json_object_get(item, "ExtendedKeyUsageObjectIdentifier"));
+    ASN1_OBJECT *o;
+    if ((type != NULL) == (oid != NULL)) {
+      err_set(e, ERR_InvalidArgsException,
+              "An ExtendedKeyUsage sets exactly one of ExtendedKeyUsageType and "
+              "ExtendedKeyUsageObjectIdentifier");
+      goto out;
+    }
+    for (size_t k = 0; type && k < sizeof ext_eku_types / sizeof ext_eku_types[0]; k++)
+      if (strcmp(type, ext_eku_types[k].name) == 0)
+        oid = ext_eku_types[k].oid;
+    o = oid ? OBJ_txt2obj(oid, 1) : NULL;
+    if (!o || !sk_ASN1_OBJECT_push(eku, o)) {
+      ASN1_OBJECT_free(o);
+      err_set(e, ERR_InvalidArgsException, "ExtendedKeyUsage %s is not known",
+              type ? type : oid ? oid : "?");
+      goto out;
+    }
+  }
+  x = X509V3_EXT_i2d(NID_ext_key_usage, 0, eku);
+  if (!x)
+    err_set(e, ERR_InternalFailure, "cannot encode extKeyUsage");
+out:
+  sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+  return x;
+}
+
+X509_EXTENSION *ext_san(const json_t *list, err_t *e) {
+  GENERAL_NAMES *names = sk_GENERAL_NAME_new_null();
+  X509_EXTENSION *x = NULL;
+  size_t i;
+  const json_t *gn;
+  if (!names)
+    goto out;
+  json_array_foreach(list, i, gn) {
+    GENERAL_NAME *g = ext_general_name(gn, e);
+    if (!g || !sk_GENERAL_NAME_push(names, g)) {
+      GENERAL_NAME_free(g);
+      goto out;
+    }
+  }
+  x = X509V3_EXT_i2d(NID_subject_alt_name, 0, names);
+  if (!x)
+    err_set(e, ERR_InvalidArgsException, "the SubjectAlternativeNames cannot be encoded");
+out:
+  GENERAL_NAMES_free(names);
+  return x;
+}
+
+X509_EXTENSION *ext_policies(const json_t *list, err_t *e) {
+  CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+  X509_EXTENSION *x = NULL;
+  size_t i, k;
+  const json_t *pi, *q;
+  if (!pols)
+    goto out;
+  json_array_foreach(list, i, pi) {
+    POLICYINFO *info = POLICYINFO_new();
+    const char *oid = json_string_value(json_object_get(pi, "CertPolicyId"));
+    if (!info || !sk_POLICYINFO_push(pols, info)) {
+      POLICYINFO_free(info);
+      goto out;
+    }
+    ASN1_OBJECT_free(info->policyid);
+    info->policyid = oid ? OBJ_txt2obj(oid, 1) : NULL;
+    if (!info->policyid) {
+      err_set(e, ERR_InvalidArgsException, "CertPolicyId %s is not an OID", oid ? oid : "");
+      goto out;
+    }
+    json_array_foreach(json_object_get(pi, "PolicyQualifiers"), k, q) {
+      const char *cps = json_string_value(json_object_get(json_object_get(q, "Qualifier"),
+                                                          "CpsUri"));
+      POLICYQUALINFO *qi = POLICYQUALINFO_new();
+      if (!info->qualifiers)
+        info->qualifiers = sk_POLICYQUALINFO_new_null();
+      if (!qi || !info->qualifiers || !sk_POLICYQUALINFO_push(info->qualifiers, qi)) {
+        POLICYQUALINFO_free(qi);
+        goto out;
+      }
+      qi->pqualid = OBJ_nid2obj(NID_id_qt_cps);
+      qi->d.cpsuri = ext_ia5(cps ? cps : "");
+      if (!qi->d.cpsuri)
+        goto out;
+    }
+  }
+  x = X509V3_EXT_i2d(NID_certificate_policies, 0, pols);
+out:
+  if (!x && e->code == ERR_OK)
+    err_set(e, ERR_InvalidArgsException, "the CertificatePolicies cannot be encoded");
+  CERTIFICATEPOLICIES_free(pols);
+  return x;
+}
+
+X509_EXTENSION *ext_custom(const json_t *ce, err_t *e) {
+  const char *oid = json_string_value(json_object_get(ce, "ObjectIdentifier"));
+  const char *b64 = json_string_value(json_object_get(ce, "Value"));
+  ASN1_OBJECT *o = oid ? OBJ_txt2obj(oid, 1) : NULL;
+  ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+  unsigned char *der = NULL;
+  int n = -1;
+  X509_EXTENSION *x = NULL;
+  if (b64) {
+    size_t len = strlen(b64);
+    der = OPENSSL_malloc(len / 4 * 3 + 3);
+    n = der ? EVP_DecodeBlock(der, (const unsigned char *)b64, (int)len) : -1;
+    /* EVP_DecodeBlock counts the padding as bytes */
+    for (size_t k = len; n > 0 && k > 0 && b64[k - 1] == '='; k--)
+      n--;
+  }
+  if (!o || !v || n <= 0 || !ASN1_OCTET_STRING_set(v, der, n)) {
+    err_set(e, ERR_InvalidArgsException, "CustomExtension %s needs an OID and a base64 DER value",
+            oid ? oid : "?");
+  } else {
+    const unsigned char *q = der;
+    ASN1_TYPE *t = d2i_ASN1_TYPE(NULL, &q, n);
+    if (!t || q != der + n)
+      err_set(e, ERR_InvalidArgsException, "CustomExtension %s: the value is not DER", oid);
+    else
+      x = X509_EXTENSION_create_by_OBJ(NULL, o, json_is_true(json_object_get(ce, "Critical")), v);
+    ASN1_TYPE_free(t);
+  }
+  OPENSSL_free(der);
+  ASN1_OCTET_STRING_free(v);
+  ASN1_OBJECT_free(o);
+  return x;
 }

@@ -13,5 +13,13 @@ GENERAL_NAME *ext_general_name(const json_t *gn, err_t *e);
 X509_EXTENSION *ext_key_usage(const json_t *ku, err_t *e);
 /* AccessDescription list -> subjectInfoAccess. */
 X509_EXTENSION *ext_subject_info_access(const json_t *list, err_t *e);
+/* ExtendedKeyUsage list (enum names or OIDs) -> extKeyUsage. */
+X509_EXTENSION *ext_eku(const json_t *list, err_t *e);
+/* GeneralName list -> subjectAltName. */
+X509_EXTENSION *ext_san(const json_t *list, err_t *e);
+/* PolicyInformation list -> certificatePolicies. */
+X509_EXTENSION *ext_policies(const json_t *list, err_t *e);
+/* CustomExtension {ObjectIdentifier, Value: base64 DER, Critical}. */
+X509_EXTENSION *ext_custom(const json_t *ce, err_t *e);
 
 #endif

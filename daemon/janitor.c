@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "ca.h"
+#include "issue.h"
 #include "log.h"
 #include "store.h"
 
@@ -28,6 +29,7 @@ static const struct {
     {"destroy", ca_destroy_next},
     {"purge", ca_purge_next},
     {"expire", ca_expire_due},
+    {"stale-issuance", issue_fail_stale},
 };
 
 /* Runs every job until none has work left (bounded per round). */

@@ -117,12 +117,14 @@ int store_ca_list(store_t *s, const char *account, const char *cursor, int limit
 int store_ca_get(store_t *s, const char *account, const char *arn, int lock, store_ca_t *out,
                  err_t *e) {
   const char *p[2] = {arn, account};
-  PGresult *r = store_exec(s,
-                           lock ? "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
-                                  " WHERE arn = $1 AND account_id = $2 FOR UPDATE"
-                                : "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
-                                  " WHERE arn = $1 AND account_id = $2",
-                           2, p, e);
+  static const char *const sql[] = {
+      [STORE_LOCK_NONE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                          " WHERE arn = $1 AND account_id = $2",
+      [STORE_LOCK_UPDATE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                            " WHERE arn = $1 AND account_id = $2 FOR UPDATE",
+      [STORE_LOCK_SHARE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                           " WHERE arn = $1 AND account_id = $2 FOR SHARE"};
+  PGresult *r = store_exec(s, sql[lock], 2, p, e);
   int rc = 1;
   memset(out, 0, sizeof *out);
   if (!r)

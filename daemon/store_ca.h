@@ -36,8 +36,11 @@ void store_ca_free(store_ca_t *rows, int n);
  * at most limit. *next is a cursor for the rest, or NULL when none is left. */
 int store_ca_list(store_t *s, const char *account, const char *cursor, int limit,
                   store_ca_t **rows, int *nrows, char **next, err_t *e);
+#define STORE_LOCK_NONE 0
+#define STORE_LOCK_UPDATE 1 /* state changes */
+#define STORE_LOCK_SHARE 2  /* issuance: the state must hold until commit */
 /* The CA with this ARN owned by account: 0 found, 1 not found, -1 error.
- * lock: SELECT ... FOR UPDATE (inside the caller's transaction). */
+ * lock: STORE_LOCK_* (inside the caller's transaction). */
 int store_ca_get(store_t *s, const char *account, const char *arn, int lock, store_ca_t *out,
                  err_t *e);
 /* CAs of the account that still exist (any status). */

@@ -15,7 +15,7 @@ int tag_add(const ctx_t *c, const char *arn, const json_t *tags, err_t *e) {
     if (k && strncmp(k, "aws:", 4) == 0)
       return err_set(e, ERR_InvalidTagException, "Tag keys beginning with 'aws:' are reserved");
   }
-  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, 1, id, e) < 0)
+  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, STORE_LOCK_UPDATE, id, e) < 0)
     goto fail;
   json_array_foreach(tags, i, t) {
     if (store_tag_put(c->store, id, json_string_value(json_object_get(t, "Key")),
@@ -41,7 +41,7 @@ int tag_remove(const ctx_t *c, const char *arn, const json_t *tags, err_t *e) {
   char id[37];
   size_t i;
   const json_t *t;
-  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, 1, id, e) < 0)
+  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, STORE_LOCK_UPDATE, id, e) < 0)
     goto fail;
   json_array_foreach(tags, i, t) {
     if (store_tag_remove(c->store, id, json_string_value(json_object_get(t, "Key")),
@@ -62,7 +62,7 @@ int tag_list(const ctx_t *c, const char *arn, const char *cursor, int limit, jso
   store_tag_t *rows = NULL;
   int n = 0;
   *tags = NULL;
-  if (ca_resolve(c, arn, 0, id, e) < 0 ||
+  if (ca_resolve(c, arn, STORE_LOCK_NONE, id, e) < 0 ||
       store_tag_list(c->store, id, cursor, limit, &rows, &n, next, e) < 0)
     return -1;
   *tags = json_array();

@@ -53,6 +53,31 @@ CREATE TABLE ca_tags (
   PRIMARY KEY (ca_id, key)
 );
 
+-- Issued certificates. The row is written PENDING (serial reserved) before
+-- the token signs, and ISSUED with the DER after; a PENDING row that never
+-- finishes becomes FAILED (janitor). A serial is never reused.
+CREATE TABLE certificates (
+  ca_id             uuid NOT NULL REFERENCES certificate_authorities (id) ON DELETE CASCADE,
+  -- lower-case hex without leading zeros
+  serial            text NOT NULL CHECK (serial ~ '^[1-9a-f][0-9a-f]{0,39}$'),
+  arn               text NOT NULL UNIQUE,
+  status            text NOT NULL CHECK (status IN ('PENDING', 'ISSUED', 'FAILED')),
+  template          text NOT NULL,
+  subject           text,
+  der               bytea,
+  not_before        timestamptz NOT NULL,
+  not_after         timestamptz NOT NULL,
+  requested_by      text,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  issued_at         timestamptz,
+  revoked_at        timestamptz,
+  revocation_reason text,
+  PRIMARY KEY (ca_id, serial),
+  CHECK ((status = 'ISSUED') = (der IS NOT NULL)),
+  CHECK ((revoked_at IS NULL) = (revocation_reason IS NULL))
+);
+CREATE INDEX certificates_pending ON certificates (created_at) WHERE status = 'PENDING';
+
 -- IdempotencyToken: one result per (account, operation, token) for 5 minutes.
 CREATE TABLE idempotency_tokens (
   account_id text NOT NULL,

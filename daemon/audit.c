@@ -1,0 +1,30 @@
+#include "audit.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
+                const char *fmt, ...) {
+  char detail[512];
+  json_t *d;
+  char *text;
+  va_list ap;
+  err_t e;
+  int rc;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  d = json_pack("{s:s}", "note", detail);
+  text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+  json_decref(d);
+  rc = store_audit(c->store, event, c->account, c->actor, c->rid, ca_arn, serial, text, &e);
+  if (rc == 0)
+    log_notice(c->rid, "audit: %s ca=%s serial=%s actor=%s %s", event, ca_arn,
+               serial ? serial : "-", c->actor ? c->actor : "pcad", detail);
+  free(text);
+  return rc;
+}

@@ -1,0 +1,11 @@
+#ifndef PCAD_AUDIT_H
+#define PCAD_AUDIT_H
+/* Audit events: every use of a CA key and every lifecycle change, written
+ * in the caller's transaction (append-only table) and mirrored to the log
+ * as its own stream. */
+#include "ctx.h"
+
+int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif
