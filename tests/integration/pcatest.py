@@ -78,12 +78,12 @@ class Env:
         e['AWS_SHARED_CREDENTIALS_FILE'] = os.path.join(self.dir, 'no-aws-credentials')
         return e
 
-    def aws(self, *args, v2=False):
+    def aws(self, *args, v2=False, cwd=None):
         """Runs aws-cli (v1 `aws`, or Debian's v2 at /usr/bin/aws)."""
         cmd = [AWS_V2 if v2 else AWS_V1, 'acm-pca', *args, '--endpoint-url', self.endpoint,
                '--ca-bundle', self.env['PCA_CA_BUNDLE'], '--output', 'json']
         return subprocess.run(cmd, capture_output=True, text=True, env=self.client_env(),
-                              timeout=120)
+                              timeout=300, cwd=cwd)
 
     def boto3(self, **kw):
         import boto3
