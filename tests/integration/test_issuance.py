@@ -286,6 +286,31 @@ class Issuance(EnvTestCase):
         # an end-entity certificate may end with it
         self.issue(validity={'Value': int(ca_na.timestamp()), 'Type': 'ABSOLUTE'})
 
+    def test_short_lived_ca(self):
+        sub = self.c.create_certificate_authority(
+            CertificateAuthorityType='SUBORDINATE', UsageMode='SHORT_LIVED_CERTIFICATE',
+            CertificateAuthorityConfiguration={
+                'KeyAlgorithm': 'EC_prime256v1', 'SigningAlgorithm': 'SHA256WITHECDSA',
+                'Subject': {'CommonName': 'Short-lived Sub'}})['CertificateAuthorityArn']
+        self.c.get_waiter('certificate_authority_csr_created').wait(
+            CertificateAuthorityArn=sub, WaiterConfig={'Delay': 1})
+        csr = self.c.get_certificate_authority_csr(CertificateAuthorityArn=sub)['Csr']
+        cert_arn = self.c.issue_certificate(
+            CertificateAuthorityArn=self.root_arn, Csr=csr.encode(), SigningAlgorithm='SHA256WITHRSA',
+            TemplateArn=TEMPLATE_ARN + 'SubordinateCACertificate_PathLen0/V1',
+            Validity={'Value': 1, 'Type': 'YEARS'})['CertificateArn']
+        got = self.c.get_certificate(CertificateAuthorityArn=self.root_arn, CertificateArn=cert_arn)
+        self.c.import_certificate_authority_certificate(
+            CertificateAuthorityArn=sub, Certificate=got['Certificate'].encode(),
+            CertificateChain=got['CertificateChain'].encode())
+        ec_csr = make_csr(self.pe.dir, 'short', key='ec:P-256', subj='/CN=short.example')
+        self.issue(csr_path=ec_csr, ca=sub, sig='SHA256WITHECDSA',
+                   validity={'Value': 7, 'Type': 'DAYS'})
+        with open(ec_csr, 'rb') as f:
+            self.error(self.c.issue_certificate, 'InvalidArgsException', '7 days',
+                       CertificateAuthorityArn=sub, Csr=f.read(), SigningAlgorithm='SHA256WITHECDSA',
+                       Validity={'Value': 8, 'Type': 'DAYS'})
+
     # ---- the root activation flow, a subordinate in the same pcad ----
 
     def test_root_flow_rules(self):
