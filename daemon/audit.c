@@ -28,3 +28,22 @@ int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const cha
   free(text);
   return rc;
 }
+
+int audit_batch(const ctx_t *c, const char *event, const char *note,
+                int (*change)(store_t *s, char ***arns, int *n, err_t *e), err_t *e) {
+  char **arns = NULL;
+  int n = 0, ret = -1;
+  if (store_begin(c->store, e) < 0 || change(c->store, &arns, &n, e) < 0)
+    goto out;
+  for (int i = 0; i < n; i++)
+    if (audit_event(c, event, arns[i], NULL, "%s", note) < 0)
+      goto out;
+  if (store_commit(c->store, e) < 0)
+    goto out;
+  ret = n > 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  store_strings_free(arns, n);
+  return ret;
+}

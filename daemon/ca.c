@@ -602,21 +602,6 @@ int ca_destroy_next(const ctx_t *c, err_t *e) {
 }
 
 int ca_expire_due(const ctx_t *c, err_t *e) {
-  char **arns = NULL;
-  int n = 0, ret = -1;
-  if (store_begin(c->store, e) < 0 || store_ca_expire(c->store, &arns, &n, e) < 0)
-    goto out;
-  for (int i = 0; i < n; i++)
-    if (audit_event(c, "ExpireCertificateAuthority", arns[i], NULL, "certificate notAfter passed") < 0)
-      goto out;
-  if (store_commit(c->store, e) < 0)
-    goto out;
-  ret = n > 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  for (int i = 0; i < n; i++)
-    free(arns[i]);
-  free(arns);
-  return ret;
+  return audit_batch(c, "ExpireCertificateAuthority", "certificate notAfter passed",
+                     store_ca_expire, e);
 }

@@ -766,23 +766,10 @@ out:
   return ret;
 }
 
+static int issue_stale(store_t *s, char ***arns, int *n, err_t *e) {
+  return store_cert_fail_stale(s, ISSUE_PENDING_DEADLINE, arns, n, e);
+}
+
 int issue_fail_stale(const ctx_t *c, err_t *e) {
-  char **arns = NULL;
-  int n = 0, ret = -1;
-  if (store_begin(c->store, e) < 0 ||
-      store_cert_fail_stale(c->store, ISSUE_PENDING_DEADLINE, &arns, &n, e) < 0)
-    goto out;
-  for (int i = 0; i < n; i++)
-    if (audit_event(c, "IssueCertificateFailed", arns[i], NULL, "signing never finished") < 0)
-      goto out;
-  if (store_commit(c->store, e) < 0)
-    goto out;
-  ret = n > 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  for (int i = 0; i < n; i++)
-    free(arns[i]);
-  free(arns);
-  return ret;
+  return audit_batch(c, "IssueCertificateFailed", "signing never finished", issue_stale, e);
 }

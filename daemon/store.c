@@ -102,6 +102,28 @@ PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *
   return NULL;
 }
 
+int store_exec_strings(store_t *s, const char *sql, int n, const char *const *params,
+                       char ***out, int *count, err_t *e) {
+  PGresult *r = store_exec(s, sql, n, params, e);
+  *out = NULL;
+  *count = 0;
+  if (!r)
+    return -1;
+  *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
+  for (int i = 0; *out && i < PQntuples(r); i++) {
+    (*out)[i] = strdup(PQgetvalue(r, i, 0));
+    *count = i + 1;
+  }
+  PQclear(r);
+  return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+}
+
+void store_strings_free(char **v, int n) {
+  for (int i = 0; v && i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
 int store_cmd(store_t *s, const char *sql, err_t *e) {
   PGresult *r = store_exec(s, sql, 0, NULL, e);
   PQclear(r);

@@ -41,6 +41,7 @@ int store_audit(store_t *s, const char *event, const char *account, const char *
  * returned. 0: recorded. */
 int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
                      const char *result, char **existing, err_t *e);
+void store_strings_free(char **v, int n);
 /* A 32-byte server secret by name. */
 int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);
 /* libpq's version number (e.g. 150018), for --version. */

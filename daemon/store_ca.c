@@ -72,6 +72,22 @@ static int store_ca_exec_n(store_t *s, const char *sql, int n, const char *const
   return rows;
 }
 
+/* A statement returning at most one CA row: 1 with *out filled, 0 none. */
+static int store_ca_select1(store_t *s, const char *sql, int n, const char *const *p,
+                            store_ca_t *out, err_t *e) {
+  PGresult *r = store_exec(s, sql, n, p, e);
+  int rc = 0;
+  memset(out, 0, sizeof *out);
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    store_ca_fill(out, r, 0);
+    rc = 1;
+  }
+  PQclear(r);
+  return rc;
+}
+
 int store_ca_list(store_t *s, const char *account, const char *cursor, int limit,
                   store_ca_t **rows, int *nrows, char **next, err_t *e) {
   /* keyset pagination on (created_at, id); a cursor is "<micros>:<uuid>" */
@@ -124,17 +140,8 @@ int store_ca_get(store_t *s, const char *account, const char *arn, int lock, sto
                             " WHERE arn = $1 AND account_id = $2 FOR UPDATE",
       [STORE_LOCK_SHARE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
                            " WHERE arn = $1 AND account_id = $2 FOR SHARE"};
-  PGresult *r = store_exec(s, sql[lock], 2, p, e);
-  int rc = 1;
-  memset(out, 0, sizeof *out);
-  if (!r)
-    return -1;
-  if (PQntuples(r) == 1) {
-    store_ca_fill(out, r, 0);
-    rc = 0;
-  }
-  PQclear(r);
-  return rc;
+  int rc = store_ca_select1(s, sql[lock], 2, p, out, e);
+  return rc < 0 ? -1 : !rc;
 }
 
 int store_ca_count(store_t *s, const char *account, long *n, err_t *e) {
@@ -253,23 +260,13 @@ int store_ca_remove(store_t *s, const char *id, const char *arn, err_t *e) {
 }
 
 int store_ca_claim_creating(store_t *s, store_ca_t *out, err_t *e) {
-  PGresult *r = store_exec(
+  return store_ca_select1(
       s,
       "UPDATE certificate_authorities SET keygen_claimed_at = now() WHERE id = ("
       " SELECT id FROM certificate_authorities WHERE status = 'CREATING'"
       " AND (keygen_claimed_at IS NULL OR keygen_claimed_at < now() - interval '5 minutes')"
       " ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " STORE_CA_COLUMNS,
-      0, NULL, e);
-  int rc = 0;
-  memset(out, 0, sizeof *out);
-  if (!r)
-    return -1;
-  if (PQntuples(r) == 1) {
-    store_ca_fill(out, r, 0);
-    rc = 1;
-  }
-  PQclear(r);
-  return rc;
+      0, NULL, out, e);
 }
 
 int store_ca_set_key(store_t *s, const char *id, const unsigned char key_id[16],
@@ -298,39 +295,19 @@ int store_ca_set_failed(store_t *s, const char *id, const char *reason, err_t *e
 }
 
 int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e) {
-  PGresult *r = store_exec(s,
-                           "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
-                           " WHERE status = 'DELETED' AND restorable_until <= now()"
-                           " ORDER BY restorable_until LIMIT 1 FOR UPDATE SKIP LOCKED",
-                           0, NULL, e);
-  int rc = 0;
-  memset(out, 0, sizeof *out);
-  if (!r)
-    return -1;
-  if (PQntuples(r) == 1) {
-    store_ca_fill(out, r, 0);
-    rc = 1;
-  }
-  PQclear(r);
-  return rc;
+  return store_ca_select1(s,
+                          "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                          " WHERE status = 'DELETED' AND restorable_until <= now()"
+                          " ORDER BY restorable_until LIMIT 1 FOR UPDATE SKIP LOCKED",
+                          0, NULL, out, e);
 }
 
 int store_ca_expire(store_t *s, char ***arns, int *n, err_t *e) {
-  PGresult *r = store_exec(s,
-                           "UPDATE certificate_authorities SET status = 'EXPIRED',"
-                           " last_state_change_at = now() WHERE status IN ('ACTIVE', 'DISABLED')"
-                           " AND not_after <= now() RETURNING arn",
-                           0, NULL, e);
-  *arns = NULL;
-  *n = 0;
-  if (!r)
-    return -1;
-  *n = PQntuples(r);
-  *arns = calloc((size_t)(*n ? *n : 1), sizeof **arns);
-  for (int i = 0; *arns && i < *n; i++)
-    (*arns)[i] = strdup(PQgetvalue(r, i, 0));
-  PQclear(r);
-  return *arns ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+  return store_exec_strings(s,
+                            "UPDATE certificate_authorities SET status = 'EXPIRED',"
+                            " last_state_change_at = now() WHERE status IN ('ACTIVE', 'DISABLED')"
+                            " AND not_after <= now() RETURNING arn",
+                            0, NULL, arns, n, e);
 }
 
 int store_key_destroy_next(store_t *s, char **label, char **arn, err_t *e) {

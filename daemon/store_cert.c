@@ -115,20 +115,9 @@ int store_cert_revoke(store_t *s, const char *ca_id, const char *serial, const c
 int store_cert_fail_stale(store_t *s, long age_s, char ***arns, int *n, err_t *e) {
   char age[24];
   const char *p[1] = {age};
-  PGresult *r;
   snprintf(age, sizeof age, "%ld", age_s);
-  r = store_exec(s,
-                 "UPDATE certificates SET status = 'FAILED' WHERE status = 'PENDING'"
-                 " AND created_at < now() - $1::int * interval '1 second' RETURNING arn",
-                 1, p, e);
-  *arns = NULL;
-  *n = 0;
-  if (!r)
-    return -1;
-  *n = PQntuples(r);
-  *arns = calloc((size_t)(*n ? *n : 1), sizeof **arns);
-  for (int i = 0; *arns && i < *n; i++)
-    (*arns)[i] = strdup(PQgetvalue(r, i, 0));
-  PQclear(r);
-  return *arns ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+  return store_exec_strings(s,
+                            "UPDATE certificates SET status = 'FAILED' WHERE status = 'PENDING'"
+                            " AND created_at < now() - $1::int * interval '1 second' RETURNING arn",
+                            1, p, arns, n, e);
 }
