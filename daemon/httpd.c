@@ -9,6 +9,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ typedef struct {
   struct bufferevent *bev;
   struct event *deadline;
   httpd_req_t *pending;
+  int nodelay; /* TCP_NODELAY set */
 } httpd_conn_t;
 
 typedef struct {
@@ -231,6 +233,13 @@ static void httpd_on_request(struct evhttp_request *ev, void *arg) {
   }
   if (l->tls) {
     httpd_conn_t *c = httpd_conn_of(ev);
+    if (c && !c->nodelay) {
+      /* a reply leaves in more than one TLS record: without this, Nagle
+       * and the client's delayed ACK add 40 ms to every keep-alive reply */
+      int one = 1;
+      c->nodelay = setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one,
+                              sizeof one) == 0;
+    }
     if (c) {
       evtimer_del(c->deadline);
       c->pending = r;
