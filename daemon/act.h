@@ -9,6 +9,11 @@
 #include "ctx.h"
 #include "err.h"
 
+/* The CertificateAuthorityArn member most operations carry. */
+static inline const char *act_ca_arn(const json_t *in) {
+  return json_string_value(json_object_get(in, "CertificateAuthorityArn"));
+}
+
 typedef int (*act_fn_t)(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
 
 int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);

@@ -5,10 +5,6 @@
 #include "awsjson.h"
 #include "ca.h"
 
-static const char *act_arn(const json_t *in) {
-  return json_string_value(json_object_get(in, "CertificateAuthorityArn"));
-}
-
 int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   char *arn = NULL;
   if (ca_create(c, in, &arn, e) < 0)
@@ -20,7 +16,7 @@ int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
 
 int act_describe_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   json_t *ca = NULL;
-  if (ca_describe(c, act_arn(in), &ca, e) < 0)
+  if (ca_describe(c, act_ca_arn(in), &ca, e) < 0)
     return -1;
   *out = json_pack("{s:o}", "CertificateAuthority", ca);
   return 0;
@@ -52,23 +48,23 @@ int act_list_cas(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
 
 int act_update_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   (void)out;
-  return ca_update(c, act_arn(in), in, e);
+  return ca_update(c, act_ca_arn(in), in, e);
 }
 
 int act_delete_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   json_t *days = json_object_get(in, "PermanentDeletionTimeInDays");
   (void)out;
-  return ca_delete(c, act_arn(in), days ? (int)json_integer_value(days) : 30, e);
+  return ca_delete(c, act_ca_arn(in), days ? (int)json_integer_value(days) : 30, e);
 }
 
 int act_restore_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   (void)out;
-  return ca_restore(c, act_arn(in), e);
+  return ca_restore(c, act_ca_arn(in), e);
 }
 
 int act_get_ca_csr(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   char *pem = NULL;
-  if (ca_get_csr(c, act_arn(in), &pem, e) < 0)
+  if (ca_get_csr(c, act_ca_arn(in), &pem, e) < 0)
     return -1;
   *out = json_pack("{s:s}", "Csr", pem);
   free(pem);
@@ -77,7 +73,7 @@ int act_get_ca_csr(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
 
 int act_get_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   char *cert = NULL, *chain = NULL;
-  if (ca_get_certificate(c, act_arn(in), &cert, &chain, e) < 0)
+  if (ca_get_certificate(c, act_ca_arn(in), &cert, &chain, e) < 0)
     return -1;
   *out = json_pack("{s:s}", "Certificate", cert);
   if (chain)
@@ -104,7 +100,7 @@ int act_import_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, er
       act_blob(in, "CertificateChain", &chain, &chain_len) < 0)
     err_set(e, ERR_SerializationException, "A blob member is not base64");
   else
-    rc = ca_import(c, act_arn(in), cert, cert_len, chain, chain_len, e);
+    rc = ca_import(c, act_ca_arn(in), cert, cert_len, chain, chain_len, e);
   free(cert);
   free(chain);
   return rc;

@@ -3,10 +3,6 @@
 #include "act.h"
 #include "issue.h"
 
-static const char *act_cert_ca(const json_t *in) {
-  return json_string_value(json_object_get(in, "CertificateAuthorityArn"));
-}
-
 int act_issue_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   char *arn = NULL;
   if (issue_certificate(c, in, &arn, e) < 0)
@@ -18,7 +14,7 @@ int act_issue_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t 
 
 int act_get_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   char *cert = NULL, *chain = NULL;
-  if (issue_get(c, act_cert_ca(in), json_string_value(json_object_get(in, "CertificateArn")),
+  if (issue_get(c, act_ca_arn(in), json_string_value(json_object_get(in, "CertificateArn")),
                 &cert, &chain, e) < 0)
     return -1;
   *out = json_pack("{s:s}", "Certificate", cert);
@@ -31,7 +27,7 @@ int act_get_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e
 
 int act_revoke_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   (void)out;
-  return issue_revoke(c, act_cert_ca(in),
+  return issue_revoke(c, act_ca_arn(in),
                       json_string_value(json_object_get(in, "CertificateSerial")),
                       json_string_value(json_object_get(in, "RevocationReason")), e);
 }

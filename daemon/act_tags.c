@@ -3,18 +3,14 @@
 #include "act.h"
 #include "tag.h"
 
-static const char *act_tags_arn(const json_t *in) {
-  return json_string_value(json_object_get(in, "CertificateAuthorityArn"));
-}
-
 int act_tag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   (void)out;
-  return tag_add(c, act_tags_arn(in), json_object_get(in, "Tags"), e);
+  return tag_add(c, act_ca_arn(in), json_object_get(in, "Tags"), e);
 }
 
 int act_untag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   (void)out;
-  return tag_remove(c, act_tags_arn(in), json_object_get(in, "Tags"), e);
+  return tag_remove(c, act_ca_arn(in), json_object_get(in, "Tags"), e);
 }
 
 int act_list_tags(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
@@ -22,9 +18,9 @@ int act_list_tags(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   json_t *tags = NULL;
   char *next = NULL;
   int rc;
-  if (act_page_begin(c, in, "ListTags", act_tags_arn(in), &p, e) < 0)
+  if (act_page_begin(c, in, "ListTags", act_ca_arn(in), &p, e) < 0)
     return -1;
-  if (tag_list(c, act_tags_arn(in), p.cursor, p.limit, &tags, &next, e) < 0) {
+  if (tag_list(c, act_ca_arn(in), p.cursor, p.limit, &tags, &next, e) < 0) {
     free(p.cursor);
     return -1;
   }

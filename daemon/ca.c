@@ -155,7 +155,7 @@ int ca_create(const ctx_t *c, const json_t *in, char **arn, err_t *e) {
   const char *token = json_string_value(json_object_get(in, "IdempotencyToken"));
   const char *kss = json_string_value(json_object_get(in, "KeyStorageSecurityStandard"));
   const char *mode = json_string_value(json_object_get(in, "UsageMode"));
-  char id[REQID_LEN + 1], *cfg_text = NULL, *rc_text = NULL, *existing = NULL;
+  char id[REQID_LEN + 1], *cfg_text = NULL, *rc_text = NULL;
   long n = 0;
   int ret = -1;
   *arn = NULL;
@@ -179,15 +179,12 @@ int ca_create(const ctx_t *c, const json_t *in, char **arn, err_t *e) {
     goto out;
   if (token) {
     int claimed = store_idem_claim(c->store, c->account, "CreateCertificateAuthority", token,
-                                   *arn, &existing, e);
+                                   arn, e);
     if (claimed < 0)
       goto out;
     if (claimed == 1) {
       /* the same token within 5 minutes: the CA it made, nothing new */
       store_rollback(c->store);
-      free(*arn);
-      *arn = existing;
-      existing = NULL;
       ret = 0;
       goto out;
     }
@@ -224,7 +221,6 @@ out:
     free(*arn);
     *arn = NULL;
   }
-  free(existing);
   free(cfg_text);
   free(rc_text);
   return ret;

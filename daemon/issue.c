@@ -480,7 +480,7 @@ int issue_certificate(const ctx_t *c, const json_t *in, char **arn, err_t *e) {
   X509 *x = NULL, *ca_cert = NULL;
   EVP_PKEY *ca_pub = NULL, *priv = NULL;
   ASN1_INTEGER *serial = NULL;
-  char hex[2 * ISSUE_SERIAL_BYTES + 1], norm[2 * ISSUE_SERIAL_BYTES + 1], *existing = NULL;
+  char hex[2 * ISSUE_SERIAL_BYTES + 1], norm[2 * ISSUE_SERIAL_BYTES + 1];
   char op[64], subj[512];
   long long now = (long long)clock_now(), nb, na;
   int self_issue, ret = -1, reserved = 0;
@@ -576,14 +576,12 @@ int issue_certificate(const ctx_t *c, const json_t *in, char **arn, err_t *e) {
     goto out;
   }
   if (token) {
-    int claimed = store_idem_claim(c->store, c->account, op, token, *arn, &existing, e);
+    int claimed = store_idem_claim(c->store, c->account, op, token, arn, e);
     if (claimed < 0)
       goto out;
     if (claimed == 1) {
+      /* the same token within 5 minutes: that certificate, nothing new */
       store_rollback(c->store);
-      free(*arn);
-      *arn = existing;
-      existing = NULL;
       ret = 0;
       goto out;
     }
@@ -641,7 +639,6 @@ out:
     *arn = NULL;
   }
   OPENSSL_free(der);
-  free(existing);
   ASN1_INTEGER_free(serial);
   EVP_PKEY_free(priv);
   EVP_PKEY_free(ca_pub);

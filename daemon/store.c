@@ -152,10 +152,10 @@ int store_audit(store_t *s, const char *event, const char *account, const char *
 }
 
 int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
-                     const char *result, char **existing, err_t *e) {
-  const char *p[4] = {account, op, token, result};
+                     char **result, err_t *e) {
+  const char *p[4] = {account, op, token, *result};
   PGresult *r;
-  *existing = NULL;
+  char *earlier;
   r = store_exec(s,
                  "DELETE FROM idempotency_tokens WHERE account_id = $1 AND operation = $2"
                  " AND token = $3 AND created_at < now() - interval '5 minutes'",
@@ -186,9 +186,13 @@ int store_idem_claim(store_t *s, const char *account, const char *op, const char
     return err_set(e, ERR_ConcurrentModificationException,
                    "The idempotency token is being used by a concurrent request; retry.");
   }
-  *existing = strdup(PQgetvalue(r, 0, 0));
+  earlier = strdup(PQgetvalue(r, 0, 0));
   PQclear(r);
-  return *existing ? 1 : err_set(e, ERR_InternalFailure, "out of memory");
+  if (!earlier)
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  free(*result);
+  *result = earlier;
+  return 1;
 }
 
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {

@@ -35,12 +35,12 @@ void store_rollback(store_t *s);
 int store_audit(store_t *s, const char *event, const char *account, const char *actor,
                 const char *rid, const char *ca_arn, const char *serial, const char *detail,
                 err_t *e);
-/* IdempotencyToken: within the caller's transaction, records result for
- * (account, operation, token) unless a record younger than 5 minutes
- * exists; then *existing is that earlier result (malloc'ed) and 1 is
- * returned. 0: recorded. */
+/* IdempotencyToken: within the caller's transaction, records *result for
+ * (account, operation, token) and returns 0, unless a record younger than 5
+ * minutes exists: then *result (malloc'ed) is replaced by that earlier
+ * result and 1 is returned, for the caller to roll back and answer with. */
 int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
-                     const char *result, char **existing, err_t *e);
+                     char **result, err_t *e);
 void store_strings_free(char **v, int n);
 /* A 32-byte server secret by name. */
 int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);
