@@ -60,12 +60,6 @@ int buf_printf(buf_t *b, const char *fmt, ...) {
   return 0;
 }
 
-void buf_reset(buf_t *b) {
-  b->len = 0;
-  if (b->data)
-    b->data[0] = '\0';
-}
-
 void buf_free(buf_t *b) {
   if (b->data) {
     OPENSSL_cleanse(b->data, b->cap);

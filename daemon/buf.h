@@ -13,7 +13,6 @@ int buf_append(buf_t *b, const void *p, size_t n);
 int buf_puts(buf_t *b, const char *s);
 int buf_putc(buf_t *b, char c);
 int buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_reset(buf_t *b);
 /* Wipes the contents (they may be secret) and frees. */
 void buf_free(buf_t *b);
 /* Hands the data over to the caller (who frees it) and empties b. */

@@ -2,9 +2,7 @@
 #define PCAD_CLOCK_H
 #include <time.h>
 
-/* Wall-clock seconds; tests may inject another source. */
-typedef time_t (*clock_fn_t)(void);
+/* Wall-clock seconds: the one place pcad reads the time of day. */
 time_t clock_now(void);
-void clock_set(clock_fn_t fn);
 
 #endif

@@ -1,6 +1,5 @@
 #include "httpd.h"
 
-#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -30,7 +29,6 @@ typedef struct httpd_listener {
   httpd_handler_fn fn;
   void *arg;
   int tls;
-  int port;
 } httpd_listener_t;
 
 struct httpd {
@@ -368,8 +366,6 @@ static int httpd_listen(httpd_t *h, const char *addr, int tls, httpd_handler_fn 
   const char *colon = strrchr(addr, ':');
   long port;
   char *end;
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
 
   if (h->nl == HTTPD_MAX_LISTENERS)
     return err_set(e, ERR_InternalFailure, "too many listeners");
@@ -407,9 +403,6 @@ static int httpd_listen(httpd_t *h, const char *addr, int tls, httpd_handler_fn 
     return err_set(e, ERR_InternalFailure, "cannot listen on %s", addr);
   }
   l->evl = evhttp_bound_socket_get_listener(bs);
-  if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &sl) == 0)
-    l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                             : ((struct sockaddr_in *)&ss)->sin_port);
   h->nl++;
   return h->nl - 1;
 }
@@ -422,8 +415,4 @@ int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *ar
 
 int httpd_listen_plain(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e) {
   return httpd_listen(h, addr, 0, fn, arg, e);
-}
-
-int httpd_bound_port(httpd_t *h, int idx) {
-  return idx >= 0 && idx < h->nl ? h->l[idx].port : -1;
 }

@@ -45,7 +45,5 @@ const char *httpd_header(const httpd_req_t *req, const char *name);
  * carries x-amzn-RequestId. err_type, if non-NULL, goes in x-amzn-ErrorType. */
 void httpd_reply(httpd_req_t *req, int status, const char *content_type, const char *err_type,
                  const char *body, size_t len);
-/* The port a listener bound (for "127.0.0.1:0" in tests), or -1. */
-int httpd_bound_port(httpd_t *h, int idx);
 
 #endif

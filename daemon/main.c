@@ -103,7 +103,6 @@ int main(int argc, char **argv) {
   janitor_t *janitor = NULL;
   unsigned char page_key[32];
   struct event *ev_hup = NULL, *ev_term = NULL, *ev_int = NULL;
-  int api;
 
   memset(&m, 0, sizeof m);
   err_clear(&e);
@@ -186,7 +185,7 @@ int main(int argc, char **argv) {
   creds = NULL; /* the router owns them */
   health = health_start(m.cfg.db_conninfo, m.cfg.db_connect_timeout, p11);
   h = httpd_new(m.base, &m.cfg, &e);
-  if (!health || !h || (api = httpd_listen_tls(h, m.cfg.listen, router_handle, m.router, &e)) < 0 ||
+  if (!health || !h || httpd_listen_tls(h, m.cfg.listen, router_handle, m.router, &e) < 0 ||
       httpd_listen_plain(h, m.cfg.admin_listen, admin_handle, health, &e) < 0 ||
       httpd_listen_plain(h, m.cfg.publish_listen, publish_handle, NULL, &e) < 0) {
     log_err(NULL, "listeners: %s", e.msg);

@@ -43,13 +43,6 @@ const model_op_t *model_op(const char *name) {
   return NULL;
 }
 
-int model_shape_index(const char *name) {
-  for (int i = 0; i < model_nshapes; i++)
-    if (strcmp(model_shapes[i].name, name) == 0)
-      return i;
-  return -1;
-}
-
 typedef enum { MODEL_REQUIRED, MODEL_MIN, MODEL_MAX, MODEL_ENUM, MODEL_PATTERN } model_kind_t;
 
 /* Where AWS names a violation by its own exception rather than

@@ -52,7 +52,6 @@ extern const char model_signing_name[];
 /* Compiles the patterns; call once before model_validate. */
 int model_init(err_t *e);
 const model_op_t *model_op(const char *name);
-int model_shape_index(const char *name);
 /* Checks v against shape: wrong JSON types give SerializationException,
  * constraint failures (required, length, range, enum, pattern) give
  * ValidationException in the Coral message style. */
