@@ -10,25 +10,42 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "cfg.h"
-#include "creds.h"
-#include "health.h"
-#include "httpd.h"
-#include "janitor.h"
-#include "log.h"
-#include "model.h"
+#include "net/admin.h"
+#include "base/cfg.h"
+#include "api/creds.h"
+#include "jobs/health.h"
+#include "net/httpd.h"
+#include "jobs/janitor.h"
+#include "base/log.h"
+#include "api/model.h"
 #include "p11.h"
-#include "publish.h"
-#include "router.h"
-#include "store.h"
-#include "workq.h"
+#include "net/publish.h"
+#include "api/router.h"
+#include "store/store.h"
+#include "base/workq.h"
 
+/* Everything the process holds, in start-up order. */
 typedef struct {
   cfg_t cfg;
   struct event_base *base;
   router_t *router;
+  p11_t *p11;
+  creds_t *creds;
+  workq_t *q;
+  httpd_t *h;
+  health_t *health;
+  janitor_t *janitor;
+  struct event *ev_hup, *ev_term, *ev_int;
 } main_t;
+
+/* A workq_init_fn/fini_fn pair: each worker owns one store connection. */
+static void *main_worker_init(void *arg, int idx) {
+  const cfg_t *cfg = arg;
+  (void)idx;
+  return store_new(cfg->db_conninfo, cfg->db_connect_timeout);
+}
+
+static void main_worker_fini(void *state) { store_free(state); }
 
 static void main_usage(FILE *f) {
   fprintf(f, "usage: pcad --config FILE [--check-config]\n"
@@ -82,53 +99,135 @@ static int main_check(const cfg_t *cfg, err_t *e) {
   return model_init(e);
 }
 
-int main(int argc, char **argv) {
+/* The command line: 0 to go on, else the exit code (+1, as 0 is "go on"). */
+static int main_args(int argc, char **argv, const char **config, int *check) {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"check-config", no_argument, NULL, 't'},
                                        {"version", no_argument, NULL, 'V'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
+  int opt;
+  while ((opt = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
+    switch (opt) {
+    case 'c':
+      *config = optarg;
+      break;
+    case 't':
+      *check = 1;
+      break;
+    case 'V':
+      main_version();
+      return 1;
+    case 'h':
+      main_usage(stdout);
+      return 1;
+    default:
+      main_usage(stderr);
+      return 3;
+    }
+  }
+  if (!*config || optind != argc) {
+    main_usage(stderr);
+    return 3;
+  }
+  return 0;
+}
+
+/* The token (before any thread exists; pcad never forks after this), the
+ * schema and the page key, the credentials. */
+static int main_open(main_t *m, unsigned char page_key[32]) {
+  p11_err_t pe;
+  err_t e;
+  store_t *store;
+  m->p11 = p11_open(m->cfg.hsm_module, m->cfg.hsm_token_label, m->cfg.hsm_pin_file, &pe);
+  if (!m->p11) {
+    log_err(NULL, "token: %s", pe.msg);
+    return -1;
+  }
+  log_notice(NULL, "token '%s' logged in", m->cfg.hsm_token_label);
+  store = store_new(m->cfg.db_conninfo, m->cfg.db_connect_timeout);
+  if (!store || store_migrate(store, store_migrations, &e) < 0 ||
+      store_secret(store, "next_token_key", page_key, &e) < 0) {
+    log_err(NULL, "database: %s", store ? e.msg : "out of memory");
+    store_free(store);
+    return -1;
+  }
+  store_free(store);
+  m->creds = creds_load(m->cfg.credentials_file, &e);
+  if (!m->creds) {
+    log_err(NULL, "credentials: %s", e.msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* Workers, janitor, router, health, listeners and signals. */
+static int main_start(main_t *m, const unsigned char page_key[32]) {
+  err_t e;
+  evthread_use_pthreads();
+  m->base = event_base_new();
+  if (!m->base)
+    return -1;
+  m->q = workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max, main_worker_init,
+                   main_worker_fini, &m->cfg);
+  m->janitor = janitor_start(&m->cfg, m->p11);
+  m->router = m->q && m->janitor ? router_new(&m->cfg, m->q, page_key, m->creds, m->p11,
+                                              janitor_kick, m->janitor)
+                                 : NULL;
+  if (!m->router) {
+    log_err(NULL, "cannot start the worker pool");
+    return -1;
+  }
+  m->creds = NULL; /* the router owns them */
+  m->health = health_start(m->cfg.db_conninfo, m->cfg.db_connect_timeout, m->p11);
+  m->h = httpd_new(m->base, &m->cfg, &e);
+  if (!m->health || !m->h || httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
+      httpd_listen_plain(m->h, m->cfg.admin_listen, admin_handle, m->health, &e) < 0 ||
+      httpd_listen_plain(m->h, m->cfg.publish_listen, publish_handle, NULL, &e) < 0) {
+    log_err(NULL, "listeners: %s", m->health && m->h ? e.msg : "cannot start");
+    return -1;
+  }
+  m->ev_hup = evsignal_new(m->base, SIGHUP, main_on_hup, m);
+  m->ev_term = evsignal_new(m->base, SIGTERM, main_on_term, m);
+  m->ev_int = evsignal_new(m->base, SIGINT, main_on_term, m);
+  if (!m->ev_hup || !m->ev_term || !m->ev_int || evsignal_add(m->ev_hup, NULL) < 0 ||
+      evsignal_add(m->ev_term, NULL) < 0 || evsignal_add(m->ev_int, NULL) < 0)
+    return -1;
+  return 0;
+}
+
+/* Everything main_open and main_start made, in reverse. */
+static void main_stop(main_t *m) {
+  struct event *evs[] = {m->ev_hup, m->ev_term, m->ev_int};
+  for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+    if (evs[i])
+      event_free(evs[i]);
+  health_stop(m->health);
+  workq_free(m->q);
+  janitor_stop(m->janitor);
+  httpd_free(m->h);
+  router_free(m->router);
+  creds_free(m->creds);
+  p11_close(m->p11);
+  if (m->base)
+    event_base_free(m->base);
+  cfg_free(&m->cfg);
+}
+
+int main(int argc, char **argv) {
   const char *config = NULL;
-  int check = 0, opt, rc = 1;
+  int check = 0, rc = 1;
   main_t m;
   char msg[1024];
   err_t e;
   log_level_t lvl;
-  p11_t *p11 = NULL;
-  store_t *store = NULL;
-  creds_t *creds = NULL;
-  workq_t *q = NULL;
-  httpd_t *h = NULL;
-  health_t *health = NULL;
-  janitor_t *janitor = NULL;
   unsigned char page_key[32];
-  struct event *ev_hup = NULL, *ev_term = NULL, *ev_int = NULL;
 
   memset(&m, 0, sizeof m);
   err_clear(&e);
-  while ((opt = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
-    switch (opt) {
-    case 'c':
-      config = optarg;
-      break;
-    case 't':
-      check = 1;
-      break;
-    case 'V':
-      main_version();
-      return 0;
-    case 'h':
-      main_usage(stdout);
-      return 0;
-    default:
-      main_usage(stderr);
-      return 2;
-    }
-  }
-  if (!config || optind != argc) {
-    main_usage(stderr);
-    return 2;
-  }
+  if ((rc = main_args(argc, argv, &config, &check)) != 0)
+    return rc - 1;
+  rc = 1;
   if (cfg_load(&m.cfg, config, msg, sizeof msg) < 0) {
     log_err(NULL, "config: %s", msg);
     return 1;
@@ -137,88 +236,23 @@ int main(int argc, char **argv) {
     log_set_level(lvl);
   if (main_check(&m.cfg, &e) < 0) {
     log_err(NULL, "config: %s", e.msg);
-    goto out;
-  }
-  if (check) {
+  } else if (check) {
     printf("%s: configuration ok\n", config);
     rc = 0;
-    goto out;
+  } else {
+    int up;
+    signal(SIGPIPE, SIG_IGN);
+    up = main_open(&m, page_key) == 0 && main_start(&m, page_key) == 0;
+    OPENSSL_cleanse(page_key, sizeof page_key); /* the router keeps its own copy */
+    if (up) {
+      log_notice(NULL,
+                 "pcad %s serving acm-pca on https://%s (region %s), admin on %s, publish on %s",
+                 PCAD_VERSION, m.cfg.listen, m.cfg.region, m.cfg.admin_listen,
+                 m.cfg.publish_listen);
+      event_base_dispatch(m.base);
+      rc = 0;
+    }
   }
-  signal(SIGPIPE, SIG_IGN);
-
-  /* the token before any thread exists; pcad never forks after this */
-  p11 = p11_open(m.cfg.hsm_module, m.cfg.hsm_token_label, m.cfg.hsm_pin_file, &e);
-  if (!p11) {
-    log_err(NULL, "token: %s", e.msg);
-    goto out;
-  }
-  log_notice(NULL, "token '%s' logged in", m.cfg.hsm_token_label);
-
-  store = store_new(m.cfg.db_conninfo, m.cfg.db_connect_timeout);
-  if (!store || store_migrate(store, store_migrations, &e) < 0 ||
-      store_secret(store, "next_token_key", page_key, &e) < 0) {
-    log_err(NULL, "database: %s", e.msg);
-    goto out;
-  }
-  store_free(store);
-  store = NULL;
-
-  creds = creds_load(m.cfg.credentials_file, &e);
-  if (!creds) {
-    log_err(NULL, "credentials: %s", e.msg);
-    goto out;
-  }
-
-  evthread_use_pthreads();
-  m.base = event_base_new();
-  if (!m.base)
-    goto out;
-  q = workq_new(m.base, (int)m.cfg.worker_threads, (int)m.cfg.queue_max, router_worker_init,
-                router_worker_fini, &m.cfg);
-  janitor = janitor_start(&m.cfg, p11);
-  m.router = q && janitor ? router_new(&m.cfg, q, page_key, creds, p11, janitor) : NULL;
-  OPENSSL_cleanse(page_key, sizeof page_key);
-  if (!m.router) {
-    log_err(NULL, "cannot start the worker pool");
-    goto out;
-  }
-  creds = NULL; /* the router owns them */
-  health = health_start(m.cfg.db_conninfo, m.cfg.db_connect_timeout, p11);
-  h = httpd_new(m.base, &m.cfg, &e);
-  if (!health || !h || httpd_listen_tls(h, m.cfg.listen, router_handle, m.router, &e) < 0 ||
-      httpd_listen_plain(h, m.cfg.admin_listen, admin_handle, health, &e) < 0 ||
-      httpd_listen_plain(h, m.cfg.publish_listen, publish_handle, NULL, &e) < 0) {
-    log_err(NULL, "listeners: %s", e.msg);
-    goto out;
-  }
-  ev_hup = evsignal_new(m.base, SIGHUP, main_on_hup, &m);
-  ev_term = evsignal_new(m.base, SIGTERM, main_on_term, &m);
-  ev_int = evsignal_new(m.base, SIGINT, main_on_term, &m);
-  if (!ev_hup || !ev_term || !ev_int || evsignal_add(ev_hup, NULL) < 0 ||
-      evsignal_add(ev_term, NULL) < 0 || evsignal_add(ev_int, NULL) < 0)
-    goto out;
-  log_notice(NULL, "pcad %s serving acm-pca on https://%s (region %s), admin on %s, publish on %s",
-             PCAD_VERSION, m.cfg.listen, m.cfg.region, m.cfg.admin_listen,
-             m.cfg.publish_listen);
-  event_base_dispatch(m.base);
-  rc = 0;
-out:
-  if (ev_hup)
-    event_free(ev_hup);
-  if (ev_term)
-    event_free(ev_term);
-  if (ev_int)
-    event_free(ev_int);
-  health_stop(health);
-  workq_free(q);
-  janitor_stop(janitor);
-  httpd_free(h);
-  router_free(m.router);
-  creds_free(creds);
-  store_free(store);
-  p11_close(p11);
-  if (m.base)
-    event_base_free(m.base);
-  cfg_free(&m.cfg);
+  main_stop(&m);
   return rc;
 }

@@ -286,20 +286,26 @@ class Issuance(EnvTestCase):
         # an end-entity certificate may end with it
         self.issue(validity={'Value': int(ca_na.timestamp()), 'Type': 'ABSOLUTE'})
 
-    def test_short_lived_ca(self):
+    def subordinate(self, key, sig, cn, years, **create):
+        """A SUBORDINATE CA signed by the suite's root; its ARN and what
+        GetCertificate gave for its certificate (not yet imported)."""
         sub = self.c.create_certificate_authority(
-            CertificateAuthorityType='SUBORDINATE', UsageMode='SHORT_LIVED_CERTIFICATE',
-            CertificateAuthorityConfiguration={
-                'KeyAlgorithm': 'EC_prime256v1', 'SigningAlgorithm': 'SHA256WITHECDSA',
-                'Subject': {'CommonName': 'Short-lived Sub'}})['CertificateAuthorityArn']
+            CertificateAuthorityType='SUBORDINATE', CertificateAuthorityConfiguration={
+                'KeyAlgorithm': key, 'SigningAlgorithm': sig, 'Subject': {'CommonName': cn}},
+            **create)['CertificateAuthorityArn']
         self.c.get_waiter('certificate_authority_csr_created').wait(
             CertificateAuthorityArn=sub, WaiterConfig={'Delay': 1})
         csr = self.c.get_certificate_authority_csr(CertificateAuthorityArn=sub)['Csr']
         cert_arn = self.c.issue_certificate(
             CertificateAuthorityArn=self.root_arn, Csr=csr.encode(), SigningAlgorithm='SHA256WITHRSA',
             TemplateArn=TEMPLATE_ARN + 'SubordinateCACertificate_PathLen0/V1',
-            Validity={'Value': 1, 'Type': 'YEARS'})['CertificateArn']
-        got = self.c.get_certificate(CertificateAuthorityArn=self.root_arn, CertificateArn=cert_arn)
+            Validity={'Value': years, 'Type': 'YEARS'})['CertificateArn']
+        return sub, self.c.get_certificate(CertificateAuthorityArn=self.root_arn,
+                                           CertificateArn=cert_arn)
+
+    def test_short_lived_ca(self):
+        sub, got = self.subordinate('EC_prime256v1', 'SHA256WITHECDSA', 'Short-lived Sub', 1,
+                                    UsageMode='SHORT_LIVED_CERTIFICATE')
         self.c.import_certificate_authority_certificate(
             CertificateAuthorityArn=sub, Certificate=got['Certificate'].encode(),
             CertificateChain=got['CertificateChain'].encode())
@@ -346,18 +352,7 @@ class Issuance(EnvTestCase):
         self.assertEqual(ext(got, ExtensionOID.BASIC_CONSTRAINTS).value.path_length, 1)
 
     def test_subordinate_in_same_pcad(self):
-        sub = self.c.create_certificate_authority(
-            CertificateAuthorityType='SUBORDINATE', CertificateAuthorityConfiguration={
-                'KeyAlgorithm': 'EC_secp384r1', 'SigningAlgorithm': 'SHA384WITHECDSA',
-                'Subject': {'CommonName': 'Issuing Sub'}})['CertificateAuthorityArn']
-        self.c.get_waiter('certificate_authority_csr_created').wait(
-            CertificateAuthorityArn=sub, WaiterConfig={'Delay': 1})
-        csr = self.c.get_certificate_authority_csr(CertificateAuthorityArn=sub)['Csr']
-        cert_arn = self.c.issue_certificate(
-            CertificateAuthorityArn=self.root_arn, Csr=csr.encode(), SigningAlgorithm='SHA256WITHRSA',
-            TemplateArn=TEMPLATE_ARN + 'SubordinateCACertificate_PathLen0/V1',
-            Validity={'Value': 3, 'Type': 'YEARS'})['CertificateArn']
-        got = self.c.get_certificate(CertificateAuthorityArn=self.root_arn, CertificateArn=cert_arn)
+        sub, got = self.subordinate('EC_secp384r1', 'SHA384WITHECDSA', 'Issuing Sub', 3)
         self.assertEqual(load_cert(got['CertificateChain']), load_cert(self.root_pem))
         self.c.import_certificate_authority_certificate(
             CertificateAuthorityArn=sub, Certificate=got['Certificate'].encode(),

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "awsjson.h"
-#include "model.h"
+#include "api/awsjson.h"
+#include "api/model.h"
 
 static err_code_t decode(const char *body, size_t len) {
   json_t *v = NULL;

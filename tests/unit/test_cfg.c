@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg.h"
+#include "base/cfg.h"
 
 #define REQUIRED                                                                      \
   "[server]\ntls_cert_file = /c.pem\ntls_key_file = /k.pem\n"                         \

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "creds.h"
+#include "api/creds.h"
 
 static char path[64];
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pagetoken.h"
+#include "api/pagetoken.h"
 
 static const unsigned char key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 

@@ -5,8 +5,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "model.h"
-#include "router.h"
+#include "api/model.h"
+#include "api/router.h"
 
 static void test_actions_match_model(void **state) {
   (void)state;

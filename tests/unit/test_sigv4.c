@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sigv4.h"
+#include "api/sigv4.h"
 
 #define SUITE_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 

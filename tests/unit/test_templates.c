@@ -5,7 +5,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "templates.h"
+#include "core/templates.h"
 
 static void test_lookup(void **state) {
   const template_t *t;

@@ -5,7 +5,7 @@
 #include <cmocka.h>
 #include <limits.h>
 
-#include "validity.h"
+#include "core/validity.h"
 
 /* 2026-11-22T12:00:00Z */
 #define NOW 1795348800LL

@@ -1,0 +1,52 @@
+#ifndef PCAD_ACT_H
+#define PCAD_ACT_H
+/* Operation handlers: decoded JSON in, JSON out, through the domain layer.
+ * No SQL and no PKCS#11 here. Handlers run on a worker thread; the input
+ * has passed model validation for the operation's input shape. On success
+ * *out is the response object (NULL means {}). */
+#include <jansson.h>
+
+#include "base/err.h"
+#include "core/ctx.h"
+#include "core/tag.h"
+
+/* The CertificateAuthorityArn member most operations carry. */
+static inline const char *act_ca_arn(const json_t *in) {
+  return json_string_value(json_object_get(in, "CertificateAuthorityArn"));
+}
+
+typedef int (*act_fn_t)(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+
+int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_describe_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_list_cas(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_update_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_delete_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_restore_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_get_ca_csr(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_get_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_import_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_issue_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_get_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_revoke_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_tag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_untag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_list_tags(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+
+/* A Tags list as tag_t pointing into the JSON (act_tags.c); free(*tags). */
+int act_tags_decode(const json_t *list, tag_t **tags, size_t *n, err_t *e);
+
+/* Pagination (act_page.c): MaxResults capped at 100 a page; NextToken
+ * authenticated for scope. */
+typedef struct {
+  char scope[512];
+  int limit;
+  char *cursor; /* NULL: first page */
+} act_page_t;
+
+int act_page_begin(const ctx_t *c, const json_t *in, const char *op, const char *filter,
+                   act_page_t *p, err_t *e);
+/* Sets NextToken in out when next is non-NULL; frees the page's cursor. */
+int act_page_end(const ctx_t *c, act_page_t *p, const char *next, json_t *out, err_t *e);
+
+#endif

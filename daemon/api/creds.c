@@ -1,0 +1,126 @@
+#include "api/creds.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CREDS_ID_MAX 128
+#define CREDS_SECRET_MAX 128
+
+typedef struct {
+  char id[CREDS_ID_MAX + 1];
+  char secret[CREDS_SECRET_MAX + 1];
+  char account[13];
+} creds_key_t;
+
+struct creds {
+  creds_key_t *keys;
+  int n;
+};
+
+static int creds_parse_line(char *line, creds_key_t *k) {
+  char *save = NULL, *id = strtok_r(line, " \t\r\n", &save);
+  char *secret = strtok_r(NULL, " \t\r\n", &save);
+  char *account = strtok_r(NULL, " \t\r\n", &save);
+  if (!id || !secret || !account || strtok_r(NULL, " \t\r\n", &save) ||
+      strlen(id) > CREDS_ID_MAX || strlen(secret) > CREDS_SECRET_MAX || strlen(account) != 12 ||
+      strspn(account, "0123456789") != 12)
+    return -1;
+  strcpy(k->id, id);
+  strcpy(k->secret, secret);
+  strcpy(k->account, account);
+  return 0;
+}
+
+creds_t *creds_load(const char *path, err_t *e) {
+  creds_t *c = calloc(1, sizeof *c);
+  FILE *f = NULL;
+  struct stat st;
+  char line[512];
+  int lineno = 0, fd = -1;
+  if (!c) {
+    err_set(e, ERR_InternalFailure, "out of memory");
+    return NULL;
+  }
+  fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    err_set(e, ERR_InternalFailure, "%s: cannot open: %s", path, strerror(errno));
+    goto fail;
+  }
+  if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+    err_set(e, ERR_InternalFailure,
+            "%s: must be a regular file readable by its owner only (mode 0600)", path);
+    goto fail;
+  }
+  f = fdopen(fd, "r");
+  if (!f)
+    goto fail;
+  fd = -1;
+  while (fgets(line, sizeof line, f)) {
+    char *p = line;
+    creds_key_t *grown;
+    lineno++;
+    while (isspace((unsigned char)*p))
+      p++;
+    if (!*p || *p == '#')
+      continue;
+    grown = realloc(c->keys, (size_t)(c->n + 1) * sizeof *c->keys);
+    if (!grown)
+      goto fail;
+    c->keys = grown;
+    memset(&c->keys[c->n], 0, sizeof c->keys[c->n]);
+    if (creds_parse_line(p, &c->keys[c->n]) < 0) {
+      err_set(e, ERR_InternalFailure,
+              "%s:%d: expected 'KEY_ID SECRET ACCOUNT_ID' (a 12-digit account)", path, lineno);
+      goto fail;
+    }
+    c->n++;
+  }
+  OPENSSL_cleanse(line, sizeof line);
+  fclose(f);
+  return c;
+fail:
+  OPENSSL_cleanse(line, sizeof line);
+  if (f)
+    fclose(f);
+  if (fd >= 0)
+    close(fd);
+  creds_free(c);
+  return NULL;
+}
+
+void creds_free(creds_t *c) {
+  if (!c)
+    return;
+  if (c->keys)
+    OPENSSL_cleanse(c->keys, (size_t)c->n * sizeof *c->keys);
+  free(c->keys);
+  free(c);
+}
+
+int creds_count(const creds_t *c) { return c->n; }
+
+int creds_lookup(void *ctx, const char *akid, const char **secret, const char **account) {
+  const creds_t *c = ctx;
+  char want[CREDS_ID_MAX + 1] = {0};
+  int found = -1;
+  if (strlen(akid) > CREDS_ID_MAX)
+    return -1;
+  strcpy(want, akid);
+  for (int i = 0; i < c->n; i++) {
+    /* fixed-length compare of every entry: timing tells nothing */
+    int eq = CRYPTO_memcmp(want, c->keys[i].id, sizeof want) == 0;
+    found = eq ? i : found;
+  }
+  if (found < 0)
+    return -1;
+  *secret = c->keys[found].secret;
+  *account = c->keys[found].account;
+  return 0;
+}

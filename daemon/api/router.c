@@ -1,0 +1,234 @@
+#include "api/router.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/act.h"
+#include "api/awsjson.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "api/model.h"
+#include "api/sigv4.h"
+
+const router_action_t router_actions[] = {
+#define ACTION(name, fn) {#name, fn},
+#include "api/actions.def"
+#undef ACTION
+};
+const int router_nactions = sizeof router_actions / sizeof router_actions[0];
+
+struct router {
+  const cfg_t *cfg;
+  p11_t *p11;
+  void (*kick)(void *arg);
+  void *kick_arg;
+  workq_t *q;
+  unsigned char page_key[32];
+  creds_t *creds;
+};
+
+typedef struct {
+  workq_job_t job;
+  router_t *r;
+  request_t *req;
+  const router_action_t *act;
+  int input_shape;
+  json_t *in, *out;
+  sigv4_principal_t who;
+  err_t err;
+  struct timespec t0;
+} router_job_t;
+
+static double router_ms_since(const struct timespec *t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Sends an error reply. Server faults are logged in full and answered with
+ * a generic message: their details (database text, paths) stay inside. */
+static void router_fail(request_t *req, const char *op, const char *akid, const err_t *e,
+                        const struct timespec *t0) {
+  int status = err_status(e->code);
+  const char *msg = e->msg;
+  char *body;
+  if (status >= 500) {
+    log_err(req->rid, "op=%s %s: %s", op, err_name(e->code), e->msg);
+    msg = e->code == ERR_ServiceUnavailable ? "The service is temporarily unavailable; retry."
+                                            : "An internal error occurred.";
+  }
+  log_info(req->rid, "op=%s key=%s remote=%s status=%d error=%s ms=%.1f", op, akid,
+           req->remote, status, err_name(e->code), router_ms_since(t0));
+  body = awsjson_error_body(e->code, msg);
+  request_reply(req, status, "application/x-amz-json-1.1", err_name(e->code), body,
+              body ? strlen(body) : 0);
+  free(body);
+}
+
+static void router_job_free(router_job_t *j) {
+  json_decref(j->in);
+  json_decref(j->out);
+  OPENSSL_cleanse(&j->who, sizeof j->who);
+  free(j);
+}
+
+static void router_job_run(workq_job_t *job, void *state) {
+  router_job_t *j = (router_job_t *)job;
+  store_t *store = state;
+  ctx_t ctx = {j->req->rid,          j->who.account,       j->who.access_key,
+               j->r->cfg->region,    j->r->cfg->partition, j->r->page_key,
+               store,                j->r->p11,            j->r->cfg->ca_quota,
+               j->r->kick,           j->r->kick_arg};
+  act_fn_t fn = j->act->fn;
+  if (ctx_ready(&ctx, &j->err) < 0)
+    return;
+  if (fn(&ctx, j->in, &j->out, &j->err) < 0 && j->err.code == ERR_OK)
+    err_set(&j->err, ERR_InternalFailure, "handler failed without an error");
+}
+
+static void router_job_done(workq_job_t *job) {
+  router_job_t *j = (router_job_t *)job;
+  if (j->err.code != ERR_OK) {
+    router_fail(j->req, j->act->name, j->who.access_key, &j->err, &j->t0);
+  } else {
+    char *body = j->out ? awsjson_encode(j->out) : strdup("{}");
+    if (!body) {
+      err_set(&j->err, ERR_InternalFailure, "cannot encode the response");
+      router_fail(j->req, j->act->name, j->who.access_key, &j->err, &j->t0);
+    } else {
+      log_info(j->req->rid, "op=%s key=%s remote=%s status=200 ms=%.1f", j->act->name,
+               j->who.access_key, j->req->remote, router_ms_since(&j->t0));
+      request_reply(j->req, 200, "application/x-amz-json-1.1", NULL, body, strlen(body));
+      free(body);
+    }
+  }
+  router_job_free(j);
+}
+
+static const router_action_t *router_find(const char *target) {
+  size_t pl = strlen(model_target_prefix);
+  if (!target || strncmp(target, model_target_prefix, pl) != 0 || target[pl] != '.')
+    return NULL;
+  for (int i = 0; i < router_nactions; i++)
+    if (strcmp(router_actions[i].name, target + pl + 1) == 0)
+      return &router_actions[i];
+  return NULL;
+}
+
+/* application/x-amz-json-1.1, parameters after ';' allowed */
+static int router_content_type_ok(const char *ct) {
+  static const char want[] = "application/x-amz-json-1.1";
+  size_t l = sizeof want - 1;
+  return ct && strncasecmp(ct, want, l) == 0 && (ct[l] == '\0' || ct[l] == ';' || ct[l] == ' ');
+}
+
+void router_handle(void *arg, request_t *req) {
+  router_t *r = arg;
+  router_job_t *j = calloc(1, sizeof *j);
+  const model_op_t *op;
+  sigv4_header_t *hs = NULL;
+  sigv4_request_t sr;
+  sigv4_policy_t pol = {r->cfg->region, model_signing_name, clock_now(),
+                        r->cfg->max_clock_skew, creds_lookup, r->creds};
+  const char *opname = "-";
+  err_t e;
+  struct timespec t0;
+
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  err_clear(&e);
+  if (!j) {
+    err_set(&e, ERR_InternalFailure, "out of memory");
+    goto fail;
+  }
+  j->t0 = t0;
+  if (request_header(req, "Transfer-Encoding")) {
+    /* aws clients always send Content-Length; chunked framing is refused
+     * so that no two parsers can disagree about where a request ends */
+    err_set(&e, ERR_SerializationException, "Transfer-Encoding is not accepted");
+    goto fail;
+  }
+  hs = calloc(req->nheaders ? req->nheaders : 1, sizeof *hs);
+  if (!hs) {
+    err_set(&e, ERR_InternalFailure, "out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < req->nheaders; i++) {
+    hs[i].name = req->headers[i].name;
+    hs[i].value = req->headers[i].value;
+  }
+  sr = (sigv4_request_t){req->method, req->path, req->query, hs, req->nheaders, req->body,
+                         req->body_len};
+  if (sigv4_verify(&sr, &pol, &j->who, &e) < 0)
+    goto fail;
+  free(hs);
+  hs = NULL;
+  if (strcmp(req->method, "POST") != 0) {
+    err_set(&e, ERR_UnknownOperationException, "Operations are sent as POST requests");
+    goto fail;
+  }
+  j->act = router_find(request_header(req, "X-Amz-Target"));
+  if (!j->act) {
+    err_set(&e, ERR_UnknownOperationException, "Unknown or missing X-Amz-Target (expected %s.<Operation>)",
+            model_target_prefix);
+    goto fail;
+  }
+  opname = j->act->name;
+  if (!router_content_type_ok(request_header(req, "Content-Type"))) {
+    err_set(&e, ERR_SerializationException, "Content-Type must be application/x-amz-json-1.1");
+    goto fail;
+  }
+  if (awsjson_decode_body((const char *)req->body, req->body_len, &j->in, &e) < 0)
+    goto fail;
+  op = model_op(j->act->name);
+  if (op && op->input >= 0 && model_validate(j->in, op->input, &e) < 0)
+    goto fail;
+  if (!j->act->fn) {
+    err_set(&e, ERR_InvalidRequestException, "%s is not implemented yet in pcad", opname);
+    goto fail;
+  }
+  j->r = r;
+  j->req = req;
+  j->job.run = router_job_run;
+  j->job.done = router_job_done;
+  if (workq_submit(r->q, &j->job) < 0) {
+    err_set(&e, ERR_ThrottlingException, "Rate exceeded: the request queue is full");
+    goto fail;
+  }
+  return;
+fail:
+  router_fail(req, opname, j && j->who.access_key[0] ? j->who.access_key : "-", &e, &t0);
+  free(hs);
+  if (j)
+    router_job_free(j);
+}
+
+router_t *router_new(const cfg_t *cfg, workq_t *q, const unsigned char page_key[32],
+                     creds_t *creds, p11_t *p11, void (*kick)(void *), void *kick_arg) {
+  router_t *r = calloc(1, sizeof *r);
+  if (!r)
+    return NULL;
+  r->cfg = cfg;
+  r->p11 = p11;
+  r->kick = kick;
+  r->kick_arg = kick_arg;
+  r->q = q;
+  memcpy(r->page_key, page_key, 32);
+  r->creds = creds;
+  return r;
+}
+
+void router_set_creds(router_t *r, creds_t *creds) {
+  creds_free(r->creds);
+  r->creds = creds;
+}
+
+void router_free(router_t *r) {
+  if (!r)
+    return;
+  creds_free(r->creds);
+  OPENSSL_cleanse(r->page_key, sizeof r->page_key);
+  free(r);
+}

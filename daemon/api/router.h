@@ -1,0 +1,30 @@
+#ifndef PCAD_ROUTER_H
+#define PCAD_ROUTER_H
+/* X-Amz-Target -> handler, with SigV4 verified before anything else runs.
+ * router_handle runs on the loop thread; handlers run on workers. */
+#include "base/cfg.h"
+#include "api/creds.h"
+#include "api/act.h"
+#include "api/request.h"
+#include "core/ctx.h"
+#include "base/workq.h"
+
+typedef struct router router_t;
+
+typedef struct {
+  const char *name;
+  act_fn_t fn; /* NULL while not built */
+} router_action_t;
+
+/* The action table (actions.def), for the model check. */
+extern const router_action_t router_actions[];
+extern const int router_nactions;
+
+router_t *router_new(const cfg_t *cfg, workq_t *q, const unsigned char page_key[32],
+                     creds_t *creds, p11_t *p11, void (*kick)(void *), void *kick_arg);
+/* Swaps in new credentials (SIGHUP); the old ones are freed. */
+void router_set_creds(router_t *r, creds_t *creds);
+void router_free(router_t *r);
+/* An httpd_handler_fn: arg is the router. */
+void router_handle(void *arg, request_t *req);
+#endif

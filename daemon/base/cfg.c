@@ -1,0 +1,158 @@
+#include "base/cfg.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+
+typedef enum { CFG_STR, CFG_INT, CFG_LEVEL } cfg_type_t;
+
+typedef struct {
+  const char *section;
+  const char *key;
+  cfg_type_t type;
+  size_t off;
+  const char *def;
+  long min, max; /* CFG_INT only */
+  int required;
+} cfg_key_t;
+
+#define S(sec, key, field, def, req) {sec, key, CFG_STR, offsetof(cfg_t, field), def, 0, 0, req}
+#define I(sec, key, field, def, lo, hi) {sec, key, CFG_INT, offsetof(cfg_t, field), def, lo, hi, 0}
+
+static const cfg_key_t cfg_keys[] = {
+    S("server", "listen", listen, "127.0.0.1:8443", 0),
+    S("server", "tls_cert_file", tls_cert_file, NULL, 1),
+    S("server", "tls_key_file", tls_key_file, NULL, 1),
+    I("server", "worker_threads", worker_threads, "4", 1, 256),
+    I("server", "queue_max", queue_max, "256", 1, 1000000),
+    I("server", "max_request_bytes", max_request_bytes, "4194304", 1024, 1073741824),
+    I("server", "max_header_bytes", max_header_bytes, "16384", 1024, 1048576),
+    I("server", "max_connections", max_connections, "512", 1, 1000000),
+    I("server", "request_timeout", request_timeout, "10", 1, 3600),
+    S("admin", "listen", admin_listen, "127.0.0.1:9102", 0),
+    S("publish", "listen", publish_listen, "127.0.0.1:8080", 0),
+    S("publish", "bucket_root", bucket_root, "/var/lib/pcad/buckets", 0),
+    S("aws", "partition", partition, "aws", 0),
+    S("aws", "region", region, "us-east-1", 0),
+    S("aws", "credentials_file", credentials_file, NULL, 1),
+    I("aws", "max_clock_skew", max_clock_skew, "900", 1, 86400),
+    I("aws", "ca_quota", ca_quota, "200", 1, 1000000),
+    S("hsm", "module", hsm_module, NULL, 1),
+    S("hsm", "token_label", hsm_token_label, NULL, 1),
+    S("hsm", "pin_file", hsm_pin_file, NULL, 1),
+    S("database", "conninfo", db_conninfo, NULL, 1),
+    I("database", "connect_timeout", db_connect_timeout, "3", 1, 600),
+    I("janitor", "interval", janitor_interval, "60", 1, 86400),
+    {"log", "level", CFG_LEVEL, offsetof(cfg_t, log_level), "info", 0, 0, 0},
+};
+#define CFG_NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])
+
+typedef struct {
+  cfg_t *c;
+  char msg[256];
+  unsigned char seen[CFG_NKEYS];
+} cfg_parse_t;
+
+static int cfg_set(cfg_t *c, const cfg_key_t *k, const char *value, char *msg, size_t msglen) {
+  void *field = (char *)c + k->off;
+  if (k->type == CFG_INT) {
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < k->min || v > k->max) {
+      snprintf(msg, msglen, "%s.%s: '%s' is not an integer in %ld..%ld", k->section,
+               k->key, value, k->min, k->max);
+      return -1;
+    }
+    *(long *)field = v;
+    return 0;
+  }
+  if (k->type == CFG_LEVEL) {
+    log_level_t lvl;
+    if (log_level_parse(value, &lvl) < 0) {
+      snprintf(msg, msglen, "%s.%s: '%s' is not one of err, warning, notice, info, debug",
+               k->section, k->key, value);
+      return -1;
+    }
+  }
+  if (k->required && !*value) {
+    snprintf(msg, msglen, "%s.%s must not be empty", k->section, k->key);
+    return -1;
+  }
+  free(*(char **)field);
+  *(char **)field = strdup(value);
+  return *(char **)field ? 0 : -1;
+}
+
+static int cfg_handler(void *user, const char *section, const char *name, const char *value) {
+  cfg_parse_t *p = user;
+  if (p->msg[0]) /* libinih goes on after an error; keep the first message */
+    return 0;
+  for (size_t i = 0; i < CFG_NKEYS; i++) {
+    if (strcmp(cfg_keys[i].section, section) || strcmp(cfg_keys[i].key, name))
+      continue;
+    if (p->seen[i]) {
+      snprintf(p->msg, sizeof p->msg, "%s.%s is set twice", section, name);
+      return 0;
+    }
+    p->seen[i] = 1;
+    return cfg_set(p->c, &cfg_keys[i], value, p->msg, sizeof p->msg) == 0;
+  }
+  snprintf(p->msg, sizeof p->msg, "unknown key '%s' in section [%s]", name, section);
+  return 0;
+}
+
+int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
+  cfg_parse_t p;
+  int line;
+  memset(c, 0, sizeof *c);
+  memset(&p, 0, sizeof p);
+  p.c = c;
+  for (size_t i = 0; i < CFG_NKEYS; i++)
+    if (cfg_keys[i].def && cfg_set(c, &cfg_keys[i], cfg_keys[i].def, p.msg, sizeof p.msg) < 0)
+      goto fail_nolines;
+  line = ini_parse(path, cfg_handler, &p);
+  if (line == -1) {
+    snprintf(msg, msglen, "%s: cannot open: %s", path, strerror(errno));
+    goto fail;
+  }
+  if (line != 0) {
+    snprintf(msg, msglen, "%s:%d: %s", path, line, p.msg[0] ? p.msg : "syntax error");
+    goto fail;
+  }
+  for (size_t i = 0; i < CFG_NKEYS; i++) {
+    if (cfg_keys[i].required && !p.seen[i]) {
+      snprintf(msg, msglen, "%s: required key %s.%s is missing", path, cfg_keys[i].section,
+               cfg_keys[i].key);
+      goto fail;
+    }
+  }
+  return 0;
+fail_nolines:
+  snprintf(msg, msglen, "default: %s", p.msg);
+fail:
+  cfg_free(c);
+  return -1;
+}
+
+void cfg_free(cfg_t *c) {
+  for (size_t i = 0; i < CFG_NKEYS; i++) {
+    if (cfg_keys[i].type != CFG_INT) {
+      char **f = (char **)((char *)c + cfg_keys[i].off);
+      free(*f);
+      *f = NULL;
+    }
+  }
+}
+
+void cfg_keys_walk(void (*fn)(const char *section, const char *key, const char *def, void *arg),
+                   void *arg) {
+  for (size_t i = 0; i < CFG_NKEYS; i++)
+    fn(cfg_keys[i].section, cfg_keys[i].key, cfg_keys[i].def, arg);
+}

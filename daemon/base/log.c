@@ -1,0 +1,39 @@
+#include "base/log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+static atomic_int log_level = LOG_LVL_INFO;
+
+static const struct {
+  const char *name;
+  log_level_t lvl;
+} log_levels[] = {
+    {"err", LOG_LVL_ERR},       {"error", LOG_LVL_ERR},  {"warning", LOG_LVL_WARNING},
+    {"notice", LOG_LVL_NOTICE}, {"info", LOG_LVL_INFO},  {"debug", LOG_LVL_DEBUG},
+};
+
+void log_set_level(log_level_t lvl) { atomic_store(&log_level, (int)lvl); }
+
+int log_level_parse(const char *s, log_level_t *out) {
+  for (size_t i = 0; i < sizeof log_levels / sizeof log_levels[0]; i++)
+    if (strcmp(s, log_levels[i].name) == 0) {
+      *out = log_levels[i].lvl;
+      return 0;
+    }
+  return -1;
+}
+
+void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...) {
+  char line[2048];
+  va_list ap;
+  if ((int)lvl > atomic_load(&log_level))
+    return;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  /* one fprintf per line: stdio locks the stream, so lines never interleave */
+  fprintf(stderr, "<%d>pcad: req=%s %s\n", (int)lvl, rid ? rid : "-", line);
+}

@@ -1,0 +1,13 @@
+#ifndef PCAD_ARN_H
+#define PCAD_ARN_H
+/* acm-pca ARNs: arn:<partition>:acm-pca:<region>:<account>:certificate-authority/<uuid> */
+#include "base/err.h"
+
+/* Checks a CA ARN's form and copies its CA id (the UUID); a malformed one
+ * is InvalidArnException. Whether it exists is the store's question. */
+int arn_ca_parse(const char *arn, char id[37], err_t *e);
+/* malloc'ed CA ARN. */
+char *arn_ca_make(const char *partition, const char *region, const char *account,
+                  const char *id);
+
+#endif

@@ -1,0 +1,16 @@
+#ifndef PCAD_AUDIT_H
+#define PCAD_AUDIT_H
+/* Audit events: every use of a CA key and every lifecycle change, written
+ * in the caller's transaction (append-only table) and mirrored to the log
+ * as its own stream. */
+#include "core/ctx.h"
+
+int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A batch change as one transaction: change() returns the ARNs it changed,
+ * each gets an audit event. 1 when something changed, 0 when nothing did. */
+int audit_batch(const ctx_t *c, const char *event, const char *note,
+                int (*change)(store_t *s, char ***arns, int *n, err_t *e), err_t *e);
+
+#endif

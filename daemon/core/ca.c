@@ -1,0 +1,522 @@
+#include "core/ca.h"
+#include "core/ca_row.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arn.h"
+#include "core/audit.h"
+#include "core/cacert.h"
+#include "core/key.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/uuid.h"
+#include "shape/revcfg.h"
+#include "core/sigalg.h"
+#include "store/store_ca.h"
+
+/* A row as the API describes it; the row's strings move into *out. */
+static int ca_info_from(store_ca_t *row, ca_info_t *out, err_t *e) {
+  memset(out, 0, sizeof *out);
+  out->revocation_config = revcfg_describe(row->revocation_config);
+  if (!out->revocation_config)
+    return err_set(e, ERR_InternalFailure, "out of memory");
+#define CA_MOVE(to, from) (out->to = row->from, row->from = NULL)
+  CA_MOVE(arn, arn);
+  CA_MOVE(owner_account, account_id);
+  CA_MOVE(type, type);
+  CA_MOVE(serial, serial);
+  CA_MOVE(status, status);
+  CA_MOVE(failure_reason, failure_reason);
+  CA_MOVE(ca_config, ca_config);
+  CA_MOVE(key_storage_security_standard, key_storage_security_standard);
+  CA_MOVE(usage_mode, usage_mode);
+  CA_MOVE(created_at, created_at);
+  CA_MOVE(last_state_change_at, last_state_change_at);
+  CA_MOVE(not_before, not_before);
+  CA_MOVE(not_after, not_after);
+  CA_MOVE(restorable_until, restorable_until);
+#undef CA_MOVE
+  return 0;
+}
+
+void ca_info_clear(ca_info_t *i) {
+  char **f[] = {&i->arn, &i->owner_account, &i->type, &i->serial, &i->status,
+                &i->failure_reason, &i->ca_config, &i->revocation_config,
+                &i->key_storage_security_standard, &i->usage_mode, &i->created_at,
+                &i->last_state_change_at, &i->not_before, &i->not_after, &i->restorable_until};
+  for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
+    free(*f[k]);
+  memset(i, 0, sizeof *i);
+}
+
+void ca_info_free(ca_info_t *v, int n) {
+  for (int k = 0; v && k < n; k++)
+    ca_info_clear(&v[k]);
+  free(v);
+}
+
+int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e) {
+  char id[37];
+  int rc;
+  if (arn_ca_parse(arn, id, e) < 0)
+    return -1;
+  rc = store_ca_get(c->store, c->account, arn, lock, row, e);
+  if (rc == 1)
+    return err_set(e, ERR_ResourceNotFoundException,
+                   "Could not find certificate authority %s", arn);
+  return rc;
+}
+
+int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e) {
+  store_ca_t row;
+  if (ca_get(c, arn, lock, &row, e) < 0)
+    return -1;
+  snprintf(id, 37, "%s", row.id);
+  store_ca_clear(&row);
+  return 0;
+}
+
+static int ca_status_in(const store_ca_t *row, const char *const *states) {
+  for (; *states; states++)
+    if (strcmp(row->status, *states) == 0)
+      return 1;
+  return 0;
+}
+
+/* ---- create ---- */
+
+static int ca_check(const ctx_t *c, const ca_new_t *n, err_t *e) {
+  if (!key_supports(c, n->cfg->key_algorithm, e) ||
+      sigalg_fits(n->cfg->signing_algorithm, n->cfg->key_algorithm, e) < 0 ||
+      tag_check(n->tags, n->ntags, e) < 0)
+    return -1;
+  if (n->kss && strcmp(n->kss, "CCPC_LEVEL_1_OR_HIGHER") == 0)
+    return err_set(e, ERR_InvalidArgsException,
+                   "A certificate authority cannot be created in this region with the "
+                   "specified security standard.");
+  return 0;
+}
+
+/* Inside T: the account's quota, the row, its tags, the audit event. */
+static int ca_insert(const ctx_t *c, const ca_new_t *n, const char *id, const char *arn,
+                     err_t *e) {
+  long count = 0;
+  store_ca_new_t row = {id,      arn,     c->account,     c->region,
+                        n->type, n->usage_mode ? n->usage_mode : "GENERAL_PURPOSE",
+                        n->kss ? n->kss : "FIPS_140_2_LEVEL_3_OR_HIGHER", n->cfg->text,
+                        n->rev ? n->rev->text : NULL};
+  if (store_ca_count(c->store, c->account, &count, e) < 0)
+    return -1;
+  if (count >= c->ca_quota)
+    return err_set(e, ERR_LimitExceededException,
+                   "The account already has %ld certificate authorities, the most it may have",
+                   count);
+  if (store_ca_insert(c->store, &row, e) < 0)
+    return -1;
+  for (size_t i = 0; i < n->ntags; i++)
+    if (store_tag_put(c->store, id, n->tags[i].key, n->tags[i].value, e) < 0)
+      return -1;
+  return audit_event(c, "CreateCertificateAuthority", arn, NULL, "type=%s key=%s", n->type,
+                     n->cfg->key_algorithm);
+}
+
+int ca_create(const ctx_t *c, const ca_new_t *n, char **arn, err_t *e) {
+  char id[UUID_LEN + 1];
+  int ret = -1, claimed = 0;
+  *arn = NULL;
+  if (ca_check(c, n, e) < 0)
+    return -1;
+  if (uuid_v4(id) < 0 || !(*arn = arn_ca_make(c->partition, c->region, c->account, id))) {
+    err_set(e, ERR_InternalFailure, "out of memory");
+    goto out;
+  }
+  if (store_begin(c->store, e) < 0 || store_ca_lock_account(c->store, c->account, e) < 0)
+    goto out;
+  /* the same token within 5 minutes: the CA it made, nothing new */
+  if (n->token && (claimed = store_idem_claim(c->store, c->account, "CreateCertificateAuthority",
+                                              n->token, arn, e)) != 0)
+    goto out;
+  if (ca_insert(c, n, id, *arn, e) < 0 || store_commit(c->store, e) < 0)
+    goto out;
+  if (c->kick)
+    c->kick(c->kick_arg);
+  ret = 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  if (claimed == 1)
+    ret = 0;
+  if (ret < 0) {
+    free(*arn);
+    *arn = NULL;
+  }
+  return ret;
+}
+
+/* ---- read ---- */
+
+int ca_describe(const ctx_t *c, const char *arn, ca_info_t *out, err_t *e) {
+  store_ca_t row;
+  int rc;
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
+    return -1;
+  rc = ca_info_from(&row, out, e);
+  store_ca_clear(&row);
+  return rc;
+}
+
+int ca_list(const ctx_t *c, const char *cursor, int limit, ca_info_t **cas, int *ncas,
+            char **next, err_t *e) {
+  store_ca_t *rows = NULL;
+  int n = 0, rc = 0;
+  *cas = NULL;
+  *ncas = 0;
+  if (store_ca_list(c->store, c->account, cursor, limit, &rows, &n, next, e) < 0)
+    return -1;
+  *cas = calloc(n ? (size_t)n : 1, sizeof **cas);
+  if (!*cas)
+    rc = err_set(e, ERR_InternalFailure, "out of memory");
+  for (int i = 0; rc == 0 && i < n; i++, (*ncas)++)
+    rc = ca_info_from(&rows[i], &(*cas)[i], e);
+  store_ca_free(rows, n);
+  if (rc < 0) {
+    ca_info_free(*cas, *ncas);
+    *cas = NULL;
+    *ncas = 0;
+    free(*next);
+    *next = NULL;
+  }
+  return rc;
+}
+
+int ca_get_csr(const ctx_t *c, const char *arn, char **pem, err_t *e) {
+  store_ca_t row;
+  int rc = -1;
+  *pem = NULL;
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
+    return -1;
+  if (strcmp(row.status, "FAILED") == 0) {
+    err_set(e, ERR_RequestFailedException, "The certificate authority %s failed to be created",
+            arn);
+  } else if (strcmp(row.status, "DELETED") == 0) {
+    err_set(e, ERR_InvalidStateException, "The certificate authority %s is deleted", arn);
+  } else if (strcmp(row.status, "CREATING") == 0 || !row.csr_pem) {
+    err_set(e, ERR_RequestInProgressException,
+            "The certificate authority's key and CSR are being created; retry shortly.");
+  } else {
+    *pem = row.csr_pem;
+    row.csr_pem = NULL;
+    rc = 0;
+  }
+  store_ca_clear(&row);
+  return rc;
+}
+
+int ca_get_certificate(const ctx_t *c, const char *arn, char **cert, char **chain, err_t *e) {
+  static const char *const with_cert[] = {"ACTIVE", "DISABLED", "EXPIRED", NULL};
+  store_ca_t row;
+  int rc = -1;
+  *cert = *chain = NULL;
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
+    return -1;
+  if (!ca_status_in(&row, with_cert) || !row.cert_der) {
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is in the %s state and has no certificate", arn,
+            row.status);
+  } else if (!(*cert = cacert_pem(row.cert_der, row.cert_len))) {
+    err_set(e, ERR_InternalFailure, "cannot encode the CA certificate");
+  } else {
+    *chain = row.chain_pem;
+    row.chain_pem = NULL;
+    rc = 0;
+  }
+  store_ca_clear(&row);
+  return rc;
+}
+
+/* ---- change ---- */
+
+int ca_update(const ctx_t *c, const char *arn, const char *status, const revcfg_t *rev,
+              err_t *e) {
+  static const char *const updatable[] = {"ACTIVE", "DISABLED", NULL};
+  const char *rc_text = rev ? rev->text : NULL;
+  store_ca_t row;
+  int ret = -1;
+  memset(&row, 0, sizeof row);
+  if (status && strcmp(status, "ACTIVE") != 0 && strcmp(status, "DISABLED") != 0)
+    return err_set(e, ERR_InvalidArgsException,
+                   "Status can only be updated to ACTIVE or DISABLED, not %s", status);
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
+    goto out;
+  if (!ca_status_in(&row, updatable)) {
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is in the %s state; it must be in the ACTIVE or "
+            "DISABLED state to be updated.",
+            arn, row.status);
+    goto out;
+  }
+  if (status && strcmp(status, row.status) != 0 &&
+      store_ca_set_status(c->store, row.id, status, e) < 0)
+    goto out;
+  if (rc_text && store_ca_set_revocation(c->store, row.id, rc_text, e) < 0)
+    goto out;
+  if (audit_event(c, "UpdateCertificateAuthority", arn, NULL, "status=%s revocation=%s",
+               status ? status : row.status, rc_text ? "changed" : "unchanged") < 0 ||
+      store_commit(c->store, e) < 0)
+    goto out;
+  ret = 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  store_ca_clear(&row);
+  return ret;
+}
+
+int ca_delete(const ctx_t *c, const char *arn, int days, err_t *e) {
+  store_ca_t row;
+  int ret = -1, immediate;
+  memset(&row, 0, sizeof row);
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
+    goto out;
+  if (strcmp(row.status, "ACTIVE") == 0) {
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is ACTIVE; disable it before deleting it.", arn);
+    goto out;
+  }
+  if (strcmp(row.status, "DELETED") == 0) {
+    err_set(e, ERR_InvalidStateException, "The certificate authority %s is already deleted.",
+            arn);
+    goto out;
+  }
+  /* from CREATING or FAILED there is no restoration window */
+  immediate = strcmp(row.status, "CREATING") == 0 || strcmp(row.status, "FAILED") == 0;
+  if ((immediate ? store_ca_remove(c->store, row.id, arn, e)
+                 : store_ca_mark_deleted(c->store, row.id, days, e)) < 0 ||
+      audit_event(c, "DeleteCertificateAuthority", arn, NULL, "from=%s %s", row.status,
+               immediate ? "removed at once" : "restorable") < 0 ||
+      store_commit(c->store, e) < 0)
+    goto out;
+  if (immediate && c->kick)
+    c->kick(c->kick_arg); /* destroy the key, if one was made */
+  ret = 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  store_ca_clear(&row);
+  return ret;
+}
+
+int ca_restore(const ctx_t *c, const char *arn, err_t *e) {
+  store_ca_t row;
+  int ret = -1;
+  memset(&row, 0, sizeof row);
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
+    goto out;
+  if (strcmp(row.status, "DELETED") != 0 || !row.restorable) {
+    err_set(e, ERR_InvalidStateException,
+            strcmp(row.status, "DELETED") != 0
+                ? "The certificate authority %s is not deleted, so it cannot be restored."
+                : "The restoration period of certificate authority %s has ended.",
+            arn);
+    goto out;
+  }
+  if (store_ca_restore(c->store, row.id, e) < 0 ||
+      audit_event(c, "RestoreCertificateAuthority", arn, NULL, "to=%s", row.status_before_deletion) < 0 ||
+      store_commit(c->store, e) < 0)
+    goto out;
+  ret = 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  store_ca_clear(&row);
+  return ret;
+}
+
+int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t cert_len,
+              const unsigned char *chain, size_t chain_len, err_t *e) {
+  static const char *const importable[] = {"PENDING_CERTIFICATE", "ACTIVE", "DISABLED",
+                                           "EXPIRED", NULL};
+  store_ca_t row, locked;
+  EVP_PKEY *pub = NULL;
+  cacert_t cc;
+  const char *status;
+  int ret = -1;
+  memset(&locked, 0, sizeof locked);
+  memset(&cc, 0, sizeof cc);
+  if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
+    return -1;
+  if (strcmp(row.status, "CREATING") == 0) {
+    err_set(e, ERR_RequestInProgressException,
+            "The certificate authority's key is being created; retry shortly.");
+    goto out;
+  }
+  if (!ca_status_in(&row, importable) || !row.has_key) {
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is in the %s state; a certificate cannot be imported.",
+            arn, row.status);
+    goto out;
+  }
+  /* all checks, and the token's public key, before any lock is taken */
+  pub = key_public(c, row.key_id, e);
+  if (!pub)
+    goto out;
+  if (cacert_check(row.type, pub, cert, cert_len, chain, chain_len, clock_now(), &cc, e) < 0)
+    goto out;
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &locked, e) < 0)
+    goto out;
+  if (!ca_status_in(&locked, importable)) {
+    err_set(e, ERR_ConcurrentModificationException,
+            "The certificate authority %s changed state meanwhile (%s)", arn, locked.status);
+    goto out;
+  }
+  /* pending or expired CAs become ACTIVE; a renewal keeps ACTIVE or DISABLED */
+  status = strcmp(locked.status, "DISABLED") == 0 ? "DISABLED" : "ACTIVE";
+  if (store_ca_set_certificate(c->store, locked.id, cc.der, cc.der_len, cc.chain_pem, cc.serial,
+                               cc.not_before, cc.not_after, status, e) < 0 ||
+      audit_event(c, "ImportCertificateAuthorityCertificate", arn, NULL, "serial=%s status=%s", cc.serial,
+               status) < 0 ||
+      store_commit(c->store, e) < 0)
+    goto out;
+  ret = 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  EVP_PKEY_free(pub);
+  cacert_clear(&cc);
+  store_ca_clear(&row);
+  store_ca_clear(&locked);
+  return ret;
+}
+
+/* ---- janitor ---- */
+
+/* The CA's CSR, signed in the token. */
+static char *ca_make_csr(const ctx_t *c, const cacfg_t *cfg, const unsigned char id[KEY_ID_LEN],
+                         err_t *e) {
+  X509_REQ *req = X509_REQ_new();
+  EVP_PKEY *pub = key_public(c, id, e), *priv = NULL;
+  BIO *b = NULL;
+  char *pem = NULL, *data;
+  long len;
+  if (!req || !pub || !X509_REQ_set_version(req, 0) ||
+      !X509_REQ_set_subject_name(req, cfg->subject) || !X509_REQ_set_pubkey(req, pub) ||
+      (sk_X509_EXTENSION_num(cfg->csr_ext) && !X509_REQ_add_extensions(req, cfg->csr_ext)))
+    goto out;
+  priv = key_private(c, id, e);
+  if (!priv || sigalg_sign_req(req, priv, cfg->signing_algorithm, e) < 0)
+    goto out;
+  /* every signature from the token is checked in software */
+  if (X509_REQ_verify(req, pub) != 1) {
+    err_set(e, ERR_InternalFailure, "the token's CSR signature does not verify");
+    goto out;
+  }
+  b = BIO_new(BIO_s_mem());
+  if (b && PEM_write_bio_X509_REQ(b, req) && (len = BIO_get_mem_data(b, &data)) > 0)
+    pem = strndup(data, (size_t)len);
+out:
+  if (!pem && e->code == ERR_OK)
+    err_set(e, ERR_InternalFailure, "cannot build the CA's CSR");
+  BIO_free(b);
+  EVP_PKEY_free(pub);
+  EVP_PKEY_free(priv);
+  X509_REQ_free(req);
+  return pem;
+}
+
+/* The key could not be made: the CA is FAILED, whatever was made destroyed. */
+static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *ke, err_t *e) {
+  log_err(NULL, "ca=%s key generation failed: %s", row->arn, ke->msg);
+  key_destroy(c, row->id, NULL);
+  if (store_begin(c->store, e) < 0 || store_ca_set_failed(c->store, row->id, "OTHER", e) < 0 ||
+      audit_event(c, "CreateKey", row->arn, NULL, "failed: %s", ke->msg) < 0 ||
+      store_commit(c->store, e) < 0)
+    return -1;
+  return 1;
+}
+
+int ca_keygen_next(const ctx_t *c, err_t *e) {
+  store_ca_t row;
+  cacfg_t cfg;
+  unsigned char id[KEY_ID_LEN];
+  char *csr = NULL;
+  int claimed, done, ret = -1;
+  err_t ke;
+  err_clear(&ke);
+  memset(&cfg, 0, sizeof cfg);
+  claimed = store_ca_claim_creating(c->store, &row, e);
+  if (claimed <= 0)
+    return claimed;
+  /* leftovers of an attempt that died before recording its key go first */
+  if (cacfg_from_text(row.ca_config, &cfg, &ke) < 0 || key_destroy(c, row.id, &ke) < 0 ||
+      key_generate(c, cfg.key_algorithm, row.id, id, &ke) < 0 ||
+      !(csr = ca_make_csr(c, &cfg, id, &ke))) {
+    ret = ca_keygen_failed(c, &row, &ke, e);
+    goto out;
+  }
+  if (store_begin(c->store, e) < 0 ||
+      (done = store_ca_set_key(c->store, row.id, id, csr, e)) < 0 ||
+      audit_event(c, done ? "CreateKey" : "DestroyKey", row.arn, NULL,
+                  done ? "%s key generated in the token, CSR signed" : "%s: CA deleted meanwhile",
+                  cfg.key_algorithm) < 0 ||
+      store_commit(c->store, e) < 0)
+    goto out;
+  if (!done)
+    key_destroy(c, row.id, NULL);
+  ret = 1;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  free(csr);
+  cacfg_clear(&cfg);
+  store_ca_clear(&row);
+  return ret;
+}
+
+int ca_purge_next(const ctx_t *c, err_t *e) {
+  store_ca_t row;
+  int got, ret = -1;
+  memset(&row, 0, sizeof row);
+  if (store_begin(c->store, e) < 0 || (got = store_ca_next_purge(c->store, &row, e)) < 0)
+    goto out;
+  if (got == 0) {
+    store_rollback(c->store);
+    return 0;
+  }
+  if (store_ca_remove(c->store, row.id, row.arn, e) < 0 ||
+      audit_event(c, "PurgeCertificateAuthority", row.arn, NULL, "restoration period ended") < 0 ||
+      store_commit(c->store, e) < 0)
+    goto out;
+  ret = 1;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  store_ca_clear(&row);
+  return ret;
+}
+
+int ca_destroy_next(const ctx_t *c, err_t *e) {
+  char *label = NULL, *arn = NULL;
+  int got = store_key_destroy_next(c->store, &label, &arn, e), n, ret = -1;
+  if (got <= 0)
+    return got;
+  /* after the commit that released it; idempotent if repeated */
+  n = key_destroy(c, label, e);
+  if (n >= 0 && store_begin(c->store, e) == 0 && store_key_destroy_done(c->store, label, e) == 0 &&
+      audit_event(c, "DestroyKey", arn, NULL, "%d token objects destroyed", n) == 0 &&
+      store_commit(c->store, e) == 0)
+    ret = 1;
+  if (ret < 0)
+    store_rollback(c->store);
+  free(label);
+  free(arn);
+  return ret;
+}
+
+int ca_expire_due(const ctx_t *c, err_t *e) {
+  return audit_batch(c, "ExpireCertificateAuthority", "certificate notAfter passed",
+                     store_ca_expire, e);
+}

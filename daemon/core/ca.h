@@ -1,0 +1,61 @@
+#ifndef PCAD_CA_H
+#define PCAD_CA_H
+/* Certificate authorities: the lifecycle rules above the store and the
+ * token. Each state change is one transaction with the CA row locked. */
+#include "base/err.h"
+#include "core/ctx.h"
+#include "core/tag.h"
+#include "shape/cacfg.h"
+#include "shape/revcfg.h"
+
+/* CreateCertificateAuthority, decoded. */
+typedef struct {
+  const char *type;        /* CertificateAuthorityType */
+  const char *usage_mode;  /* NULL: GENERAL_PURPOSE */
+  const char *kss;         /* KeyStorageSecurityStandard; NULL: FIPS_140_2_LEVEL_3_OR_HIGHER */
+  const char *token;       /* IdempotencyToken, or NULL */
+  const cacfg_t *cfg;
+  const revcfg_t *rev;     /* NULL: none given */
+  const tag_t *tags;
+  size_t ntags;
+} ca_new_t;
+
+/* A CA as DescribeCertificateAuthority shows it; times are epoch seconds
+ * as text, NULL members are absent. */
+typedef struct {
+  char *arn, *owner_account, *type, *serial, *status, *failure_reason;
+  char *ca_config;         /* CertificateAuthorityConfiguration, JSON */
+  char *revocation_config; /* RevocationConfiguration, JSON, both blocks there */
+  char *key_storage_security_standard, *usage_mode;
+  char *created_at, *last_state_change_at, *not_before, *not_after, *restorable_until;
+} ca_info_t;
+
+void ca_info_clear(ca_info_t *i);
+void ca_info_free(ca_info_t *v, int n);
+
+/* CreateCertificateAuthority: validates, records the CA in CREATING (or
+ * returns the ARN an IdempotencyToken already got), wakes the janitor to
+ * make the key. *arn is malloc'ed. */
+int ca_create(const ctx_t *c, const ca_new_t *n, char **arn, err_t *e);
+int ca_describe(const ctx_t *c, const char *arn, ca_info_t *out, err_t *e);
+/* The account's CAs in creation order after cursor; *next for the rest. */
+int ca_list(const ctx_t *c, const char *cursor, int limit, ca_info_t **cas, int *ncas,
+            char **next, err_t *e);
+/* status (NULL: unchanged) ACTIVE or DISABLED; rev NULL: unchanged. */
+int ca_update(const ctx_t *c, const char *arn, const char *status, const revcfg_t *rev,
+              err_t *e);
+int ca_delete(const ctx_t *c, const char *arn, int days, err_t *e);
+int ca_restore(const ctx_t *c, const char *arn, err_t *e);
+int ca_get_csr(const ctx_t *c, const char *arn, char **pem, err_t *e);
+/* *chain is NULL for a root. */
+int ca_get_certificate(const ctx_t *c, const char *arn, char **cert, char **chain, err_t *e);
+int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t cert_len,
+              const unsigned char *chain, size_t chain_len, err_t *e);
+/* Janitor work (store and p11 of the janitor thread; account/actor NULL):
+ * each returns 1 when it did something, 0 when there was nothing, -1. */
+int ca_keygen_next(const ctx_t *c, err_t *e);
+int ca_purge_next(const ctx_t *c, err_t *e);
+int ca_destroy_next(const ctx_t *c, err_t *e);
+int ca_expire_due(const ctx_t *c, err_t *e);
+
+#endif

@@ -1,0 +1,18 @@
+#ifndef PCAD_CA_ROW_H
+#define PCAD_CA_ROW_H
+/* Inside core/ only: a CA's table row by ARN, for the operations on its
+ * certificates and tags. */
+#include "base/err.h"
+#include "core/ctx.h"
+#include "store/store_ca.h"
+
+/* The caller's CA by ARN: 0, or the errors of a bad (InvalidArnException)
+ * or unknown (ResourceNotFoundException) ARN. lock: STORE_LOCK_* inside a
+ * transaction. */
+int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e);
+/* The CA's id (UUID) when arn names an existing CA of the caller's; the
+ * errors of a bad or unknown ARN otherwise. lock: inside a transaction,
+ * FOR UPDATE. */
+int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e);
+
+#endif

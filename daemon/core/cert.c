@@ -1,0 +1,130 @@
+#include "core/cert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/ca_row.h"
+#include "core/cacert.h"
+#include "core/serial.h"
+#include "store/store_cert.h"
+
+#define CERT_PENDING_DEADLINE 120 /* seconds before a PENDING row fails */
+
+int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **cert,
+              char **chain, err_t *e) {
+  store_ca_t row;
+  store_cert_t crt;
+  size_t l = strlen(ca_arn);
+  int rc = -1, found;
+  *cert = *chain = NULL;
+  memset(&crt, 0, sizeof crt);
+  if (ca_get(c, ca_arn, STORE_LOCK_NONE, &row, e) < 0)
+    return -1;
+  if (strncmp(cert_arn, ca_arn, l) != 0 || strncmp(cert_arn + l, "/certificate/", 13) != 0) {
+    err_set(e, strncmp(cert_arn, "arn:", 4) == 0 && strstr(cert_arn, "/certificate/")
+                   ? ERR_ResourceNotFoundException
+                   : ERR_InvalidArnException,
+            "Could not find certificate %s in certificate authority %s", cert_arn, ca_arn);
+    goto out;
+  }
+  if (strcmp(row.status, "DELETED") == 0) {
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is not in the correct state to have issued "
+            "certificates.",
+            ca_arn);
+    goto out;
+  }
+  found = store_cert_get(c->store, row.id, cert_arn, &crt, e);
+  if (found < 0)
+    goto out;
+  if (found == 1) {
+    err_set(e, ERR_ResourceNotFoundException, "Could not find certificate %s", cert_arn);
+  } else if (strcmp(crt.status, "PENDING") == 0) {
+    err_set(e, ERR_RequestInProgressException, "The certificate is being issued; retry shortly.");
+  } else if (strcmp(crt.status, "FAILED") == 0) {
+    err_set(e, ERR_RequestFailedException, "The certificate could not be issued.");
+  } else if (!(*cert = cacert_pem(crt.der, crt.der_len))) {
+    err_set(e, ERR_InternalFailure, "cannot encode the certificate");
+  } else {
+    char *ca_pem = row.cert_der ? cacert_pem(row.cert_der, row.cert_len) : NULL;
+    if (ca_pem && asprintf(chain, "%s%s", ca_pem, row.chain_pem ? row.chain_pem : "") < 0)
+      *chain = NULL;
+    free(ca_pem);
+    rc = 0;
+  }
+out:
+  store_cert_clear(&crt);
+  store_ca_clear(&row);
+  return rc;
+}
+
+int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const char *reason,
+                 err_t *e) {
+  store_ca_t row;
+  store_cert_t crt;
+  char norm[64];
+  int found, ret = -1;
+  memset(&row, 0, sizeof row);
+  memset(&crt, 0, sizeof crt);
+  if (serial_normalize(serial, norm, sizeof norm) < 0)
+    return err_set(e, ERR_InvalidRequestException,
+                   "CertificateSerial must be a hexadecimal serial number");
+  if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_SHARE, &row, e) < 0)
+    goto out;
+  if (strcmp(row.status, "ACTIVE") != 0 && strcmp(row.status, "DISABLED") != 0) {
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is in the %s state; it must be ACTIVE or DISABLED "
+            "to revoke certificates.",
+            ca_arn, row.status);
+    goto out;
+  }
+  if (row.serial) {
+    char own[64];
+    if (serial_normalize(row.serial, own, sizeof own) == 0 && strcmp(own, norm) == 0) {
+      err_set(e, ERR_InvalidRequestException,
+              "A certificate authority's own certificate cannot be revoked");
+      goto out;
+    }
+  }
+  found = store_cert_lock_serial(c->store, row.id, norm, &crt, e);
+  if (found < 0)
+    goto out;
+  if (found == 1) {
+    err_set(e, ERR_ResourceNotFoundException, "Could not find certificate %s in %s", serial,
+            ca_arn);
+    goto out;
+  }
+  if (strcmp(crt.status, "PENDING") == 0) {
+    err_set(e, ERR_RequestInProgressException, "The certificate is still being issued.");
+    goto out;
+  }
+  if (strcmp(crt.status, "FAILED") == 0) {
+    err_set(e, ERR_ResourceNotFoundException, "The certificate %s was never issued", serial);
+    goto out;
+  }
+  if (crt.revoked_at) {
+    err_set(e, ERR_RequestAlreadyProcessedException, "The certificate is already revoked.");
+    goto out;
+  }
+  if (store_cert_revoke(c->store, row.id, norm, reason, e) < 0 ||
+      audit_event(c, "RevokeCertificate", ca_arn, norm, "reason=%s", reason) < 0 ||
+      store_commit(c->store, e) < 0)
+    goto out;
+  ret = 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  store_cert_clear(&crt);
+  store_ca_clear(&row);
+  return ret;
+}
+
+static int cert_stale(store_t *s, char ***arns, int *n, err_t *e) {
+  return store_cert_fail_stale(s, CERT_PENDING_DEADLINE, arns, n, e);
+}
+
+int cert_fail_stale(const ctx_t *c, err_t *e) {
+  return audit_batch(c, "IssueCertificateFailed", "signing never finished", cert_stale, e);
+}

@@ -1,0 +1,17 @@
+#ifndef PCAD_CERT_H
+#define PCAD_CERT_H
+/* Issued certificates: GetCertificate, RevokeCertificate, and the janitor's
+ * end for certificates whose signing never finished. */
+#include "base/err.h"
+#include "core/ctx.h"
+
+/* PEM certificate and chain (issuing CA first, root last; NULL when the CA
+ * has no certificate yet). */
+int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **cert,
+             char **chain, err_t *e);
+int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const char *reason,
+                err_t *e);
+/* Janitor: PENDING certificates whose signing never finished become FAILED. */
+int cert_fail_stale(const ctx_t *c, err_t *e);
+
+#endif

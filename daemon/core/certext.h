@@ -1,0 +1,30 @@
+#ifndef PCAD_CERTEXT_H
+#define PCAD_CERTEXT_H
+/* The extensions of a certificate being issued, in precedence order:
+ * template > CA configuration > API passthrough > CSR passthrough (the
+ * first extension of an OID wins). */
+#include <openssl/x509.h>
+
+#include "base/err.h"
+#include "core/templates.h"
+#include "shape/passthrough.h"
+#include "shape/revcfg.h"
+
+typedef struct {
+  const template_t *t;
+  const passthrough_t *api; /* NULL when the template does not honour it */
+  X509_REQ *req;
+  EVP_PKEY *subject_key;
+  X509 *issuer;             /* NULL for a root's own certificate */
+  EVP_PKEY *issuer_key;
+  const revcfg_t *rev;
+  const char *ca_id, *region;
+} certext_in_t;
+
+/* Adds ext unless an extension with its OID is there already; takes ext
+ * (NULL: its maker failed, -1). */
+int certext_add(X509 *x, X509_EXTENSION *ext);
+/* Every extension; InvalidArgsException when one cannot be built. */
+int certext_build(X509 *x, const certext_in_t *b, err_t *e);
+
+#endif

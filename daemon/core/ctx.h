@@ -1,0 +1,30 @@
+#ifndef PCAD_CTX_H
+#define PCAD_CTX_H
+/* What an operation runs with: who asks, and the worker's resources. The
+ * store and the token are opaque here: only core/ and jobs/ reach into
+ * them, through their own headers. */
+
+#include "base/err.h"
+
+typedef struct store store_t;
+typedef struct p11 p11_t;
+
+typedef struct {
+  const char *rid;      /* request id, for log lines and audit events */
+  const char *account;  /* the caller's account */
+  const char *actor;    /* the caller's access key id */
+  const char *region;
+  const char *partition;
+  const unsigned char *page_key; /* 32 bytes: authenticates NextToken */
+  store_t *store;                /* this worker's connection, ready */
+  p11_t *p11;
+  long ca_quota;                 /* CAs per account */
+  void (*kick)(void *arg);       /* wakes the janitor (key generation) */
+  void *kick_arg;
+} ctx_t;
+
+/* The worker's connection answers (reconnected when it was lost), or
+ * ServiceUnavailable. */
+int ctx_ready(const ctx_t *c, err_t *e);
+
+#endif

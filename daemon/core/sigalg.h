@@ -1,0 +1,15 @@
+#ifndef PCAD_SIGALG_H
+#define PCAD_SIGALG_H
+/* AWS SigningAlgorithm values: which keys they fit and how they sign. */
+#include <openssl/x509.h>
+
+#include "base/err.h"
+
+/* 0 when the signing algorithm fits the KeyAlgorithm, else
+ * InvalidArgsException. */
+int sigalg_fits(const char *signing_algorithm, const char *key_algorithm, err_t *e);
+/* Signs a CSR / certificate with key (a token key through the engine). */
+int sigalg_sign_req(X509_REQ *req, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
+int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
+
+#endif

@@ -1,0 +1,97 @@
+#include "core/tag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ca_row.h"
+#include "store/store_ca.h"
+
+int tag_check(const tag_t *tags, size_t n, err_t *e) {
+  for (size_t i = 0; i < n; i++)
+    if (tags[i].key && strncmp(tags[i].key, "aws:", 4) == 0)
+      return err_set(e, ERR_InvalidTagException, "Tag keys beginning with 'aws:' are reserved");
+  return 0;
+}
+
+int tag_add(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
+  char id[37];
+  long count = 0;
+  if (tag_check(tags, n, e) < 0)
+    return -1;
+  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, STORE_LOCK_UPDATE, id, e) < 0)
+    goto fail;
+  for (size_t i = 0; i < n; i++)
+    if (store_tag_put(c->store, id, tags[i].key, tags[i].value, e) < 0)
+      goto fail;
+  if (store_tag_count(c->store, id, &count, e) < 0)
+    goto fail;
+  if (count > TAG_MAX) {
+    err_set(e, ERR_TooManyTagsException,
+            "A certificate authority can have at most %d tags; this would make %ld", TAG_MAX,
+            count);
+    goto fail;
+  }
+  if (store_commit(c->store, e) < 0)
+    goto fail;
+  return 0;
+fail:
+  store_rollback(c->store);
+  return -1;
+}
+
+int tag_remove(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
+  char id[37];
+  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, STORE_LOCK_UPDATE, id, e) < 0)
+    goto fail;
+  for (size_t i = 0; i < n; i++)
+    if (store_tag_remove(c->store, id, tags[i].key, tags[i].value, e) < 0)
+      goto fail;
+  if (store_commit(c->store, e) < 0)
+    goto fail;
+  return 0;
+fail:
+  store_rollback(c->store);
+  return -1;
+}
+
+/* The rows as one block: the array, then every string. */
+static tag_t *tag_pack(const store_tag_t *rows, int n) {
+  size_t size = (size_t)(n ? n : 1) * sizeof(tag_t);
+  tag_t *out;
+  char *p;
+  for (int i = 0; i < n; i++)
+    size += strlen(rows[i].key) + 1 + (rows[i].value ? strlen(rows[i].value) + 1 : 0);
+  out = malloc(size);
+  if (!out)
+    return NULL;
+  p = (char *)(out + (n ? n : 1));
+  for (int i = 0; i < n; i++) {
+    out[i].key = strcpy(p, rows[i].key);
+    p += strlen(p) + 1;
+    out[i].value = rows[i].value ? strcpy(p, rows[i].value) : NULL;
+    p += rows[i].value ? strlen(p) + 1 : 0;
+  }
+  return out;
+}
+
+int tag_list(const ctx_t *c, const char *arn, const char *cursor, int limit, tag_t **tags,
+             int *n, char **next, err_t *e) {
+  char id[37];
+  store_tag_t *rows = NULL;
+  int nrows = 0, rc = 0;
+  *tags = NULL;
+  *n = 0;
+  if (ca_resolve(c, arn, STORE_LOCK_NONE, id, e) < 0 ||
+      store_tag_list(c->store, id, cursor, limit, &rows, &nrows, next, e) < 0)
+    return -1;
+  *tags = tag_pack(rows, nrows);
+  if (!*tags) {
+    rc = err_set(e, ERR_InternalFailure, "out of memory");
+    free(*next);
+    *next = NULL;
+  } else {
+    *n = nrows;
+  }
+  store_tag_free(rows, nrows);
+  return rc;
+}

@@ -1,0 +1,95 @@
+#include "jobs/health.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "p11.h"
+#include "store/store.h"
+
+struct health {
+  char *conninfo;
+  long connect_timeout;
+  p11_t *p11;
+  atomic_int db_ok, token_ok, stop;
+  pthread_t tid;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+};
+
+static void health_check(health_t *h) {
+  int db = store_ping(h->conninfo, h->connect_timeout);
+  int tok = p11_logged_in(h->p11);
+  if (db != atomic_exchange(&h->db_ok, db))
+    log_msg(db ? LOG_LVL_NOTICE : LOG_LVL_ERR, NULL, "database is %s",
+            db ? "reachable again" : "unreachable");
+  if (tok != atomic_exchange(&h->token_ok, tok))
+    log_msg(tok ? LOG_LVL_NOTICE : LOG_LVL_ERR, NULL, "token session is %s",
+            tok ? "logged in again" : "not logged in");
+}
+
+static void *health_main(void *arg) {
+  health_t *h = arg;
+  pthread_mutex_lock(&h->mu);
+  while (!atomic_load(&h->stop)) {
+    struct timespec ts;
+    pthread_mutex_unlock(&h->mu);
+    health_check(h);
+    pthread_mutex_lock(&h->mu);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 1;
+    if (!atomic_load(&h->stop))
+      pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+  }
+  pthread_mutex_unlock(&h->mu);
+  return NULL;
+}
+
+health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11) {
+  health_t *h = calloc(1, sizeof *h);
+  if (!h)
+    return NULL;
+  h->conninfo = strdup(conninfo);
+  h->connect_timeout = connect_timeout;
+  h->p11 = p11;
+  pthread_mutex_init(&h->mu, NULL);
+  pthread_cond_init(&h->cv, NULL);
+  atomic_store(&h->db_ok, 1);
+  atomic_store(&h->token_ok, 1);
+  health_check(h);
+  if (!h->conninfo || pthread_create(&h->tid, NULL, health_main, h) != 0) {
+    free(h->conninfo);
+    free(h);
+    return NULL;
+  }
+  return h;
+}
+
+void health_stop(health_t *h) {
+  if (!h)
+    return;
+  pthread_mutex_lock(&h->mu);
+  atomic_store(&h->stop, 1);
+  pthread_cond_signal(&h->cv);
+  pthread_mutex_unlock(&h->mu);
+  pthread_join(h->tid, NULL);
+  pthread_mutex_destroy(&h->mu);
+  pthread_cond_destroy(&h->cv);
+  free(h->conninfo);
+  free(h);
+}
+
+int health_ready(health_t *h, char *why, size_t n) {
+  int db = atomic_load(&h->db_ok), tok = atomic_load(&h->token_ok);
+  if (db && tok) {
+    snprintf(why, n, "ok");
+    return 1;
+  }
+  snprintf(why, n, "%s%s%s", db ? "" : "database unreachable", !db && !tok ? "; " : "",
+           tok ? "" : "token session not logged in");
+  return 0;
+}

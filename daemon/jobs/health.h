@@ -1,0 +1,16 @@
+#ifndef PCAD_HEALTH_H
+#define PCAD_HEALTH_H
+/* Readiness: a thread that asks PostgreSQL and the token once a second, so
+ * that /readyz answers at once without blocking the loop. */
+#include <stddef.h>
+
+typedef struct p11 p11_t; /* pkcs11/p11.h */
+
+typedef struct health health_t;
+
+health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11);
+void health_stop(health_t *h);
+/* 1 when ready; otherwise 0 and the reason in why. */
+int health_ready(health_t *h, char *why, size_t n);
+
+#endif

@@ -1,0 +1,24 @@
+#ifndef PCAD_HTTPD_H
+#define PCAD_HTTPD_H
+/* The HTTP(S) front door: listeners, TLS, limits, deadlines, connection cap.
+ * The only file that includes event2/http*.h. Everything here runs on the
+ * event-loop thread. */
+#include <event2/event.h>
+#include <stddef.h>
+
+#include "base/cfg.h"
+#include "base/err.h"
+#include "api/request.h"
+
+typedef struct httpd httpd_t;
+
+/* Called for each request; the handler answers it with request_reply(). */
+typedef void (*httpd_handler_fn)(void *arg, request_t *req);
+
+httpd_t *httpd_new(struct event_base *base, const cfg_t *cfg, err_t *e);
+void httpd_free(httpd_t *h);
+/* The signed API listener: HTTPS with the cfg's certificate and key. */
+int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e);
+/* Plain HTTP listeners (admin, publish). */
+int httpd_listen_plain(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e);
+#endif

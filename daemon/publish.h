@@ -1,9 +1,0 @@
-#ifndef PCAD_PUBLISH_H
-#define PCAD_PUBLISH_H
-/* The plain-HTTP publish listener (CRLs and OCSP, which arrive with the
- * revocation issue). */
-#include "httpd.h"
-
-void publish_handle(void *arg, httpd_req_t *req);
-
-#endif

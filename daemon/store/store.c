@@ -1,0 +1,269 @@
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+static PGconn *store_connect(const char *conninfo, long connect_timeout) {
+  char ct[24];
+  /* defaults first: expand_dbname makes the configured conninfo override */
+  const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", "application_name",
+                        "dbname", NULL};
+  const char *vals[] = {ct, "1", "10", "5", "3", "pcad", conninfo, NULL};
+  snprintf(ct, sizeof ct, "%ld", connect_timeout);
+  return PQconnectdbParams(keys, vals, 1);
+}
+
+store_t *store_new(const char *conninfo, long connect_timeout) {
+  store_t *s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
+  s->conninfo = strdup(conninfo);
+  s->connect_timeout = connect_timeout;
+  if (!s->conninfo) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void store_free(store_t *s) {
+  if (!s)
+    return;
+  PQfinish(s->conn);
+  free(s->conninfo);
+  free(s);
+}
+
+int store_ready(store_t *s, err_t *e) {
+  if (s->conn && PQstatus(s->conn) == CONNECTION_OK &&
+      PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+    return 0;
+  PQfinish(s->conn);
+  s->conn = store_connect(s->conninfo, s->connect_timeout);
+  if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+    return 0;
+  err_set(e, ERR_ServiceUnavailable, "The database is unavailable: %s",
+          s->conn ? PQerrorMessage(s->conn) : "out of memory");
+  PQfinish(s->conn);
+  s->conn = NULL;
+  return -1;
+}
+
+int store_lib_version(void) { return PQlibVersion(); }
+
+int store_ping(const char *conninfo, long connect_timeout) {
+  PGconn *c = store_connect(conninfo, connect_timeout);
+  int ok = 0;
+  if (c && PQstatus(c) == CONNECTION_OK) {
+    PGresult *r = PQexec(c, "SELECT 1");
+    ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+  }
+  PQfinish(c);
+  return ok;
+}
+
+/* SQLSTATE classes that mean the server or the connection is gone. */
+static int store_is_unavailable(const char *state) {
+  return !state || strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+         strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+}
+
+PGresult *store_exec(store_t *s, const char *sql, int n, const char *const *params, err_t *e) {
+  return store_exec_bin(s, sql, n, params, NULL, NULL, e);
+}
+
+PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *params,
+                         const int *lens, const int *fmts, err_t *e) {
+  PGresult *r;
+  ExecStatusType st;
+  const char *state;
+  if (!s->conn)
+    return err_set(e, ERR_ServiceUnavailable, "The database is unavailable"), NULL;
+  r = PQexecParams(s->conn, sql, n, NULL, params, lens, fmts, 0);
+  st = PQresultStatus(r);
+  if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
+    return r;
+  state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (PQstatus(s->conn) != CONNECTION_OK || store_is_unavailable(state)) {
+    err_set(e, ERR_ServiceUnavailable, "The database is unavailable: %s",
+            PQerrorMessage(s->conn));
+    PQfinish(s->conn);
+    s->conn = NULL;
+  } else {
+    err_set(e, ERR_InternalFailure, "database error %s: %s", state ? state : "?",
+            r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+  }
+  PQclear(r);
+  return NULL;
+}
+
+int store_exec_strings(store_t *s, const char *sql, int n, const char *const *params,
+                       char ***out, int *count, err_t *e) {
+  PGresult *r = store_exec(s, sql, n, params, e);
+  *out = NULL;
+  *count = 0;
+  if (!r)
+    return -1;
+  *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
+  for (int i = 0; *out && i < PQntuples(r); i++) {
+    (*out)[i] = strdup(PQgetvalue(r, i, 0));
+    *count = i + 1;
+  }
+  PQclear(r);
+  return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+}
+
+void store_strings_free(char **v, int n) {
+  for (int i = 0; v && i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+int store_cmd(store_t *s, const char *sql, err_t *e) {
+  PGresult *r = store_exec(s, sql, 0, NULL, e);
+  PQclear(r);
+  return r ? 0 : -1;
+}
+
+int store_begin(store_t *s, err_t *e) { return store_cmd(s, "BEGIN", e); }
+
+int store_commit(store_t *s, err_t *e) { return store_cmd(s, "COMMIT", e); }
+
+void store_rollback(store_t *s) {
+  if (s->conn && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+    store_cmd(s, "ROLLBACK", NULL);
+}
+
+int store_audit(store_t *s, const char *event, const char *account, const char *actor,
+                const char *rid, const char *ca_arn, const char *serial, const char *note,
+                err_t *e) {
+  const char *p[7] = {event, account, actor, rid, ca_arn, serial, note};
+  PGresult *r = store_exec(s,
+                           "INSERT INTO audit_events (event, account_id, actor, request_id,"
+                           " ca_arn, serial, detail) VALUES ($1, $2, $3, $4, $5, $6,"
+                           " jsonb_build_object('note', $7::text))",
+                           7, p, e);
+  PQclear(r);
+  return r ? 0 : -1;
+}
+
+int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
+                     char **result, err_t *e) {
+  const char *p[4] = {account, op, token, *result};
+  PGresult *r;
+  char *earlier;
+  r = store_exec(s,
+                 "DELETE FROM idempotency_tokens WHERE account_id = $1 AND operation = $2"
+                 " AND token = $3 AND created_at < now() - interval '5 minutes'",
+                 3, p, e);
+  if (!r)
+    return -1;
+  PQclear(r);
+  /* a concurrent duplicate waits here for the first one's commit */
+  r = store_exec(s,
+                 "INSERT INTO idempotency_tokens (account_id, operation, token, result)"
+                 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING result",
+                 4, p, e);
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    PQclear(r);
+    return 0;
+  }
+  PQclear(r);
+  r = store_exec(s,
+                 "SELECT result FROM idempotency_tokens WHERE account_id = $1"
+                 " AND operation = $2 AND token = $3",
+                 3, p, e);
+  if (!r)
+    return -1;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    return err_set(e, ERR_ConcurrentModificationException,
+                   "The idempotency token is being used by a concurrent request; retry.");
+  }
+  earlier = strdup(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  if (!earlier)
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  free(*result);
+  *result = earlier;
+  return 1;
+}
+
+int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
+  int rc = -1;
+  if (store_ready(s, e) < 0)
+    return -1;
+  /* one instance migrates at a time; the others wait, then find it done */
+  if (store_cmd(s, "SELECT pg_advisory_lock(hashtext('pcad:migrations'))", e) < 0)
+    return -1;
+  if (store_cmd(s,
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                e) < 0)
+    goto out;
+  for (; m->name; m++) {
+    const char *p[1] = {m->name};
+    PGresult *r = store_exec(s, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, p, e);
+    int done;
+    if (!r)
+      goto out;
+    done = PQntuples(r) > 0;
+    PQclear(r);
+    if (done)
+      continue;
+    if (store_cmd(s, "BEGIN", e) < 0)
+      goto out;
+    r = PQexec(s->conn, m->sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+      err_set(e, ERR_InternalFailure, "migration %s failed: %s", m->name,
+              PQresultErrorMessage(r));
+      PQclear(r);
+      store_cmd(s, "ROLLBACK", NULL);
+      goto out;
+    }
+    PQclear(r);
+    r = store_exec(s, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, e);
+    if (!r || store_cmd(s, "COMMIT", e) < 0) {
+      PQclear(r);
+      if (s->conn)
+        store_cmd(s, "ROLLBACK", NULL);
+      goto out;
+    }
+    PQclear(r);
+  }
+  rc = 0;
+out:
+  if (s->conn)
+    store_cmd(s, "SELECT pg_advisory_unlock(hashtext('pcad:migrations'))", NULL);
+  return rc;
+}
+
+int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e) {
+  const char *p[1] = {name};
+  PGresult *r = store_exec(s, "SELECT value FROM server_secrets WHERE name = $1", 1, p, e);
+  size_t n = 0;
+  unsigned char *v;
+  if (!r)
+    return -1;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    return err_set(e, ERR_InternalFailure, "server secret %s is missing", name);
+  }
+  v = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &n);
+  PQclear(r);
+  if (!v || n < 32) {
+    PQfreemem(v);
+    return err_set(e, ERR_InternalFailure, "server secret %s is malformed", name);
+  }
+  memcpy(out, v, 32);
+  memset(v, 0, n);
+  PQfreemem(v);
+  return 0;
+}

@@ -1,0 +1,52 @@
+#ifndef PCAD_STORE_H
+#define PCAD_STORE_H
+/* PostgreSQL access. Only store*.c include libpq; the rest of pcad sees
+ * these functions and plain C types. One store_t is one connection, owned
+ * by one thread. */
+#include <stddef.h>
+
+#include "base/err.h"
+
+typedef struct store store_t;
+
+typedef struct {
+  const char *name; /* e.g. "0001_schema.sql" */
+  const char *sql;
+} store_migration_t;
+
+/* sql/ compiled in by cmake/embed_sql.cmake, terminated by {0, 0} */
+extern const store_migration_t store_migrations[];
+
+store_t *store_new(const char *conninfo, long connect_timeout);
+void store_free(store_t *s);
+/* Makes sure the connection is up, reconnecting when it is not. A database
+ * that cannot be reached gives ServiceUnavailable. */
+int store_ready(store_t *s, err_t *e);
+/* Applies the migrations not yet in schema_migrations, each in its own
+ * transaction, serialized across instances by an advisory lock. */
+int store_migrate(store_t *s, const store_migration_t *m, err_t *e);
+/* Transactions (READ COMMITTED): every state change is one. */
+int store_begin(store_t *s, err_t *e);
+int store_commit(store_t *s, err_t *e);
+/* Safe to call after a failure, also with no transaction open. */
+void store_rollback(store_t *s);
+/* Appends an audit event (in the caller's transaction, if any); the note
+ * is stored as the detail {"note": note}. */
+int store_audit(store_t *s, const char *event, const char *account, const char *actor,
+                const char *rid, const char *ca_arn, const char *serial, const char *note,
+                err_t *e);
+/* IdempotencyToken: within the caller's transaction, records *result for
+ * (account, operation, token) and returns 0, unless a record younger than 5
+ * minutes exists: then *result (malloc'ed) is replaced by that earlier
+ * result and 1 is returned, for the caller to roll back and answer with. */
+int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
+                     char **result, err_t *e);
+void store_strings_free(char **v, int n);
+/* A 32-byte server secret by name. */
+int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);
+/* libpq's version number (e.g. 150018), for --version. */
+int store_lib_version(void);
+/* 1 when the server at conninfo accepts connections. */
+int store_ping(const char *conninfo, long connect_timeout);
+
+#endif

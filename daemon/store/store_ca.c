@@ -1,0 +1,407 @@
+#include "store/store_ca.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+#define STORE_CA_COLUMNS                                                                     \
+  "id::text, arn, account_id, type, status, status_before_deletion, failure_reason,"         \
+  " usage_mode, key_storage_security_standard, ca_config::text, revocation_config::text,"    \
+  " csr_pem, certificate_chain_pem, serial,"                                                 \
+  " extract(epoch from created_at)::text, extract(epoch from last_state_change_at)::text,"   \
+  " extract(epoch from not_before)::text, extract(epoch from not_after)::text,"              \
+  " extract(epoch from restorable_until)::text, certificate_der, key_id,"                    \
+  " (status = 'DELETED' AND restorable_until > now())"
+#define STORE_CA_NTEXT 19
+
+static char *store_col(PGresult *r, int row, int col) {
+  return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+static void store_ca_fill(store_ca_t *c, PGresult *r, int i) {
+  char **f[STORE_CA_NTEXT] = {
+      &c->id, &c->arn, &c->account_id, &c->type, &c->status, &c->status_before_deletion,
+      &c->failure_reason, &c->usage_mode, &c->key_storage_security_standard, &c->ca_config,
+      &c->revocation_config, &c->csr_pem, &c->chain_pem, &c->serial, &c->created_at,
+      &c->last_state_change_at, &c->not_before, &c->not_after, &c->restorable_until};
+  memset(c, 0, sizeof *c);
+  for (int k = 0; k < STORE_CA_NTEXT; k++)
+    *f[k] = store_col(r, i, k);
+  if (!PQgetisnull(r, i, 19))
+    c->cert_der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 19), &c->cert_len);
+  if (!PQgetisnull(r, i, 20)) {
+    size_t n = 0;
+    unsigned char *k = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 20), &n);
+    if (k && n == sizeof c->key_id) {
+      memcpy(c->key_id, k, n);
+      c->has_key = 1;
+    }
+    PQfreemem(k);
+  }
+  c->restorable = strcmp(PQgetvalue(r, i, 21), "t") == 0;
+}
+
+void store_ca_clear(store_ca_t *c) {
+  char *f[STORE_CA_NTEXT] = {
+      c->id, c->arn, c->account_id, c->type, c->status, c->status_before_deletion,
+      c->failure_reason, c->usage_mode, c->key_storage_security_standard, c->ca_config,
+      c->revocation_config, c->csr_pem, c->chain_pem, c->serial, c->created_at,
+      c->last_state_change_at, c->not_before, c->not_after, c->restorable_until};
+  for (int k = 0; k < STORE_CA_NTEXT; k++)
+    free(f[k]);
+  PQfreemem(c->cert_der);
+  memset(c, 0, sizeof *c);
+}
+
+void store_ca_free(store_ca_t *rows, int n) {
+  for (int i = 0; rows && i < n; i++)
+    store_ca_clear(&rows[i]);
+  free(rows);
+}
+
+/* Runs a statement that must touch rows; returns how many it touched. */
+static int store_ca_exec_n(store_t *s, const char *sql, int n, const char *const *p, err_t *e) {
+  PGresult *r = store_exec(s, sql, n, p, e);
+  int rows;
+  if (!r)
+    return -1;
+  rows = atoi(PQcmdTuples(r));
+  PQclear(r);
+  return rows;
+}
+
+/* A statement returning at most one CA row: 1 with *out filled, 0 none. */
+static int store_ca_select1(store_t *s, const char *sql, int n, const char *const *p,
+                            store_ca_t *out, err_t *e) {
+  PGresult *r = store_exec(s, sql, n, p, e);
+  int rc = 0;
+  memset(out, 0, sizeof *out);
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    store_ca_fill(out, r, 0);
+    rc = 1;
+  }
+  PQclear(r);
+  return rc;
+}
+
+int store_ca_list(store_t *s, const char *account, const char *cursor, int limit,
+                  store_ca_t **rows, int *nrows, char **next, err_t *e) {
+  /* keyset pagination on (created_at, id); a cursor is "<micros>:<uuid>" */
+  static const char sql[] =
+      "SELECT " STORE_CA_COLUMNS ","
+      " (extract(epoch from created_at) * 1000000)::bigint::text || ':' || id::text"
+      " FROM certificate_authorities WHERE account_id = $1"
+      " AND ($2::text IS NULL OR (created_at, id) >"
+      "  (timestamptz 'epoch' + split_part($2, ':', 1)::bigint * interval '1 microsecond',"
+      "   split_part($2, ':', 2)::uuid))"
+      /* qualified: the output columns of the same names are text */
+      " ORDER BY certificate_authorities.created_at, certificate_authorities.id LIMIT $3";
+  char lim[16];
+  const char *p[3] = {account, cursor, lim};
+  PGresult *r;
+  int n;
+  *rows = NULL;
+  *nrows = 0;
+  *next = NULL;
+  snprintf(lim, sizeof lim, "%d", limit + 1);
+  r = store_exec(s, sql, 3, p, e);
+  if (!r)
+    return -1;
+  n = PQntuples(r);
+  if (n > limit) {
+    *next = strdup(PQgetvalue(r, limit - 1, 22));
+    n = limit;
+  }
+  *rows = calloc((size_t)(n ? n : 1), sizeof **rows);
+  if (!*rows) {
+    PQclear(r);
+    free(*next);
+    *next = NULL;
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  }
+  for (int i = 0; i < n; i++)
+    store_ca_fill(&(*rows)[i], r, i);
+  *nrows = n;
+  PQclear(r);
+  return 0;
+}
+
+int store_ca_get(store_t *s, const char *account, const char *arn, int lock, store_ca_t *out,
+                 err_t *e) {
+  const char *p[2] = {arn, account};
+  static const char *const sql[] = {
+      [STORE_LOCK_NONE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                          " WHERE arn = $1 AND account_id = $2",
+      [STORE_LOCK_UPDATE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                            " WHERE arn = $1 AND account_id = $2 FOR UPDATE",
+      [STORE_LOCK_SHARE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                           " WHERE arn = $1 AND account_id = $2 FOR SHARE"};
+  int rc = store_ca_select1(s, sql[lock], 2, p, out, e);
+  return rc < 0 ? -1 : !rc;
+}
+
+int store_ca_count(store_t *s, const char *account, long *n, err_t *e) {
+  const char *p[1] = {account};
+  PGresult *r =
+      store_exec(s, "SELECT count(*) FROM certificate_authorities WHERE account_id = $1", 1, p, e);
+  if (!r)
+    return -1;
+  *n = atol(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return 0;
+}
+
+int store_ca_lock_account(store_t *s, const char *account, err_t *e) {
+  const char *p[1] = {account};
+  PGresult *r = store_exec(s, "SELECT pg_advisory_xact_lock(hashtext('pcad:account:' || $1))",
+                           1, p, e);
+  PQclear(r);
+  return r ? 0 : -1;
+}
+
+int store_ca_insert(store_t *s, const store_ca_new_t *n, err_t *e) {
+  const char *p[9] = {n->id,         n->arn,
+                      n->account_id, n->region,
+                      n->type,       n->usage_mode,
+                      n->key_storage_security_standard, n->ca_config,
+                      n->revocation_config};
+  return store_ca_exec_n(s,
+                         "INSERT INTO certificate_authorities (id, arn, account_id, region,"
+                         " type, status, usage_mode, key_storage_security_standard, ca_config,"
+                         " revocation_config) VALUES ($1, $2, $3, $4, $5, 'CREATING', $6, $7,"
+                         " $8::jsonb, $9::jsonb)",
+                         9, p, e) == 1
+             ? 0
+             : -1;
+}
+
+static int store_ca_one(store_t *s, const char *sql, int n, const char *const *p, err_t *e) {
+  int rows = store_ca_exec_n(s, sql, n, p, e);
+  if (rows < 0)
+    return -1;
+  return rows == 1 ? 0 : err_set(e, ERR_ConcurrentModificationException,
+                                 "The certificate authority changed meanwhile; retry.");
+}
+
+int store_ca_set_status(store_t *s, const char *id, const char *status, err_t *e) {
+  const char *p[2] = {id, status};
+  return store_ca_one(s,
+                      "UPDATE certificate_authorities SET status = $2,"
+                      " last_state_change_at = now() WHERE id = $1::uuid",
+                      2, p, e);
+}
+
+int store_ca_mark_deleted(store_t *s, const char *id, int days, err_t *e) {
+  char d[16];
+  const char *p[2] = {id, d};
+  snprintf(d, sizeof d, "%d", days);
+  return store_ca_one(s,
+                      "UPDATE certificate_authorities SET status_before_deletion = status,"
+                      " status = 'DELETED', last_state_change_at = now(),"
+                      " restorable_until = now() + $2::int * interval '1 day'"
+                      " WHERE id = $1::uuid",
+                      2, p, e);
+}
+
+int store_ca_restore(store_t *s, const char *id, err_t *e) {
+  const char *p[1] = {id};
+  return store_ca_one(s,
+                      "UPDATE certificate_authorities SET status = status_before_deletion,"
+                      " status_before_deletion = NULL, restorable_until = NULL,"
+                      " last_state_change_at = now() WHERE id = $1::uuid",
+                      1, p, e);
+}
+
+int store_ca_set_revocation(store_t *s, const char *id, const char *json, err_t *e) {
+  const char *p[2] = {id, json};
+  return store_ca_one(s,
+                      "UPDATE certificate_authorities SET revocation_config = $2::jsonb"
+                      " WHERE id = $1::uuid",
+                      2, p, e);
+}
+
+int store_ca_set_certificate(store_t *s, const char *id, const unsigned char *der, size_t len,
+                             const char *chain_pem, const char *serial, long long not_before,
+                             long long not_after, const char *status, err_t *e) {
+  char nb[32], na[32];
+  const char *p[7] = {id, (const char *)der, chain_pem, serial, nb, na, status};
+  int lens[7] = {0, (int)len, 0, 0, 0, 0, 0}, fmts[7] = {0, 1, 0, 0, 0, 0, 0};
+  PGresult *r;
+  int rows;
+  snprintf(nb, sizeof nb, "%lld", not_before);
+  snprintf(na, sizeof na, "%lld", not_after);
+  r = store_exec_bin(s,
+                     "UPDATE certificate_authorities SET certificate_der = $2,"
+                     " certificate_chain_pem = $3, serial = $4, not_before = to_timestamp($5),"
+                     " not_after = to_timestamp($6),"
+                     " last_state_change_at = CASE WHEN status = $7 THEN last_state_change_at"
+                     "   ELSE now() END, status = $7 WHERE id = $1::uuid",
+                     7, p, lens, fmts, e);
+  if (!r)
+    return -1;
+  rows = atoi(PQcmdTuples(r));
+  PQclear(r);
+  return rows == 1 ? 0 : err_set(e, ERR_ConcurrentModificationException,
+                                 "The certificate authority changed meanwhile; retry.");
+}
+
+int store_ca_remove(store_t *s, const char *id, const char *arn, err_t *e) {
+  const char *p[2] = {id, arn};
+  if (store_ca_exec_n(s,
+                      "INSERT INTO key_destroy_pending (key_label, ca_arn) VALUES ($1, $2)"
+                      " ON CONFLICT DO NOTHING",
+                      2, p, e) < 0)
+    return -1;
+  return store_ca_one(s, "DELETE FROM certificate_authorities WHERE id = $1::uuid", 1, p, e);
+}
+
+int store_ca_claim_creating(store_t *s, store_ca_t *out, err_t *e) {
+  return store_ca_select1(
+      s,
+      "UPDATE certificate_authorities SET keygen_claimed_at = now() WHERE id = ("
+      " SELECT id FROM certificate_authorities WHERE status = 'CREATING'"
+      " AND (keygen_claimed_at IS NULL OR keygen_claimed_at < now() - interval '5 minutes')"
+      " ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " STORE_CA_COLUMNS,
+      0, NULL, out, e);
+}
+
+int store_ca_set_key(store_t *s, const char *id, const unsigned char key_id[16],
+                     const char *csr_pem, err_t *e) {
+  char hex[33];
+  const char *p[3] = {id, hex, csr_pem};
+  for (int i = 0; i < 16; i++)
+    snprintf(hex + 2 * i, 3, "%02x", key_id[i]);
+  return store_ca_exec_n(s,
+                         "UPDATE certificate_authorities SET key_id = decode($2, 'hex'),"
+                         " csr_pem = $3, status = 'PENDING_CERTIFICATE',"
+                         " last_state_change_at = now(), keygen_claimed_at = NULL"
+                         " WHERE id = $1::uuid AND status = 'CREATING'",
+                         3, p, e);
+}
+
+int store_ca_set_failed(store_t *s, const char *id, const char *reason, err_t *e) {
+  const char *p[2] = {id, reason};
+  return store_ca_exec_n(s,
+                         "UPDATE certificate_authorities SET status = 'FAILED',"
+                         " failure_reason = $2, last_state_change_at = now()"
+                         " WHERE id = $1::uuid AND status = 'CREATING'",
+                         2, p, e) < 0
+             ? -1
+             : 0;
+}
+
+int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e) {
+  return store_ca_select1(s,
+                          "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                          " WHERE status = 'DELETED' AND restorable_until <= now()"
+                          " ORDER BY restorable_until LIMIT 1 FOR UPDATE SKIP LOCKED",
+                          0, NULL, out, e);
+}
+
+int store_ca_expire(store_t *s, char ***arns, int *n, err_t *e) {
+  return store_exec_strings(s,
+                            "UPDATE certificate_authorities SET status = 'EXPIRED',"
+                            " last_state_change_at = now() WHERE status IN ('ACTIVE', 'DISABLED')"
+                            " AND not_after <= now() RETURNING arn",
+                            0, NULL, arns, n, e);
+}
+
+int store_key_destroy_next(store_t *s, char **label, char **arn, err_t *e) {
+  PGresult *r = store_exec(s,
+                           "SELECT key_label, ca_arn FROM key_destroy_pending"
+                           " ORDER BY created_at LIMIT 1",
+                           0, NULL, e);
+  int rc = 0;
+  *label = *arn = NULL;
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    *label = strdup(PQgetvalue(r, 0, 0));
+    *arn = strdup(PQgetvalue(r, 0, 1));
+    rc = 1;
+  }
+  PQclear(r);
+  return rc;
+}
+
+int store_key_destroy_done(store_t *s, const char *label, err_t *e) {
+  const char *p[1] = {label};
+  return store_ca_exec_n(s, "DELETE FROM key_destroy_pending WHERE key_label = $1", 1, p, e) < 0
+             ? -1
+             : 0;
+}
+
+int store_tag_count(store_t *s, const char *ca_id, long *n, err_t *e) {
+  const char *p[1] = {ca_id};
+  PGresult *r = store_exec(s, "SELECT count(*) FROM ca_tags WHERE ca_id = $1::uuid", 1, p, e);
+  if (!r)
+    return -1;
+  *n = atol(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return 0;
+}
+
+int store_tag_put(store_t *s, const char *ca_id, const char *key, const char *value, err_t *e) {
+  const char *p[3] = {ca_id, key, value};
+  return store_ca_exec_n(s,
+                         "INSERT INTO ca_tags (ca_id, key, value) VALUES ($1::uuid, $2, $3)"
+                         " ON CONFLICT (ca_id, key) DO UPDATE SET value = EXCLUDED.value",
+                         3, p, e) < 0
+             ? -1
+             : 0;
+}
+
+int store_tag_remove(store_t *s, const char *ca_id, const char *key, const char *value,
+                     err_t *e) {
+  const char *p[3] = {ca_id, key, value};
+  return store_ca_exec_n(s,
+                         value ? "DELETE FROM ca_tags WHERE ca_id = $1::uuid AND key = $2"
+                                 " AND coalesce(value, '') = $3"
+                               : "DELETE FROM ca_tags WHERE ca_id = $1::uuid AND key = $2",
+                         value ? 3 : 2, p, e) < 0
+             ? -1
+             : 0;
+}
+
+int store_tag_list(store_t *s, const char *ca_id, const char *cursor, int limit,
+                   store_tag_t **tags, int *n, char **next, err_t *e) {
+  char lim[16];
+  const char *p[3] = {ca_id, cursor, lim};
+  PGresult *r;
+  int rows;
+  *tags = NULL;
+  *n = 0;
+  *next = NULL;
+  snprintf(lim, sizeof lim, "%d", limit + 1);
+  r = store_exec(s,
+                 "SELECT key, value, seq::text FROM ca_tags WHERE ca_id = $1::uuid"
+                 " AND ($2::text IS NULL OR seq > $2::bigint) ORDER BY ca_tags.seq LIMIT $3",
+                 3, p, e);
+  if (!r)
+    return -1;
+  rows = PQntuples(r);
+  if (rows > limit) {
+    *next = strdup(PQgetvalue(r, limit - 1, 2));
+    rows = limit;
+  }
+  *tags = calloc((size_t)(rows ? rows : 1), sizeof **tags);
+  for (int i = 0; *tags && i < rows; i++) {
+    (*tags)[i].key = store_col(r, i, 0);
+    (*tags)[i].value = store_col(r, i, 1);
+  }
+  *n = *tags ? rows : 0;
+  PQclear(r);
+  return *tags ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+}
+
+void store_tag_free(store_tag_t *tags, int n) {
+  for (int i = 0; tags && i < n; i++) {
+    free(tags[i].key);
+    free(tags[i].value);
+  }
+  free(tags);
+}

@@ -1,0 +1,88 @@
+#ifndef PCAD_STORE_CA_H
+#define PCAD_STORE_CA_H
+/* The certificate_authorities table, its tags and the key destroy queue. */
+#include <stddef.h>
+
+#include "store/store.h"
+
+/* One CA row (text columns NULL where NULL). Timestamps are epoch seconds
+ * with a fraction. */
+typedef struct {
+  char *id, *arn, *account_id, *type, *status, *status_before_deletion, *failure_reason;
+  char *usage_mode, *key_storage_security_standard, *ca_config, *revocation_config;
+  char *csr_pem, *chain_pem, *serial;
+  char *created_at, *last_state_change_at, *not_before, *not_after, *restorable_until;
+  unsigned char *cert_der;
+  size_t cert_len;
+  unsigned char key_id[16];
+  int has_key;
+  int restorable; /* DELETED and restorable_until still ahead */
+} store_ca_t;
+
+typedef struct {
+  const char *id, *arn, *account_id, *region, *type, *usage_mode;
+  const char *key_storage_security_standard, *ca_config, *revocation_config;
+} store_ca_new_t;
+
+typedef struct {
+  char *key;
+  char *value; /* NULL: no value */
+} store_tag_t;
+
+void store_ca_clear(store_ca_t *c);
+void store_ca_free(store_ca_t *rows, int n);
+
+/* The account's CAs in creation order after cursor (NULL: from the start),
+ * at most limit. *next is a cursor for the rest, or NULL when none is left. */
+int store_ca_list(store_t *s, const char *account, const char *cursor, int limit,
+                  store_ca_t **rows, int *nrows, char **next, err_t *e);
+#define STORE_LOCK_NONE 0
+#define STORE_LOCK_UPDATE 1 /* state changes */
+#define STORE_LOCK_SHARE 2  /* issuance: the state must hold until commit */
+/* The CA with this ARN owned by account: 0 found, 1 not found, -1 error.
+ * lock: STORE_LOCK_* (inside the caller's transaction). */
+int store_ca_get(store_t *s, const char *account, const char *arn, int lock, store_ca_t *out,
+                 err_t *e);
+/* CAs of the account that still exist (any status). */
+int store_ca_count(store_t *s, const char *account, long *n, err_t *e);
+/* Serializes creations of one account (transaction-scoped). */
+int store_ca_lock_account(store_t *s, const char *account, err_t *e);
+int store_ca_insert(store_t *s, const store_ca_new_t *n, err_t *e);
+
+int store_ca_set_status(store_t *s, const char *id, const char *status, err_t *e);
+int store_ca_mark_deleted(store_t *s, const char *id, int days, err_t *e);
+int store_ca_restore(store_t *s, const char *id, err_t *e);
+int store_ca_set_revocation(store_t *s, const char *id, const char *json, err_t *e);
+int store_ca_set_certificate(store_t *s, const char *id, const unsigned char *der, size_t len,
+                             const char *chain_pem, const char *serial, long long not_before,
+                             long long not_after, const char *status, err_t *e);
+/* Removes the row (tags go with it) and queues its key for destruction. */
+int store_ca_remove(store_t *s, const char *id, const char *arn, err_t *e);
+
+/* Janitor: claims one CA in CREATING whose key nobody is making (or whose
+ * maker went quiet); 1 claimed, 0 none. Commits the claim. */
+int store_ca_claim_creating(store_t *s, store_ca_t *out, err_t *e);
+/* CREATING -> PENDING_CERTIFICATE with the key and CSR. 1 done, 0 when the
+ * CA is no longer CREATING (deleted meanwhile). */
+int store_ca_set_key(store_t *s, const char *id, const unsigned char key_id[16],
+                     const char *csr_pem, err_t *e);
+int store_ca_set_failed(store_t *s, const char *id, const char *reason, err_t *e);
+/* Inside a transaction: locks one DELETED CA past its window; 1, or 0. */
+int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e);
+/* ACTIVE/DISABLED CAs whose certificate has run out become EXPIRED; their
+ * ARNs are returned (malloc'ed array of malloc'ed strings). */
+int store_ca_expire(store_t *s, char ***arns, int *n, err_t *e);
+/* The key destroy queue. */
+int store_key_destroy_next(store_t *s, char **label, char **arn, err_t *e);
+int store_key_destroy_done(store_t *s, const char *label, err_t *e);
+
+/* Tags (in the caller's transaction where they change). */
+int store_tag_count(store_t *s, const char *ca_id, long *n, err_t *e);
+int store_tag_put(store_t *s, const char *ca_id, const char *key, const char *value, err_t *e);
+/* value NULL: whatever the value; else only on a match. */
+int store_tag_remove(store_t *s, const char *ca_id, const char *key, const char *value, err_t *e);
+int store_tag_list(store_t *s, const char *ca_id, const char *cursor, int limit,
+                   store_tag_t **tags, int *n, char **next, err_t *e);
+void store_tag_free(store_tag_t *tags, int n);
+
+#endif

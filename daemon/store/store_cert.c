@@ -1,0 +1,123 @@
+#include "store/store_cert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+#define STORE_CERT_COLUMNS                                                              \
+  "arn, serial, status, extract(epoch from revoked_at)::text, revocation_reason, der"
+
+static void store_cert_fill(store_cert_t *c, PGresult *r) {
+  char **f[5] = {&c->arn, &c->serial, &c->status, &c->revoked_at, &c->revocation_reason};
+  memset(c, 0, sizeof *c);
+  for (int k = 0; k < 5; k++)
+    *f[k] = PQgetisnull(r, 0, k) ? NULL : strdup(PQgetvalue(r, 0, k));
+  if (!PQgetisnull(r, 0, 5))
+    c->der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 5), &c->der_len);
+}
+
+void store_cert_clear(store_cert_t *c) {
+  free(c->arn);
+  free(c->serial);
+  free(c->status);
+  free(c->revoked_at);
+  free(c->revocation_reason);
+  PQfreemem(c->der);
+  memset(c, 0, sizeof *c);
+}
+
+static int store_cert_one(store_t *s, const char *sql, int n, const char *const *p,
+                          store_cert_t *out, err_t *e) {
+  PGresult *r = store_exec(s, sql, n, p, e);
+  int rc = 1;
+  memset(out, 0, sizeof *out);
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    store_cert_fill(out, r);
+    rc = 0;
+  }
+  PQclear(r);
+  return rc;
+}
+
+int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {
+  char nb[32], na[32];
+  const char *p[8] = {n->ca_id, n->serial, n->arn, n->template_name, n->subject,
+                      n->requested_by, nb, na};
+  PGresult *r;
+  int rows;
+  snprintf(nb, sizeof nb, "%lld", n->not_before);
+  snprintf(na, sizeof na, "%lld", n->not_after);
+  r = store_exec(s,
+                 "INSERT INTO certificates (ca_id, serial, arn, status, template, subject,"
+                 " requested_by, not_before, not_after) VALUES ($1::uuid, $2, $3, 'PENDING',"
+                 " $4, $5, $6, to_timestamp($7), to_timestamp($8)) ON CONFLICT DO NOTHING",
+                 8, p, e);
+  if (!r)
+    return -1;
+  rows = atoi(PQcmdTuples(r));
+  PQclear(r);
+  return rows == 1 ? 0 : 1;
+}
+
+int store_cert_issued(store_t *s, const char *ca_id, const char *serial,
+                      const unsigned char *der, size_t len, err_t *e) {
+  const char *p[3] = {ca_id, serial, (const char *)der};
+  int lens[3] = {0, 0, (int)len}, fmts[3] = {0, 0, 1}, rows;
+  PGresult *r = store_exec_bin(s,
+                               "UPDATE certificates SET status = 'ISSUED', der = $3,"
+                               " issued_at = now() WHERE ca_id = $1::uuid AND serial = $2"
+                               " AND status = 'PENDING'",
+                               3, p, lens, fmts, e);
+  if (!r)
+    return -1;
+  rows = atoi(PQcmdTuples(r));
+  PQclear(r);
+  return rows;
+}
+
+int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e) {
+  const char *p[2] = {ca_id, arn};
+  return store_cert_one(s,
+                        "SELECT " STORE_CERT_COLUMNS " FROM certificates"
+                        " WHERE ca_id = $1::uuid AND arn = $2",
+                        2, p, out, e);
+}
+
+int store_cert_lock_serial(store_t *s, const char *ca_id, const char *serial, store_cert_t *out,
+                           err_t *e) {
+  const char *p[2] = {ca_id, serial};
+  return store_cert_one(s,
+                        "SELECT " STORE_CERT_COLUMNS " FROM certificates"
+                        " WHERE ca_id = $1::uuid AND serial = $2 FOR UPDATE",
+                        2, p, out, e);
+}
+
+int store_cert_revoke(store_t *s, const char *ca_id, const char *serial, const char *reason,
+                      err_t *e) {
+  const char *p[3] = {ca_id, serial, reason};
+  PGresult *r = store_exec(s,
+                           "UPDATE certificates SET revoked_at = now(), revocation_reason = $3"
+                           " WHERE ca_id = $1::uuid AND serial = $2 AND revoked_at IS NULL",
+                           3, p, e);
+  int rows;
+  if (!r)
+    return -1;
+  rows = atoi(PQcmdTuples(r));
+  PQclear(r);
+  return rows == 1 ? 0 : err_set(e, ERR_RequestAlreadyProcessedException,
+                                 "The certificate is already revoked.");
+}
+
+int store_cert_fail_stale(store_t *s, long age_s, char ***arns, int *n, err_t *e) {
+  char age[24];
+  const char *p[1] = {age};
+  snprintf(age, sizeof age, "%ld", age_s);
+  return store_exec_strings(s,
+                            "UPDATE certificates SET status = 'FAILED' WHERE status = 'PENDING'"
+                            " AND created_at < now() - $1::int * interval '1 second' RETURNING arn",
+                            1, p, arns, n, e);
+}

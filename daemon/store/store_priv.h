@@ -1,0 +1,28 @@
+#ifndef PCAD_STORE_PRIV_H
+#define PCAD_STORE_PRIV_H
+/* Shared by the store*.c files only. */
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+struct store {
+  PGconn *conn;
+  char *conninfo;
+  long connect_timeout;
+};
+
+/* Runs a parameterized statement. On failure returns NULL with e set:
+ * ServiceUnavailable for a lost or unreachable server (the connection is
+ * dropped and remade by the next store_ready), InternalFailure otherwise. */
+PGresult *store_exec(store_t *s, const char *sql, int n, const char *const *params, err_t *e);
+/* The same with per-parameter lengths and formats (1 = binary), for bytea. */
+PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *params,
+                         const int *lens, const int *fmts, err_t *e);
+/* Runs a statement whose rows are one text column; *out is a malloc'ed
+ * array of malloc'ed strings (free with store_strings_free). */
+int store_exec_strings(store_t *s, const char *sql, int n, const char *const *params,
+                       char ***out, int *count, err_t *e);
+/* Plain command (BEGIN, COMMIT, ...). */
+int store_cmd(store_t *s, const char *sql, err_t *e);
+
+#endif

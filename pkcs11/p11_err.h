@@ -1,0 +1,23 @@
+#ifndef PCAD_P11_ERR_H
+#define PCAD_P11_ERR_H
+/* The token's own error type: pkcs11/ stands alone, so the daemon maps
+ * these onto its AWS errors. */
+
+typedef enum {
+  P11_OK = 0,
+  P11_EARG,  /* the request cannot be done by this token (algorithm, mechanism) */
+  P11_EFAIL, /* the token, the module or the engine failed */
+} p11_err_code_t;
+
+typedef struct {
+  p11_err_code_t code;
+  char msg[256];
+} p11_err_t;
+
+/* Sets e (if non-NULL) and returns -1. */
+int p11_err_set(p11_err_t *e, p11_err_code_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* CKR_* name of a PKCS#11 return value. */
+const char *p11_err_rv_name(unsigned long rv);
+
+#endif

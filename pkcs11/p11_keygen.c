@@ -1,0 +1,95 @@
+#include "p11.h"
+
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "p11_priv.h"
+
+
+int p11_keygen_supports(p11_t *p, const char *key_algorithm, p11_err_t *e) {
+  const p11_alg_t *a = p11_alg_find(key_algorithm);
+  CK_MECHANISM_INFO mi;
+  CK_RV rv;
+  if (!a)
+    return p11_err_set(e, P11_EARG,
+                   "KeyAlgorithm %s is not supported: this CA's token cannot generate it",
+                   key_algorithm),
+           0;
+  pthread_mutex_lock(&p->mu);
+  rv = p->fl->C_GetMechanismInfo(
+      p->slot, a->type == CKK_RSA ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, &mi);
+  pthread_mutex_unlock(&p->mu);
+  if (rv != CKR_OK || !(mi.flags & CKF_GENERATE_KEY_PAIR) ||
+      (a->type == CKK_RSA && (a->bits < mi.ulMinKeySize || a->bits > mi.ulMaxKeySize)))
+    return p11_err_set(e, P11_EARG,
+                   "KeyAlgorithm %s is not supported: the token lacks the mechanism",
+                   key_algorithm),
+           0;
+  return 1;
+}
+
+int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
+                 unsigned char id[P11_ID_LEN], p11_err_t *e) {
+  static const CK_BBOOL t = CK_TRUE, f = CK_FALSE;
+  static const unsigned char e_bytes[] = {0x01, 0x00, 0x01};
+  const p11_alg_t *a = p11_alg_find(key_algorithm);
+  CK_MECHANISM mech = {0, NULL, 0};
+  CK_OBJECT_HANDLE pub, priv;
+  CK_ULONG bits;
+  CK_RV rv;
+  if (!a)
+    return p11_err_set(e, P11_EARG, "KeyAlgorithm %s is not supported",
+                   key_algorithm);
+  if (RAND_bytes(id, P11_ID_LEN) != 1)
+    return p11_err_set(e, P11_EFAIL, "no randomness for CKA_ID");
+  bits = a->bits;
+  {
+    CK_ATTRIBUTE pub_t[] = {
+        {CKA_TOKEN, (void *)&t, sizeof t},
+        {CKA_PRIVATE, (void *)&f, sizeof f},
+        {CKA_VERIFY, (void *)&t, sizeof t},
+        {CKA_ENCRYPT, (void *)&f, sizeof f},
+        {CKA_WRAP, (void *)&f, sizeof f},
+        {CKA_DESTROYABLE, (void *)&t, sizeof t},
+        {CKA_ID, id, P11_ID_LEN},
+        {CKA_LABEL, (void *)label, strlen(label)},
+        /* the algorithm's own attributes come last */
+        {CKA_MODULUS_BITS, &bits, sizeof bits},
+        {CKA_PUBLIC_EXPONENT, (void *)e_bytes, sizeof e_bytes},
+    };
+    CK_ATTRIBUTE priv_t[] = {
+        {CKA_TOKEN, (void *)&t, sizeof t},
+        {CKA_PRIVATE, (void *)&t, sizeof t},
+        {CKA_SENSITIVE, (void *)&t, sizeof t},
+        {CKA_EXTRACTABLE, (void *)&f, sizeof f},
+        {CKA_SIGN, (void *)&t, sizeof t},
+        {CKA_SIGN_RECOVER, (void *)&f, sizeof f},
+        {CKA_DECRYPT, (void *)&f, sizeof f},
+        {CKA_UNWRAP, (void *)&f, sizeof f},
+        {CKA_DERIVE, (void *)&f, sizeof f},
+        {CKA_MODIFIABLE, (void *)&f, sizeof f},
+        {CKA_COPYABLE, (void *)&f, sizeof f},
+        {CKA_DESTROYABLE, (void *)&t, sizeof t},
+        {CKA_ID, id, P11_ID_LEN},
+        {CKA_LABEL, (void *)label, strlen(label)},
+    };
+    CK_ULONG npub = sizeof pub_t / sizeof pub_t[0];
+    if (a->type == CKK_RSA) {
+      mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+    } else {
+      mech.mechanism = CKM_EC_KEY_PAIR_GEN;
+      pub_t[npub - 2].type = CKA_EC_PARAMS;
+      pub_t[npub - 2].pValue = (void *)a->oid;
+      pub_t[npub - 2].ulValueLen = a->oid_len;
+      npub--;
+    }
+    pthread_mutex_lock(&p->mu);
+    rv = p->fl->C_GenerateKeyPair(p->session, &mech, pub_t, npub, priv_t,
+                                  sizeof priv_t / sizeof priv_t[0], &pub, &priv);
+    pthread_mutex_unlock(&p->mu);
+  }
+  if (rv != CKR_OK)
+    return p11_err_set(e, P11_EFAIL, "C_GenerateKeyPair (%s): %s", key_algorithm,
+                   p11_err_rv_name(rv));
+  return 0;
+}
