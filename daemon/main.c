@@ -99,7 +99,7 @@ static int main_check(const cfg_t *cfg, err_t *e) {
   return model_init(e);
 }
 
-/* The command line: 0 to go on, else the exit code (+1, as 0 is "go on"). */
+/* The command line: -1 to go on, else the exit code. */
 static int main_args(int argc, char **argv, const char **config, int *check) {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"check-config", no_argument, NULL, 't'},
@@ -117,20 +117,20 @@ static int main_args(int argc, char **argv, const char **config, int *check) {
       break;
     case 'V':
       main_version();
-      return 1;
+      return 0;
     case 'h':
       main_usage(stdout);
-      return 1;
+      return 0;
     default:
       main_usage(stderr);
-      return 3;
+      return 2;
     }
   }
   if (!*config || optind != argc) {
     main_usage(stderr);
-    return 3;
+    return 2;
   }
-  return 0;
+  return -1;
 }
 
 /* The token (before any thread exists; pcad never forks after this), the
@@ -225,8 +225,8 @@ int main(int argc, char **argv) {
 
   memset(&m, 0, sizeof m);
   err_clear(&e);
-  if ((rc = main_args(argc, argv, &config, &check)) != 0)
-    return rc - 1;
+  if ((rc = main_args(argc, argv, &config, &check)) >= 0)
+    return rc;
   rc = 1;
   if (cfg_load(&m.cfg, config, msg, sizeof msg) < 0) {
     log_err(NULL, "config: %s", msg);

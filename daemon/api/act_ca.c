@@ -4,6 +4,8 @@
 #include "api/act.h"
 #include "api/awsjson.h"
 #include "core/ca.h"
+#include "shape/cacfg.h"
+#include "shape/revcfg.h"
 
 static void act_ca_put_str(json_t *o, const char *k, const char *v) {
   if (v)
@@ -36,7 +38,7 @@ static json_t *act_ca_encode(const ca_info_t *c) {
   act_ca_put_time(o, "NotAfter", c->not_after);
   act_ca_put_str(o, "FailureReason", c->failure_reason);
   act_ca_put_json(o, "CertificateAuthorityConfiguration", c->ca_config);
-  act_ca_put_json(o, "RevocationConfiguration", c->revocation_config);
+  json_object_set_new(o, "RevocationConfiguration", revcfg_describe(c->revocation_config));
   act_ca_put_time(o, "RestorableUntil", c->restorable_until);
   act_ca_put_str(o, "KeyStorageSecurityStandard", c->key_storage_security_standard);
   act_ca_put_str(o, "UsageMode", c->usage_mode);

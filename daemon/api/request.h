@@ -5,10 +5,7 @@
  * thread only. */
 #include <stddef.h>
 
-typedef struct {
-  const char *name;
-  const char *value;
-} request_header_t;
+#include "api/sigv4.h"
 
 typedef struct request request_t;
 
@@ -21,7 +18,7 @@ struct request {
   const char *method;
   char *path;
   char *query;
-  request_header_t *headers;
+  sigv4_header_t *headers; /* as received, in order; SigV4 reads them as they are */
   size_t nheaders;
   unsigned char *body;
   size_t body_len;

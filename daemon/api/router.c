@@ -35,7 +35,6 @@ typedef struct {
   router_t *r;
   request_t *req;
   const router_action_t *act;
-  int input_shape;
   json_t *in, *out;
   sigv4_principal_t who;
   err_t err;
@@ -129,8 +128,8 @@ void router_handle(void *arg, request_t *req) {
   router_t *r = arg;
   router_job_t *j = calloc(1, sizeof *j);
   const model_op_t *op;
-  sigv4_header_t *hs = NULL;
-  sigv4_request_t sr;
+  sigv4_request_t sr = {req->method, req->path, req->query, req->headers, req->nheaders,
+                        req->body,   req->body_len};
   sigv4_policy_t pol = {r->cfg->region, model_signing_name, clock_now(),
                         r->cfg->max_clock_skew, creds_lookup, r->creds};
   const char *opname = "-";
@@ -150,21 +149,8 @@ void router_handle(void *arg, request_t *req) {
     err_set(&e, ERR_SerializationException, "Transfer-Encoding is not accepted");
     goto fail;
   }
-  hs = calloc(req->nheaders ? req->nheaders : 1, sizeof *hs);
-  if (!hs) {
-    err_set(&e, ERR_InternalFailure, "out of memory");
-    goto fail;
-  }
-  for (size_t i = 0; i < req->nheaders; i++) {
-    hs[i].name = req->headers[i].name;
-    hs[i].value = req->headers[i].value;
-  }
-  sr = (sigv4_request_t){req->method, req->path, req->query, hs, req->nheaders, req->body,
-                         req->body_len};
   if (sigv4_verify(&sr, &pol, &j->who, &e) < 0)
     goto fail;
-  free(hs);
-  hs = NULL;
   if (strcmp(req->method, "POST") != 0) {
     err_set(&e, ERR_UnknownOperationException, "Operations are sent as POST requests");
     goto fail;
@@ -200,7 +186,6 @@ void router_handle(void *arg, request_t *req) {
   return;
 fail:
   router_fail(req, opname, j && j->who.access_key[0] ? j->who.access_key : "-", &e, &t0);
-  free(hs);
   if (j)
     router_job_free(j);
 }

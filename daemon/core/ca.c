@@ -14,16 +14,12 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/uuid.h"
-#include "shape/revcfg.h"
 #include "core/sigalg.h"
 #include "store/store_ca.h"
 
 /* A row as the API describes it; the row's strings move into *out. */
-static int ca_info_from(store_ca_t *row, ca_info_t *out, err_t *e) {
+static void ca_info_from(store_ca_t *row, ca_info_t *out) {
   memset(out, 0, sizeof *out);
-  out->revocation_config = revcfg_describe(row->revocation_config);
-  if (!out->revocation_config)
-    return err_set(e, ERR_InternalFailure, "out of memory");
 #define CA_MOVE(to, from) (out->to = row->from, row->from = NULL)
   CA_MOVE(arn, arn);
   CA_MOVE(owner_account, account_id);
@@ -32,6 +28,7 @@ static int ca_info_from(store_ca_t *row, ca_info_t *out, err_t *e) {
   CA_MOVE(status, status);
   CA_MOVE(failure_reason, failure_reason);
   CA_MOVE(ca_config, ca_config);
+  CA_MOVE(revocation_config, revocation_config);
   CA_MOVE(key_storage_security_standard, key_storage_security_standard);
   CA_MOVE(usage_mode, usage_mode);
   CA_MOVE(created_at, created_at);
@@ -40,7 +37,6 @@ static int ca_info_from(store_ca_t *row, ca_info_t *out, err_t *e) {
   CA_MOVE(not_after, not_after);
   CA_MOVE(restorable_until, restorable_until);
 #undef CA_MOVE
-  return 0;
 }
 
 void ca_info_clear(ca_info_t *i) {
@@ -161,12 +157,11 @@ out:
 
 int ca_describe(const ctx_t *c, const char *arn, ca_info_t *out, err_t *e) {
   store_ca_t row;
-  int rc;
   if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
-  rc = ca_info_from(&row, out, e);
+  ca_info_from(&row, out);
   store_ca_clear(&row);
-  return rc;
+  return 0;
 }
 
 int ca_list(const ctx_t *c, const char *cursor, int limit, ca_info_t **cas, int *ncas,
@@ -178,18 +173,16 @@ int ca_list(const ctx_t *c, const char *cursor, int limit, ca_info_t **cas, int 
   if (store_ca_list(c->store, c->account, cursor, limit, &rows, &n, next, e) < 0)
     return -1;
   *cas = calloc(n ? (size_t)n : 1, sizeof **cas);
-  if (!*cas)
+  if (*cas) {
+    for (int i = 0; i < n; i++)
+      ca_info_from(&rows[i], &(*cas)[i]);
+    *ncas = n;
+  } else {
     rc = err_set(e, ERR_InternalFailure, "out of memory");
-  for (int i = 0; rc == 0 && i < n; i++, (*ncas)++)
-    rc = ca_info_from(&rows[i], &(*cas)[i], e);
-  store_ca_free(rows, n);
-  if (rc < 0) {
-    ca_info_free(*cas, *ncas);
-    *cas = NULL;
-    *ncas = 0;
     free(*next);
     *next = NULL;
   }
+  store_ca_free(rows, n);
   return rc;
 }
 

@@ -25,7 +25,7 @@ typedef struct {
 typedef struct {
   char *arn, *owner_account, *type, *serial, *status, *failure_reason;
   char *ca_config;         /* CertificateAuthorityConfiguration, JSON */
-  char *revocation_config; /* RevocationConfiguration, JSON, both blocks there */
+  char *revocation_config; /* RevocationConfiguration, JSON as stored, or NULL */
   char *key_storage_security_standard, *usage_mode;
   char *created_at, *last_state_change_at, *not_before, *not_after, *restorable_until;
 } ca_info_t;

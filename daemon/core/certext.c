@@ -5,8 +5,9 @@
 #include <string.h>
 
 /* Adds ext unless an extension with its OID is there already (template >
- * CA configuration > API passthrough > CSR passthrough); takes ext. */
-int certext_add(X509 *x, X509_EXTENSION *ext) {
+ * CA configuration > API passthrough > CSR passthrough); takes ext (NULL:
+ * its maker failed, -1). */
+static int certext_add(X509 *x, X509_EXTENSION *ext) {
   int rc = 0;
   if (!ext)
     return -1;

@@ -21,9 +21,6 @@ typedef struct {
   const char *ca_id, *region;
 } certext_in_t;
 
-/* Adds ext unless an extension with its OID is there already; takes ext
- * (NULL: its maker failed, -1). */
-int certext_add(X509 *x, X509_EXTENSION *ext);
 /* Every extension; InvalidArgsException when one cannot be built. */
 int certext_build(X509 *x, const certext_in_t *b, err_t *e);
 

@@ -69,7 +69,7 @@ static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, err_t *
                    r->template_arn);
   if (ca_get(c, r->ca_arn, STORE_LOCK_NONE, &is->row, e) < 0)
     return -1;
-  if (!is->row.has_key || cacfg_from_text(is->row.ca_config, &is->cfg, e) < 0 ||
+  if (!is->row.has_key || cacfg_algorithms_from_text(is->row.ca_config, &is->cfg, e) < 0 ||
       revcfg_from_text(is->row.revocation_config, &is->rev, e) < 0)
     return issue_bad_state(e);
   if (sigalg_fits(r->signing_algorithm, is->cfg.key_algorithm, e) < 0)
@@ -175,7 +175,7 @@ static int issue_tbs(issue_t *is, const passthrough_t *api, err_t *e) {
 /* Pure: validates the request against what was loaded and builds the
  * to-be-signed certificate, to the last field, before anything is written. */
 static int issue_prepare(const ctx_t *c, const issue_req_t *r, issue_t *is, err_t *e) {
-  const passthrough_t *api = (is->t->variety & TPL_API) && r->api->present ? r->api : NULL;
+  const passthrough_t *api = (is->t->variety & TPL_API) && r->api && r->api->present ? r->api : NULL;
   certext_in_t b;
   if (issue_state(is, e) < 0 || issue_validity(r, is, (long long)clock_now(), e) < 0 ||
       issue_pathlen(is->t, is->ca_cert, e) < 0 || issue_tbs(is, api, e) < 0)
@@ -278,7 +278,7 @@ static int issue_record(const ctx_t *c, const issue_req_t *r, const issue_t *is,
 int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e) {
   issue_t is;
   unsigned char *der = NULL;
-  int der_len = 0, ret = -1, reserved = 0;
+  int der_len = 0, ret = -1, claimed, reserved = 0;
   memset(&is, 0, sizeof is);
   *arn = NULL;
   if (issue_load(c, r, &is, e) < 0 || issue_prepare(c, r, &is, e) < 0)
@@ -288,17 +288,17 @@ int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e
     err_set(e, ERR_InternalFailure, "out of memory");
     goto out;
   }
-  reserved = issue_reserve(c, r, &is, arn, e);
-  if (reserved == 1)
-    ret = 0;
-  if (reserved != 0)
+  claimed = issue_reserve(c, r, &is, arn, e);
+  if (claimed != 0) {
+    ret = claimed == 1 ? 0 : -1; /* 1: the token's earlier ARN */
     goto out;
+  }
   reserved = 1;
   if (issue_sign(c, r, &is, &der, &der_len, e) == 0 && issue_record(c, r, &is, der, der_len, e) == 0)
     ret = 0;
 out:
   if (ret < 0) {
-    if (reserved == 1 && e->code == ERR_InternalFailure)
+    if (reserved && e->code == ERR_InternalFailure) /* signing or T2 failed */
       log_err(c->rid, "ca=%s serial=%s stays PENDING: %s", r->ca_arn, is.norm, e->msg);
     free(*arn);
     *arn = NULL;

@@ -21,7 +21,7 @@ typedef struct {
   long long validity_value;
   const char *not_before_type;   /* ValidityNotBefore; NULL when not given */
   long long not_before_value;
-  const passthrough_t *api;      /* ApiPassthrough (present == 0: none) */
+  const passthrough_t *api;      /* ApiPassthrough (NULL or present == 0: none) */
 } issue_req_t;
 
 /* *arn is malloc'ed. A 200 follows only the durable commit of the ISSUED

@@ -77,12 +77,11 @@ static char *revcfg_dup(const json_t *block, const char *name) {
   return v ? strdup(v) : NULL;
 }
 
-int revcfg_from_json(const json_t *rc, revcfg_t *out, err_t *e) {
+/* The fields of a checked document (rc NULL: nothing configured); text is
+ * the stored form when there is one. */
+static int revcfg_decode(const json_t *rc, const char *text, revcfg_t *out, err_t *e) {
   const json_t *crl = json_object_get(rc, "CrlConfiguration");
   const json_t *ocsp = json_object_get(rc, "OcspConfiguration");
-  memset(out, 0, sizeof *out);
-  if (rc && revcfg_check(rc, e) < 0)
-    return -1;
   out->crl_enabled = json_is_true(json_object_get(crl, "Enabled"));
   out->crl_omit_cdp = json_is_true(json_object_get(
       json_object_get(crl, "CrlDistributionPointExtensionConfiguration"), "OmitExtension"));
@@ -91,7 +90,7 @@ int revcfg_from_json(const json_t *rc, revcfg_t *out, err_t *e) {
   out->crl_path = revcfg_dup(crl, "CustomPath");
   out->ocsp_enabled = json_is_true(json_object_get(ocsp, "Enabled"));
   out->ocsp_cname = revcfg_dup(ocsp, "OcspCustomCname");
-  out->text = rc ? json_dumps(rc, JSON_COMPACT) : strdup("{}");
+  out->text = text ? strdup(text) : rc ? json_dumps(rc, JSON_COMPACT) : strdup("{}");
   if (!out->text) {
     revcfg_clear(out);
     return err_set(e, ERR_InternalFailure, "out of memory");
@@ -99,30 +98,33 @@ int revcfg_from_json(const json_t *rc, revcfg_t *out, err_t *e) {
   return 0;
 }
 
+int revcfg_from_json(const json_t *rc, revcfg_t *out, err_t *e) {
+  memset(out, 0, sizeof *out);
+  if (rc && revcfg_check(rc, e) < 0)
+    return -1;
+  return revcfg_decode(rc, NULL, out, e);
+}
+
 int revcfg_from_text(const char *text, revcfg_t *out, err_t *e) {
-  json_t *rc = json_loads(text ? text : "{}", 0, NULL);
+  json_t *rc = text ? json_loads(text, 0, NULL) : NULL;
   int ret;
-  if (!rc) {
-    memset(out, 0, sizeof *out);
+  memset(out, 0, sizeof *out);
+  if (text && !rc)
     return err_set(e, ERR_InternalFailure, "the stored RevocationConfiguration is not JSON");
-  }
-  ret = revcfg_from_json(rc, out, e);
+  ret = revcfg_decode(rc, text, out, e); /* checked when it was stored */
   json_decref(rc);
   return ret;
 }
 
-char *revcfg_describe(const char *text) {
+json_t *revcfg_describe(const char *text) {
   json_t *rc = text ? json_loads(text, 0, NULL) : NULL;
-  char *out;
   if (!rc)
     rc = json_object();
   if (!json_object_get(rc, "CrlConfiguration"))
     json_object_set_new(rc, "CrlConfiguration", json_pack("{s:b}", "Enabled", 0));
   if (!json_object_get(rc, "OcspConfiguration"))
     json_object_set_new(rc, "OcspConfiguration", json_pack("{s:b}", "Enabled", 0));
-  out = json_dumps(rc, JSON_COMPACT);
-  json_decref(rc);
-  return out;
+  return rc;
 }
 
 void revcfg_clear(revcfg_t *r) {

@@ -21,11 +21,12 @@ typedef struct {
  * Enabled=false; a CNAME with a scheme; OmitExtension with CustomCname; a
  * bucket name against S3's rules; an enabled CRL without a bucket. */
 int revcfg_from_json(const struct json_t *rc, revcfg_t *out, err_t *e);
-/* Decodes a stored document (NULL: nothing configured). */
+/* Decodes a stored document (NULL: nothing configured); it was checked
+ * when it was stored. */
 int revcfg_from_text(const char *text, revcfg_t *out, err_t *e);
-/* The document as DescribeCertificateAuthority shows it (both blocks always
- * there), malloc'ed compact JSON. */
-char *revcfg_describe(const char *text);
+/* The stored document as DescribeCertificateAuthority shows it (both
+ * blocks always there): a new JSON object. */
+struct json_t *revcfg_describe(const char *text);
 void revcfg_clear(revcfg_t *r);
 
 #endif
