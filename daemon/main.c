@@ -139,7 +139,13 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
   p11_err_t pe;
   err_t e;
   store_t *store;
-  m->p11 = p11_open(m->cfg.hsm_module, m->cfg.hsm_token_label, m->cfg.hsm_pin_file, &pe);
+  p11_opts_t o = {m->cfg.hsm_module,
+                  m->cfg.hsm_token_label,
+                  m->cfg.hsm_pin_file,
+                  (int)m->cfg.hsm_sign_threads,
+                  (int)m->cfg.hsm_sign_queue_max,
+                  m->cfg.hsm_sign_timeout_ms};
+  m->p11 = p11_open(&o, &pe);
   if (!m->p11) {
     log_err(NULL, "token: %s", pe.msg);
     return -1;

@@ -8,10 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "p11_priv.h"
 
+long long p11_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Reads the PIN: a regular file, no access for group or others, one
  * trailing newline (LF or CRLF) stripped. */
@@ -48,7 +54,7 @@ static int p11_label_is(const CK_UTF8CHAR label[32], const char *want) {
   return n == l && memcmp(label, want, l) == 0;
 }
 
-static int p11_find_token(p11_t *p, const char *label, p11_err_t *e) {
+static int p11_find_token(p11_t *p, p11_err_t *e) {
   CK_ULONG n = 0;
   CK_SLOT_ID *slots = NULL;
   CK_RV rv = p->fl->C_GetSlotList(CK_TRUE, NULL, &n);
@@ -65,115 +71,168 @@ static int p11_find_token(p11_t *p, const char *label, p11_err_t *e) {
   }
   for (CK_ULONG i = 0; i < n; i++) {
     CK_TOKEN_INFO ti;
-    if (p->fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK && p11_label_is(ti.label, label)) {
+    if (p->fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK && p11_label_is(ti.label, p->label)) {
       p->slot = slots[i];
       rc = 0;
       goto out;
     }
   }
-  p11_err_set(e, P11_EFAIL, "no token labelled '%s' in the PKCS#11 module", label);
+  p11_err_set(e, P11_EFAIL, "no token labelled '%s' in the PKCS#11 module", p->label);
 out:
   free(slots);
   return rc;
 }
 
-static int p11_engine_load(p11_t *p, const char *module, p11_err_t *e) {
-  ENGINE_load_dynamic();
+static int p11_engine_load(p11_t *p, p11_err_t *e) {
   p->engine = ENGINE_by_id("pkcs11");
   if (!p->engine)
     return p11_err_set(e, P11_EFAIL,
                    "the libp11 OpenSSL engine 'pkcs11' cannot be loaded "
                    "(package libengine-pkcs11-openssl)");
-  if (!ENGINE_ctrl_cmd_string(p->engine, "MODULE_PATH", module, 0) || !ENGINE_init(p->engine)) {
+  if (!ENGINE_ctrl_cmd_string(p->engine, "MODULE_PATH", p->module, 0) ||
+      !ENGINE_init(p->engine)) {
     ENGINE_free(p->engine);
     p->engine = NULL;
     return p11_err_set(e, P11_EFAIL, "the pkcs11 engine does not initialize with %s",
-                   module);
+                   p->module);
   }
   return 0;
 }
 
-p11_t *p11_open(const char *module, const char *label, const char *pin_file, p11_err_t *e) {
-  p11_t *p = calloc(1, sizeof *p);
-  CK_C_GetFunctionList getfl;
-  CK_C_INITIALIZE_ARGS args;
+/* Exactly one login attempt: a PIN error is final for this process. */
+static int p11_login(p11_t *p, p11_err_t *e) {
   char pin[256];
   CK_RV rv;
   memset(pin, 0, sizeof pin);
+  if (p11_read_pin(p->pin_file, pin, sizeof pin, e) < 0)
+    return -1;
+  rv = p->fl->C_Login(p->sess[0], CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
+  OPENSSL_cleanse(pin, sizeof pin);
+  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+    return 0;
+  if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
+      rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE)
+    atomic_store(&p->pin_refused, 1);
+  return p11_err_set(e, P11_EFAIL, "login to token '%s' failed: %s%s", p->label,
+                     p11_err_rv_name(rv),
+                     atomic_load(&p->pin_refused) ? " (PIN refused; never retried)" : "");
+}
+
+/* The probe key: a P-256 key labelled P11_PROBE_LABEL, made once. */
+static int p11_probe_key(p11_t *p, p11_err_t *e) {
+  CK_SESSION_HANDLE s = p->sess[0];
+  CK_ATTRIBUTE a = {CKA_ID, p->probe_id, P11_ID_LEN};
+  CK_OBJECT_HANDLE h = p11_key_find(p, s, CKO_PRIVATE_KEY, NULL, P11_PROBE_LABEL);
+  if (h == CK_INVALID_HANDLE)
+    return p11_keygen_on(p, s, "EC_prime256v1", P11_PROBE_LABEL, p->probe_id, e);
+  if (p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK || a.ulValueLen != P11_ID_LEN)
+    return p11_err_set(e, P11_EFAIL, "the probe key '%s' has no 16-byte CKA_ID",
+                       P11_PROBE_LABEL);
+  return 0;
+}
+
+int p11_token_up(p11_t *p, p11_err_t *e) {
+  CK_C_INITIALIZE_ARGS args;
+  CK_RV rv;
+  memset(&args, 0, sizeof args);
+  args.flags = CKF_OS_LOCKING_OK;
+  rv = p->fl->C_Initialize(&args);
+  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+    return p11_err_set(e, P11_EFAIL, "C_Initialize: %s", p11_err_rv_name(rv));
+  p->initialized = 1;
+  if (p11_find_token(p, e) < 0 || p11_session_open_all(p, e) < 0 || p11_login(p, e) < 0 ||
+      p11_engine_load(p, e) < 0 || p11_probe_key(p, e) < 0)
+    return -1;
+  return 0;
+}
+
+void p11_token_down(p11_t *p) {
+  p11_cache_drop(p, NULL);
+  if (p->engine) { /* the last reference: libp11 calls C_Finalize */
+    ENGINE_finish(p->engine);
+    ENGINE_free(p->engine);
+    p->engine = NULL;
+  }
+  p11_session_forget_all(p);
+  if (p->initialized)
+    p->fl->C_Finalize(NULL);
+  p->initialized = 0;
+}
+
+static int p11_load_module(p11_t *p, p11_err_t *e) {
+  CK_C_GetFunctionList getfl;
+  p->dl = dlopen(p->module, RTLD_NOW | RTLD_LOCAL);
+  if (!p->dl)
+    return p11_err_set(e, P11_EFAIL, "cannot load PKCS#11 module %s: %s", p->module,
+                       dlerror());
+  getfl = (CK_C_GetFunctionList)dlsym(p->dl, "C_GetFunctionList");
+  if (!getfl || getfl(&p->fl) != CKR_OK)
+    return p11_err_set(e, P11_EFAIL, "%s is not a PKCS#11 module", p->module);
+  return 0;
+}
+
+p11_t *p11_open(const p11_opts_t *o, p11_err_t *e) {
+  p11_t *p = calloc(1, sizeof *p);
+  int rc;
   if (!p) {
     p11_err_set(e, P11_EFAIL, "out of memory");
     return NULL;
   }
-  pthread_mutex_init(&p->mu, NULL);
-  p->session = CK_INVALID_HANDLE;
-  /* the PIN first: a bad PIN file must not cost a module load */
-  if (p11_read_pin(pin_file, pin, sizeof pin, e) < 0)
-    goto fail;
-  p->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-  if (!p->dl) {
-    p11_err_set(e, P11_EFAIL, "cannot load PKCS#11 module %s: %s", module, dlerror());
-    goto fail;
-  }
-  getfl = (CK_C_GetFunctionList)dlsym(p->dl, "C_GetFunctionList");
-  if (!getfl || getfl(&p->fl) != CKR_OK) {
-    p11_err_set(e, P11_EFAIL, "%s is not a PKCS#11 module", module);
-    goto fail;
-  }
-  memset(&args, 0, sizeof args);
-  args.flags = CKF_OS_LOCKING_OK;
-  rv = p->fl->C_Initialize(&args);
-  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-    p11_err_set(e, P11_EFAIL, "C_Initialize: %s", p11_err_rv_name(rv));
+  pthread_rwlock_init(&p->life, NULL);
+  pthread_rwlock_init(&p->cmu, NULL);
+  pthread_mutex_init(&p->keygen_mu, NULL);
+  pthread_mutex_init(&p->smu, NULL);
+  pthread_cond_init(&p->scv, NULL);
+  pthread_mutex_init(&p->qmu, NULL);
+  pthread_cond_init(&p->qcv, NULL);
+  pthread_mutex_init(&p->hmu, NULL);
+  snprintf(p->label, sizeof p->label, "%s", o->label);
+  p->module = strdup(o->module);
+  p->pin_file = strdup(o->pin_file);
+  p->timeout_ms = o->timeout_ms;
+  p->qmax = o->queue_max;
+  ENGINE_load_dynamic();
+  if (!p->module || !p->pin_file) {
+    p11_err_set(e, P11_EFAIL, "out of memory");
     goto fail;
   }
-  p->initialized = rv == CKR_OK;
-  if (p11_find_token(p, label, e) < 0)
-    goto fail;
-  snprintf(p->label, sizeof p->label, "%s", label);
-  rv = p->fl->C_OpenSession(p->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-                            &p->session);
-  if (rv != CKR_OK) {
-    p11_err_set(e, P11_EFAIL, "C_OpenSession: %s", p11_err_rv_name(rv));
-    goto fail;
+  /* the PIN file first: a bad one must not cost a module load */
+  {
+    char pin[256];
+    rc = p11_read_pin(p->pin_file, pin, sizeof pin, e);
+    OPENSSL_cleanse(pin, sizeof pin);
+    if (rc < 0)
+      goto fail;
   }
-  /* exactly one login attempt per start */
-  rv = p->fl->C_Login(p->session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
-  OPENSSL_cleanse(pin, sizeof pin);
-  if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-    p11_err_set(e, P11_EFAIL, "login to token '%s' failed: %s%s", label, p11_err_rv_name(rv),
-            rv == CKR_PIN_INCORRECT ? " (wrong PIN; not retried)" : "");
-    goto fail;
-  }
-  if (p11_engine_load(p, module, e) < 0)
+  pthread_rwlock_wrlock(&p->life);
+  rc = p11_load_module(p, e) < 0 ? -1 : p11_token_up(p, e);
+  pthread_rwlock_unlock(&p->life);
+  if (rc < 0 || p11_sign_start(p, o->sign_threads, e) < 0)
     goto fail;
   return p;
 fail:
-  OPENSSL_cleanse(pin, sizeof pin);
   p11_close(p);
   return NULL;
-}
-
-int p11_logged_in(p11_t *p) {
-  CK_SESSION_INFO si;
-  CK_RV rv;
-  pthread_mutex_lock(&p->mu);
-  rv = p->fl->C_GetSessionInfo(p->session, &si);
-  pthread_mutex_unlock(&p->mu);
-  return rv == CKR_OK && (si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS);
 }
 
 void p11_close(p11_t *p) {
   if (!p)
     return;
-  if (p->fl && p->session != CK_INVALID_HANDLE)
-    p->fl->C_CloseSession(p->session);
-  if (p->engine) {
-    ENGINE_finish(p->engine);
-    ENGINE_free(p->engine);
-  }
-  if (p->fl && p->initialized)
-    p->fl->C_Finalize(NULL);
+  p11_sign_stop(p);
+  pthread_rwlock_wrlock(&p->life);
+  if (p->fl)
+    p11_token_down(p);
+  pthread_rwlock_unlock(&p->life);
   /* the module stays mapped: the engine may still reference it */
-  pthread_mutex_destroy(&p->mu);
+  pthread_rwlock_destroy(&p->life);
+  pthread_rwlock_destroy(&p->cmu);
+  pthread_mutex_destroy(&p->keygen_mu);
+  pthread_mutex_destroy(&p->smu);
+  pthread_cond_destroy(&p->scv);
+  pthread_mutex_destroy(&p->qmu);
+  pthread_cond_destroy(&p->qcv);
+  pthread_mutex_destroy(&p->hmu);
+  free(p->module);
+  free(p->pin_file);
   free(p);
 }

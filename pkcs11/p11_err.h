@@ -6,7 +6,10 @@
 typedef enum {
   P11_OK = 0,
   P11_EARG,  /* the request cannot be done by this token (algorithm, mechanism) */
-  P11_EFAIL, /* the token, the module or the engine failed */
+  P11_EFAIL, /* the token, the module, the engine or the key failed */
+  P11_EDOWN, /* the signer is quarantined */
+  P11_ETIME, /* the token did not answer within the deadline */
+  P11_EBUSY, /* too many signatures waiting */
 } p11_err_code_t;
 
 typedef struct {

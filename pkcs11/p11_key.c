@@ -10,20 +10,23 @@
 
 #include "p11_priv.h"
 
-/* Finds the one object of class cls with CKA_ID id; caller holds p->mu. */
-static CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_OBJECT_CLASS cls, const unsigned char *id) {
-  CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, (void *)id, P11_ID_LEN}};
+CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
+                              const unsigned char *id, const char *label) {
+  CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
+                         id ? (CK_ATTRIBUTE){CKA_ID, (void *)id, P11_ID_LEN}
+                            : (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)}};
   CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
   CK_ULONG n = 0;
-  if (p->fl->C_FindObjectsInit(p->session, tmpl, 2) != CKR_OK)
+  if (p->fl->C_FindObjectsInit(s, tmpl, 2) != CKR_OK)
     return CK_INVALID_HANDLE;
-  if (p->fl->C_FindObjects(p->session, &h, 1, &n) != CKR_OK || n != 1)
+  if (p->fl->C_FindObjects(s, &h, 1, &n) != CKR_OK || n != 1)
     h = CK_INVALID_HANDLE;
-  p->fl->C_FindObjectsFinal(p->session);
+  p->fl->C_FindObjectsFinal(s);
   return h;
 }
 
-int p11_key_check(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
+int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_ID_LEN],
+                     p11_err_t *e) {
   static const struct {
     CK_ATTRIBUTE_TYPE type;
     CK_BBOOL want;
@@ -49,11 +52,9 @@ int p11_key_check(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
     tmpl[i].pValue = &vals[i];
     tmpl[i].ulValueLen = sizeof vals[i];
   }
-  pthread_mutex_lock(&p->mu);
-  h = p11_key_find(p, CKO_PRIVATE_KEY, id);
+  h = p11_key_find(p, s, CKO_PRIVATE_KEY, id, NULL);
   if (h != CK_INVALID_HANDLE)
-    rv = p->fl->C_GetAttributeValue(p->session, h, tmpl, sizeof rules / sizeof rules[0]);
-  pthread_mutex_unlock(&p->mu);
+    rv = p->fl->C_GetAttributeValue(s, h, tmpl, sizeof rules / sizeof rules[0]);
   if (h == CK_INVALID_HANDLE)
     return p11_err_set(e, P11_EFAIL, "the CA's private key is not in the token");
   if (rv != CKR_OK)
@@ -66,16 +67,16 @@ int p11_key_check(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
 }
 
 /* Reads a variable-length attribute into a malloc'ed buffer. */
-static unsigned char *p11_key_attr(p11_t *p, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-                               CK_ULONG *len) {
+static unsigned char *p11_key_attr(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+                                   CK_ATTRIBUTE_TYPE type, CK_ULONG *len) {
   CK_ATTRIBUTE a = {type, NULL, 0};
   unsigned char *v;
-  if (p->fl->C_GetAttributeValue(p->session, h, &a, 1) != CKR_OK ||
+  if (p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK ||
       a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
     return NULL;
   v = malloc(a.ulValueLen ? a.ulValueLen : 1);
   a.pValue = v;
-  if (!v || p->fl->C_GetAttributeValue(p->session, h, &a, 1) != CKR_OK) {
+  if (!v || p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK) {
     free(v);
     return NULL;
   }
@@ -95,7 +96,8 @@ static EVP_PKEY *p11_key_from(const char *type, OSSL_PARAM_BLD *bld) {
   return pk;
 }
 
-EVP_PKEY *p11_key_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
+EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
+  CK_SESSION_HANDLE s;
   CK_OBJECT_HANDLE h;
   CK_KEY_TYPE kt = 0;
   CK_ATTRIBUTE ta = {CKA_KEY_TYPE, &kt, sizeof kt};
@@ -106,18 +108,19 @@ EVP_PKEY *p11_key_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t
   BIGNUM *n = NULL, *ex = NULL;
   ASN1_OCTET_STRING *pt = NULL;
 
-  pthread_mutex_lock(&p->mu);
-  h = p11_key_find(p, CKO_PUBLIC_KEY, id);
-  if (h != CK_INVALID_HANDLE && p->fl->C_GetAttributeValue(p->session, h, &ta, 1) == CKR_OK) {
+  if (p11_session_get(p, &s, e) < 0)
+    goto out;
+  h = p11_key_find(p, s, CKO_PUBLIC_KEY, id, NULL);
+  if (h != CK_INVALID_HANDLE && p->fl->C_GetAttributeValue(s, h, &ta, 1) == CKR_OK) {
     if (kt == CKK_RSA) {
-      a1 = p11_key_attr(p, h, CKA_MODULUS, &l1);
-      a2 = p11_key_attr(p, h, CKA_PUBLIC_EXPONENT, &l2);
+      a1 = p11_key_attr(p, s, h, CKA_MODULUS, &l1);
+      a2 = p11_key_attr(p, s, h, CKA_PUBLIC_EXPONENT, &l2);
     } else if (kt == CKK_EC) {
-      a1 = p11_key_attr(p, h, CKA_EC_PARAMS, &l1);
-      a2 = p11_key_attr(p, h, CKA_EC_POINT, &l2);
+      a1 = p11_key_attr(p, s, h, CKA_EC_PARAMS, &l1);
+      a2 = p11_key_attr(p, s, h, CKA_EC_POINT, &l2);
     }
   }
-  pthread_mutex_unlock(&p->mu);
+  p11_session_put(p, s);
   if (!bld || !a1 || !a2) {
     p11_err_set(e, P11_EFAIL, "the CA's public key is not in the token");
     goto out;
@@ -154,7 +157,7 @@ out:
   return pk;
 }
 
-EVP_PKEY *p11_key_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
+EVP_PKEY *p11_key_load_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
   char uri[512];
   size_t o;
   EVP_PKEY *pk;
@@ -173,28 +176,40 @@ EVP_PKEY *p11_key_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_
   return pk;
 }
 
-int p11_key_destroy(p11_t *p, const char *label, p11_err_t *e) {
+static int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label, p11_err_t *e) {
   CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, (void *)label, strlen(label)}};
   CK_OBJECT_HANDLE hs[16];
   CK_ULONG n = 0;
-  CK_RV rv;
+  CK_RV rv = p->fl->C_FindObjectsInit(s, tmpl, 1);
   int count = 0;
-  pthread_mutex_lock(&p->mu);
-  rv = p->fl->C_FindObjectsInit(p->session, tmpl, 1);
   if (rv == CKR_OK) {
-    rv = p->fl->C_FindObjects(p->session, hs, 16, &n);
-    p->fl->C_FindObjectsFinal(p->session);
+    rv = p->fl->C_FindObjects(s, hs, 16, &n);
+    p->fl->C_FindObjectsFinal(s);
   }
   for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
-    CK_RV d = p->fl->C_DestroyObject(p->session, hs[i]);
+    CK_RV d = p->fl->C_DestroyObject(s, hs[i]);
     if (d == CKR_OK)
       count++;
     else if (d != CKR_OBJECT_HANDLE_INVALID)
       rv = d;
   }
-  pthread_mutex_unlock(&p->mu);
   if (rv != CKR_OK)
     return p11_err_set(e, P11_EFAIL, "destroying key objects '%s': %s", label,
-                   p11_err_rv_name(rv));
+                       p11_err_rv_name(rv));
   return count;
+}
+
+int p11_key_destroy(p11_t *p, const char *label, p11_err_t *e) {
+  CK_SESSION_HANDLE s;
+  int n = -1;
+  if (atomic_load(&p->broken))
+    return p11_down_err(p, e);
+  pthread_rwlock_rdlock(&p->life);
+  if (p11_session_get(p, &s, e) == 0) {
+    n = p11_key_destroy_on(p, s, label, e);
+    p11_session_put(p, s);
+  }
+  p11_cache_drop(p, NULL);
+  pthread_rwlock_unlock(&p->life);
+  return n;
 }

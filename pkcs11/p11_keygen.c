@@ -15,10 +15,12 @@ int p11_keygen_supports(p11_t *p, const char *key_algorithm, p11_err_t *e) {
                    "KeyAlgorithm %s is not supported: this CA's token cannot generate it",
                    key_algorithm),
            0;
-  pthread_mutex_lock(&p->mu);
+  if (atomic_load(&p->broken))
+    return p11_down_err(p, e), 0;
+  pthread_rwlock_rdlock(&p->life);
   rv = p->fl->C_GetMechanismInfo(
       p->slot, a->type == CKK_RSA ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, &mi);
-  pthread_mutex_unlock(&p->mu);
+  pthread_rwlock_unlock(&p->life);
   if (rv != CKR_OK || !(mi.flags & CKF_GENERATE_KEY_PAIR) ||
       (a->type == CKK_RSA && (a->bits < mi.ulMinKeySize || a->bits > mi.ulMaxKeySize)))
     return p11_err_set(e, P11_EARG,
@@ -28,8 +30,8 @@ int p11_keygen_supports(p11_t *p, const char *key_algorithm, p11_err_t *e) {
   return 1;
 }
 
-int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
-                 unsigned char id[P11_ID_LEN], p11_err_t *e) {
+int p11_keygen_on(p11_t *p, CK_SESSION_HANDLE s, const char *key_algorithm, const char *label,
+                  unsigned char id[P11_ID_LEN], p11_err_t *e) {
   static const CK_BBOOL t = CK_TRUE, f = CK_FALSE;
   static const unsigned char e_bytes[] = {0x01, 0x00, 0x01};
   const p11_alg_t *a = p11_alg_find(key_algorithm);
@@ -83,13 +85,29 @@ int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
       pub_t[npub - 2].ulValueLen = a->oid_len;
       npub--;
     }
-    pthread_mutex_lock(&p->mu);
-    rv = p->fl->C_GenerateKeyPair(p->session, &mech, pub_t, npub, priv_t,
+    rv = p->fl->C_GenerateKeyPair(s, &mech, pub_t, npub, priv_t,
                                   sizeof priv_t / sizeof priv_t[0], &pub, &priv);
-    pthread_mutex_unlock(&p->mu);
   }
   if (rv != CKR_OK)
     return p11_err_set(e, P11_EFAIL, "C_GenerateKeyPair (%s): %s", key_algorithm,
                    p11_err_rv_name(rv));
   return 0;
+}
+
+int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
+               unsigned char id[P11_ID_LEN], p11_err_t *e) {
+  CK_SESSION_HANDLE s;
+  int rc = -1;
+  if (atomic_load(&p->broken))
+    return p11_down_err(p, e);
+  pthread_rwlock_rdlock(&p->life);
+  pthread_mutex_lock(&p->keygen_mu);
+  if (p11_session_get(p, &s, e) == 0) {
+    rc = p11_keygen_on(p, s, key_algorithm, label, id, e) < 0 ? -1
+         : p11_key_check_on(p, s, id, e);
+    p11_session_put(p, s);
+  }
+  pthread_mutex_unlock(&p->keygen_mu);
+  pthread_rwlock_unlock(&p->life);
+  return rc;
 }

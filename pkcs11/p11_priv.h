@@ -1,21 +1,69 @@
 #ifndef PCAD_P11_PRIV_H
 #define PCAD_P11_PRIV_H
-/* Inside pkcs11/ only: the context and the key-algorithm table. */
+/* Inside pkcs11/ only: the context, its parts and the key-algorithm table.
+ *
+ * Locks, outermost first: life (read: any use of the token; write: a
+ * rebuild), then keygen_mu, then the session pool's mu, the cache's mu
+ * and the sign queue's mu, each held only for a moment. No lock is held
+ * across a PKCS#11 call except life (read) and keygen_mu. */
 #include <p11-kit/pkcs11.h>
 #include <openssl/engine.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "p11.h"
 
+#define P11_SESSIONS 4     /* our own sessions: key generation, reads, destroy */
+#define P11_BUCKETS 256    /* key cache hash buckets */
+#define P11_PROBE_LABEL "pcad-probe"
+
+/* One CA key, found once: the engine's handle and a software public key. */
+typedef struct p11_entry {
+  struct p11_entry *next;
+  unsigned char id[P11_ID_LEN];
+  EVP_PKEY *priv;
+  EVP_PKEY *pub;
+} p11_entry_t;
+
+typedef struct p11_job p11_job_t;
+
 struct p11 {
+  /* fixed at open */
+  char *module;
+  char *pin_file;
+  char label[33];
   void *dl;
   CK_FUNCTION_LIST_PTR fl;
-  CK_SLOT_ID slot;
-  CK_SESSION_HANDLE session;
+  long timeout_ms;
+  /* the token's life: what a rebuild replaces */
+  pthread_rwlock_t life;
+  atomic_int broken;  /* quarantined: every use fails fast until rebuilt */
+  atomic_int pin_refused; /* a login failed with a PIN error: never again */
   int initialized;
-  pthread_mutex_t mu; /* one operation per session at a time */
+  CK_SLOT_ID slot;
   ENGINE *engine;
-  char label[33];
+  unsigned char probe_id[P11_ID_LEN];
+  pthread_mutex_t keygen_mu; /* one key generation at a time (SoftHSM) */
+  /* our own sessions */
+  pthread_mutex_t smu;
+  pthread_cond_t scv;
+  CK_SESSION_HANDLE sess[P11_SESSIONS];
+  int nsess, nfree;
+  CK_SESSION_HANDLE sfree[P11_SESSIONS];
+  /* the key cache */
+  pthread_rwlock_t cmu;
+  p11_entry_t *bucket[P11_BUCKETS];
+  /* the signing threads and their queue */
+  pthread_mutex_t qmu;
+  pthread_cond_t qcv;
+  p11_job_t *qhead, *qtail;
+  int qlen, qmax, stop, nthreads;
+  pthread_t *threads;
+  /* recovery */
+  pthread_mutex_t hmu;
+  long long next_try_ms;
+  long backoff_ms;
+  char why[256];
 };
 
 typedef struct {
@@ -31,5 +79,56 @@ extern const p11_alg_t p11_alg_table[];
 extern const size_t p11_alg_count;
 /* The AWS KeyAlgorithm's entry, or NULL. */
 const p11_alg_t *p11_alg_find(const char *name);
+
+/* p11.c: brings the token up (initialize, find, sessions, one login, the
+ * engine, the probe key) and down again; callers hold life for writing. */
+int p11_token_up(p11_t *p, p11_err_t *e);
+void p11_token_down(p11_t *p);
+
+/* p11_keygen.c: generates on session s; caller holds keygen_mu or life
+ * for writing. */
+int p11_keygen_on(p11_t *p, CK_SESSION_HANDLE s, const char *key_algorithm, const char *label,
+                  unsigned char id[P11_ID_LEN], p11_err_t *e);
+/* p11_key.c: the private key's attributes as the custody rules want them. */
+int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_ID_LEN],
+                     p11_err_t *e);
+
+/* p11_session.c: one of our sessions, waiting at most timeout_ms. */
+int p11_session_get(p11_t *p, CK_SESSION_HANDLE *h, p11_err_t *e);
+void p11_session_put(p11_t *p, CK_SESSION_HANDLE h);
+int p11_session_open_all(p11_t *p, p11_err_t *e);
+void p11_session_forget_all(p11_t *p);
+
+/* p11_cache.c: the entry for id, loaded on a miss; its keys up-ref'ed
+ * into *priv and *pub (either may be NULL). Caller holds life (read). */
+int p11_cache_get(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **priv,
+                  EVP_PKEY **pub, p11_err_t *e);
+void p11_cache_drop(p11_t *p, const unsigned char *id); /* id NULL: all */
+/* The public key of id when it is cached (no token call): 0, else -1. */
+int p11_cache_get_public(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **pub);
+
+/* p11_key.c: the one object of class cls with CKA_ID id (or with label,
+ * id NULL) on session s; CK_INVALID_HANDLE when none. */
+CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
+                              const unsigned char *id, const char *label);
+/* The public key read from the token, the engine's private key. */
+EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e);
+EVP_PKEY *p11_key_load_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e);
+
+/* p11_sign.c: the signing threads. */
+int p11_sign_start(p11_t *p, int threads, p11_err_t *e);
+void p11_sign_stop(p11_t *p);
+
+/* p11_err.c: the CKR_* value the engine left on OpenSSL's error queue
+ * (0 when none), the queue cleared. */
+unsigned long p11_err_engine_rv(void);
+/* 1 when rv says the token, its sessions or the login are gone. */
+int p11_err_rv_broken(unsigned long rv);
+
+long long p11_now_ms(void);
+/* p11_health.c: P11_EDOWN with why the signer is quarantined; -1. */
+int p11_down_err(p11_t *p, p11_err_t *e);
+/* Quarantines the signer (first why kept); the next p11_check rebuilds. */
+void p11_quarantine(p11_t *p, const char *why);
 
 #endif

@@ -80,7 +80,7 @@ static void router_job_run(workq_job_t *job, void *state) {
   ctx_t ctx = {j->req->rid,          j->who.account,       j->who.access_key,
                j->r->cfg->region,    j->r->cfg->partition, j->r->page_key,
                store,                j->r->p11,            j->r->cfg->ca_quota,
-               j->r->kick,           j->r->kick_arg};
+               j->r->kick,           j->r->kick_arg,       j->r->cfg->janitor_pending_deadline};
   act_fn_t fn = j->act->fn;
   if (ctx_ready(&ctx, &j->err) < 0)
     return;

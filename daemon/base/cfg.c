@@ -45,9 +45,13 @@ static const cfg_key_t cfg_keys[] = {
     S("hsm", "module", hsm_module, NULL, 1),
     S("hsm", "token_label", hsm_token_label, NULL, 1),
     S("hsm", "pin_file", hsm_pin_file, NULL, 1),
+    I("hsm", "sign_threads", hsm_sign_threads, "4", 1, 64),
+    I("hsm", "sign_queue_max", hsm_sign_queue_max, "256", 1, 1000000),
+    I("hsm", "sign_timeout_ms", hsm_sign_timeout_ms, "5000", 100, 600000),
     S("database", "conninfo", db_conninfo, NULL, 1),
     I("database", "connect_timeout", db_connect_timeout, "3", 1, 600),
     I("janitor", "interval", janitor_interval, "60", 1, 86400),
+    I("janitor", "pending_deadline", janitor_pending_deadline, "120", 5, 86400),
     {"log", "level", CFG_LEVEL, offsetof(cfg_t, log_level), "info", 0, 0, 0},
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])
@@ -132,6 +136,14 @@ int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
                cfg_keys[i].key);
       goto fail;
     }
+  }
+  /* a PENDING row is finished by the janitor only once its request is
+   * surely over: its signature deadline and T2's retries (~6 s) */
+  if (c->janitor_pending_deadline * 1000 < c->hsm_sign_timeout_ms + CFG_T2_BUDGET_MS) {
+    snprintf(msg, msglen, "%s: janitor.pending_deadline (%ld s) must exceed hsm.sign_timeout_ms "
+             "(%ld) by at least %d s", path, c->janitor_pending_deadline, c->hsm_sign_timeout_ms,
+             CFG_T2_BUDGET_MS / 1000);
+    goto fail;
   }
   return 0;
 fail_nolines:

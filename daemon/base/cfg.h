@@ -30,14 +30,21 @@ typedef struct {
   char *hsm_module;
   char *hsm_token_label;
   char *hsm_pin_file;
+  long hsm_sign_threads;
+  long hsm_sign_queue_max;
+  long hsm_sign_timeout_ms;
   /* [database] */
   char *db_conninfo;
   long db_connect_timeout;
   /* [janitor] */
   long janitor_interval;
+  long janitor_pending_deadline;
   /* [log] */
   char *log_level;
 } cfg_t;
+
+/* What T2 (recording an issued certificate) may take with its retries. */
+#define CFG_T2_BUDGET_MS 10000
 
 /* Loads path into c (defaults first). On error returns -1 and writes
  * "FILE:LINE: message" into msg. */

@@ -4,5 +4,7 @@
 
 /* Wall-clock seconds: the one place pcad reads the time of day. */
 time_t clock_now(void);
+/* Monotonic milliseconds, for deadlines and backoff. */
+long long clock_now_ms(void);
 
 #endif

@@ -18,9 +18,18 @@ int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const cha
   va_end(ap);
   rc = store_audit(c->store, event, c->account, c->actor, c->rid, ca_arn, serial, detail, &e);
   if (rc == 0)
-    log_notice(c->rid, "audit: %s ca=%s serial=%s actor=%s %s", event, ca_arn,
+    log_notice(c->rid, "audit: %s ca=%s serial=%s actor=%s %s", event, ca_arn ? ca_arn : "-",
                serial ? serial : "-", c->actor ? c->actor : "pcad", detail);
   return rc;
+}
+
+int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e) {
+  if (store_ready(c->store, e) < 0 || store_begin(c->store, e) < 0 ||
+      audit_event(c, event, NULL, NULL, "%s", note) < 0 || store_commit(c->store, e) < 0) {
+    store_rollback(c->store);
+    return -1;
+  }
+  return 0;
 }
 
 int audit_batch(const ctx_t *c, const char *event, const char *note,

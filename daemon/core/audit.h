@@ -8,6 +8,9 @@
 int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* One event about pcad itself (no CA), in a transaction of its own. */
+int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e);
+
 /* A batch change as one transaction: change() returns the ARNs it changed,
  * each gets an audit event. 1 when something changed, 0 when nothing did. */
 int audit_batch(const ctx_t *c, const char *event, const char *note,

@@ -390,8 +390,8 @@ out:
 /* The CA's CSR, signed in the token. */
 static char *ca_make_csr(const ctx_t *c, const cacfg_t *cfg, const unsigned char id[KEY_ID_LEN],
                          err_t *e) {
-  X509_REQ *req = X509_REQ_new();
-  EVP_PKEY *pub = key_public(c, id, e), *priv = NULL;
+  X509_REQ *req = X509_REQ_new(), *signed_req = NULL;
+  EVP_PKEY *pub = key_public(c, id, e);
   BIO *b = NULL;
   char *pem = NULL, *data;
   long len;
@@ -399,23 +399,24 @@ static char *ca_make_csr(const ctx_t *c, const cacfg_t *cfg, const unsigned char
       !X509_REQ_set_subject_name(req, cfg->subject) || !X509_REQ_set_pubkey(req, pub) ||
       (sk_X509_EXTENSION_num(cfg->csr_ext) && !X509_REQ_add_extensions(req, cfg->csr_ext)))
     goto out;
-  priv = key_private(c, id, e);
-  if (!priv || sigalg_sign_req(req, priv, cfg->signing_algorithm, e) < 0)
+  signed_req = key_sign_req(c, id, req, cfg->signing_algorithm, e);
+  req = NULL; /* the signer's now */
+  if (!signed_req)
     goto out;
   /* every signature from the token is checked in software */
-  if (X509_REQ_verify(req, pub) != 1) {
+  if (X509_REQ_verify(signed_req, pub) != 1) {
     err_set(e, ERR_InternalFailure, "the token's CSR signature does not verify");
     goto out;
   }
   b = BIO_new(BIO_s_mem());
-  if (b && PEM_write_bio_X509_REQ(b, req) && (len = BIO_get_mem_data(b, &data)) > 0)
+  if (b && PEM_write_bio_X509_REQ(b, signed_req) && (len = BIO_get_mem_data(b, &data)) > 0)
     pem = strndup(data, (size_t)len);
 out:
   if (!pem && e->code == ERR_OK)
     err_set(e, ERR_InternalFailure, "cannot build the CA's CSR");
   BIO_free(b);
   EVP_PKEY_free(pub);
-  EVP_PKEY_free(priv);
+  X509_REQ_free(signed_req);
   X509_REQ_free(req);
   return pem;
 }

@@ -10,7 +10,6 @@
 #include "core/serial.h"
 #include "store/store_cert.h"
 
-#define CERT_PENDING_DEADLINE 120 /* seconds before a PENDING row fails */
 
 int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **cert,
               char **chain, err_t *e) {
@@ -119,12 +118,4 @@ out:
   store_cert_clear(&crt);
   store_ca_clear(&row);
   return ret;
-}
-
-static int cert_stale(store_t *s, char ***arns, int *n, err_t *e) {
-  return store_cert_fail_stale(s, CERT_PENDING_DEADLINE, arns, n, e);
-}
-
-int cert_fail_stale(const ctx_t *c, err_t *e) {
-  return audit_batch(c, "IssueCertificateFailed", "signing never finished", cert_stale, e);
 }

@@ -1,7 +1,6 @@
 #ifndef PCAD_CERT_H
 #define PCAD_CERT_H
-/* Issued certificates: GetCertificate, RevokeCertificate, and the janitor's
- * end for certificates whose signing never finished. */
+/* Issued certificates: GetCertificate, RevokeCertificate. */
 #include "base/err.h"
 #include "core/ctx.h"
 
@@ -11,7 +10,5 @@ int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **ce
              char **chain, err_t *e);
 int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const char *reason,
                 err_t *e);
-/* Janitor: PENDING certificates whose signing never finished become FAILED. */
-int cert_fail_stale(const ctx_t *c, err_t *e);
 
 #endif

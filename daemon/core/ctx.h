@@ -21,6 +21,7 @@ typedef struct {
   long ca_quota;                 /* CAs per account */
   void (*kick)(void *arg);       /* wakes the janitor (key generation) */
   void *kick_arg;
+  long pending_deadline;         /* janitor: seconds before a PENDING row is finished */
 } ctx_t;
 
 /* The worker's connection answers (reconnected when it was lost), or

@@ -1,11 +1,14 @@
 #include "core/issue.h"
 
 #include <openssl/x509v3.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
+#include "base/failpoint.h"
 #include "base/log.h"
 #include "core/audit.h"
 #include "core/ca_row.h"
@@ -21,7 +24,8 @@
 #include "store/store_cert.h"
 
 #define ISSUE_SHORT_LIVED_MAX (7 * 86400)
-#define ISSUE_RECORD_TRIES 3
+#define ISSUE_BUILD_TRIES 3   /* the CA certificate changed meanwhile: build again */
+#define ISSUE_TX_BUDGET_MS 6000 /* T2 (or the FAILED mark) retried this long */
 
 /* One issuance as it goes: what was read, what was built. */
 typedef struct {
@@ -33,6 +37,8 @@ typedef struct {
   EVP_PKEY *ca_pub; /* the token's public key */
   X509 *ca_cert;    /* NULL for a root's own certificate */
   X509 *x;          /* the certificate being issued */
+  unsigned char *tbs; /* x as DER, signature empty: kept in the PENDING row */
+  int tbs_len;
   int self_issue;
   long long nb, na;
   char hex[SERIAL_HEX], norm[SERIAL_HEX];
@@ -45,6 +51,7 @@ static int issue_bad_state(err_t *e) {
 }
 
 static void issue_clear(issue_t *is) {
+  OPENSSL_free(is->tbs);
   X509_free(is->x);
   X509_free(is->ca_cert);
   EVP_PKEY_free(is->ca_pub);
@@ -190,28 +197,75 @@ static int issue_prepare(const ctx_t *c, const issue_req_t *r, issue_t *is, err_
     return err_set(e, ERR_MalformedCSRException,
                    "The certificate needs a subject or a subject alternative name");
   X509_NAME_oneline(X509_get_subject_name(is->x), is->subj, sizeof is->subj);
-  return 0;
+  if (sigalg_preset(is->x, is->ca_pub, r->signing_algorithm, e) < 0)
+    return -1;
+  is->tbs_len = i2d_X509(is->x, &is->tbs);
+  return is->tbs_len > 0 ? 0 : err_set(e, ERR_InternalFailure, "cannot encode the certificate");
 }
 
-/* T1: the intent, serial reserved, durable before the token signs. 1 when
- * the IdempotencyToken answered with an earlier ARN (in *arn), 0 reserved. */
+/* 1 when the CA's certificate is the one the certificate was built on. */
+static int issue_same_ca_cert(const store_ca_t *was, const store_ca_t *now) {
+  if (!was->cert_der || !now->cert_der)
+    return was->cert_der == now->cert_der;
+  return was->cert_len == now->cert_len &&
+         memcmp(was->cert_der, now->cert_der, was->cert_len) == 0;
+}
+
+/* The IdempotencyToken, inside T1: 0 claimed for this request; 1 when an
+ * earlier request's certificate answers (ISSUED or PENDING: its ARN in
+ * *arn); a FAILED one releases the token and this request issues afresh. */
+static int issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, char **arn,
+                       err_t *e) {
+  char op[64];
+  snprintf(op, sizeof op, "IssueCertificate:%s", is->row.id);
+  for (int round = 0; round < 2; round++) {
+    store_cert_t crt;
+    char *earlier = strdup(*arn);
+    int rc = earlier ? store_idem_claim(c->store, c->account, op, r->token, &earlier, e)
+                     : err_set(e, ERR_InternalFailure, "out of memory");
+    if (rc <= 0) {
+      free(earlier);
+      return rc;
+    }
+    rc = store_cert_get(c->store, is->row.id, earlier, &crt, e);
+    if (rc == 0 && strcmp(crt.status, "FAILED") != 0) {
+      store_cert_clear(&crt);
+      free(*arn);
+      *arn = earlier;
+      return 1;
+    }
+    store_cert_clear(&crt);
+    free(earlier);
+    if (rc < 0 || store_idem_release(c->store, c->account, op, r->token, e) < 0)
+      return -1;
+  }
+  return err_set(e, ERR_ConcurrentModificationException,
+                 "The idempotency token is being used by a concurrent request; retry.");
+}
+
+/* T1: the intent, serial reserved, durable before the token signs, with
+ * the certificate to sign. 1 when the IdempotencyToken answered with an
+ * earlier ARN (in *arn), 2 when the CA's certificate changed since the
+ * certificate was built (build again), 0 reserved. */
 static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char **arn,
                          err_t *e) {
   store_ca_t locked;
-  char op[64];
   int ret = -1, claimed = 0, taken = -1;
   store_cert_new_t n = {is->row.id, is->norm, *arn, is->t->name, is->subj, c->actor,
-                        is->nb,     is->na};
+                        is->nb,     is->na,  is->tbs, (size_t)is->tbs_len,
+                        r->signing_algorithm};
   memset(&locked, 0, sizeof locked);
-  snprintf(op, sizeof op, "IssueCertificate:%s", is->row.id);
   if (store_begin(c->store, e) < 0 || ca_get(c, r->ca_arn, STORE_LOCK_SHARE, &locked, e) < 0)
     goto out;
   if (strcmp(locked.status, is->row.status) != 0) {
     issue_bad_state(e);
     goto out;
   }
-  /* the same token within 5 minutes: that certificate, nothing new */
-  if (r->token && (claimed = store_idem_claim(c->store, c->account, op, r->token, arn, e)) != 0)
+  if (!issue_same_ca_cert(&is->row, &locked)) {
+    claimed = 2;
+    goto out;
+  }
+  if (r->token && (claimed = issue_claim(c, r, is, arn, e)) != 0)
     goto out;
   taken = store_cert_reserve(c->store, &n, e);
   if (taken > 0) /* a 128-bit collision: refuse rather than reuse */
@@ -222,88 +276,213 @@ static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char
       store_commit(c->store, e) == 0)
     ret = 0;
 out:
-  if (ret < 0 || claimed == 1)
+  if (ret < 0 || claimed > 0)
     store_rollback(c->store);
-  if (claimed == 1)
-    ret = 1;
+  if (claimed > 0)
+    ret = claimed;
   store_ca_clear(&locked);
   return ret;
 }
 
-/* Signs in the token, outside any transaction, and checks the signature in
- * software. *der is OPENSSL_malloc'ed. */
-static int issue_sign(const ctx_t *c, const issue_req_t *r, issue_t *is, unsigned char **der,
-                      int *der_len, err_t *e) {
-  EVP_PKEY *priv = key_private(c, is->row.key_id, e);
-  int ret = -1;
-  if (!priv || sigalg_sign_cert(is->x, priv, r->signing_algorithm, e) < 0)
-    goto out;
-  if (X509_verify(is->x, is->ca_pub) != 1) {
-    err_set(e, ERR_InternalFailure, "the token's signature does not verify");
-    goto out;
-  }
-  *der_len = i2d_X509(is->x, der);
-  if (*der_len <= 0) {
-    err_set(e, ERR_InternalFailure, "cannot encode the certificate");
-    goto out;
-  }
-  ret = 0;
-out:
-  EVP_PKEY_free(priv);
-  return ret;
+/* Checks the token's signature in software and encodes it. */
+static int issue_check(X509 *signed_x, EVP_PKEY *ca_pub, unsigned char **der, int *der_len,
+                       err_t *e) {
+  if (X509_verify(signed_x, ca_pub) != 1)
+    return err_set(e, ERR_ServiceUnavailable, "the token's signature does not verify");
+  *der_len = i2d_X509(signed_x, der);
+  return *der_len > 0 ? 0 : err_set(e, ERR_InternalFailure, "cannot encode the certificate");
 }
 
-/* T2: ISSUED; retried on a fresh connection (the UPDATE is idempotent). */
-static int issue_record(const ctx_t *c, const issue_req_t *r, const issue_t *is,
-                        const unsigned char *der, int der_len, err_t *e) {
-  for (int attempt = 0; attempt < ISSUE_RECORD_TRIES; attempt++) {
-    int done;
+/* A transaction body: -1 retryable (the database went away), -2 final. */
+typedef int (*issue_tx_fn)(const ctx_t *c, const void *arg, err_t *e);
+
+/* Runs body in a transaction, again on a fresh connection with a growing
+ * pause while the database is away, for at most ISSUE_TX_BUDGET_MS. */
+static int issue_tx(const ctx_t *c, issue_tx_fn body, const void *arg, err_t *e) {
+  long long start = clock_now_ms();
+  long pause_ms = 50;
+  for (;;) {
+    int rc;
     err_clear(e);
-    if (store_ready(c->store, e) == 0 && store_begin(c->store, e) == 0 &&
-        (done = store_cert_issued(c->store, is->row.id, is->norm, der, (size_t)der_len, e)) >= 0 &&
-        (done == 0 || audit_event(c, "SignCertificate", r->ca_arn, is->norm, "issued, %d bytes",
-                                  der_len) == 0) &&
-        store_commit(c->store, e) == 0) {
-      if (done == 0)
-        log_warn(c->rid, "ca=%s serial=%s was no longer PENDING at finalize", r->ca_arn,
-                 is->norm);
+    rc = store_ready(c->store, e) < 0 || store_begin(c->store, e) < 0 ? -1 : body(c, arg, e);
+    if (rc == 0 && store_commit(c->store, e) == 0)
       return 0;
-    }
     store_rollback(c->store);
+    if (rc == -2 || e->code != ERR_ServiceUnavailable ||
+        clock_now_ms() - start + pause_ms > ISSUE_TX_BUDGET_MS)
+      return -1;
+    nanosleep(&(struct timespec){pause_ms / 1000, (pause_ms % 1000) * 1000000L}, NULL);
+    pause_ms *= 2;
   }
-  log_err(c->rid, "ca=%s serial=%s signed but not recorded: %s", r->ca_arn, is->norm, e->msg);
-  return -1;
+}
+
+typedef struct {
+  const char *ca_id, *ca_arn, *serial, *op, *token;
+  const unsigned char *der;
+  int der_len;
+  const char *why;
+} issue_fin_t;
+
+/* T2: PENDING -> ISSUED; a row no longer PENDING (the janitor was
+ * faster) is an error, never a success. */
+static int issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
+  const issue_fin_t *f = arg;
+  int done = store_cert_issued(c->store, f->ca_id, f->serial, f->der, (size_t)f->der_len, e);
+  if (done < 0)
+    return -1;
+  if (done == 0)
+    return err_set(e, ERR_ServiceUnavailable,
+                   "The certificate %s was finished elsewhere while it was being signed; "
+                   "retry with the same IdempotencyToken", f->serial), -2;
+  return audit_event(c, "SignCertificate", f->ca_arn, f->serial, "issued, %d bytes",
+                     f->der_len);
+}
+
+/* A signature that failed: FAILED, the token released, so that a retry
+ * issues afresh. */
+static int issue_tx_failed(const ctx_t *c, const void *arg, err_t *e) {
+  const issue_fin_t *f = arg;
+  int done = store_cert_failed(c->store, f->ca_id, f->serial, e);
+  if (done < 0 || (f->token && store_idem_release(c->store, c->account, f->op, f->token, e) < 0))
+    return -1;
+  return done == 0 ? 0
+                   : audit_event(c, "IssueCertificateFailed", f->ca_arn, f->serial, "%s",
+                                 f->why);
+}
+
+/* Signs outside any transaction, within the signer's deadline, and
+ * records the outcome: ISSUED, or FAILED with its token released. */
+static int issue_sign_record(const ctx_t *c, const issue_req_t *r, issue_t *is, err_t *e) {
+  char op[64];
+  unsigned char *der = NULL;
+  issue_fin_t f = {is->row.id, r->ca_arn, is->norm, op, r->token, NULL, 0, NULL};
+  X509 *signed_x;
+  err_t fe;
+  int ret = -1;
+  long delay = failpoint("sign_delay_ms");
+  snprintf(op, sizeof op, "IssueCertificate:%s", is->row.id);
+  if (delay > 0)
+    nanosleep(&(struct timespec){delay / 1000, (delay % 1000) * 1000000L}, NULL);
+  signed_x = key_sign_cert(c, is->row.key_id, is->x, r->signing_algorithm, e);
+  is->x = NULL; /* the signer's now */
+  if (signed_x && issue_check(signed_x, is->ca_pub, &der, &f.der_len, e) == 0) {
+    f.der = der;
+    ret = issue_tx(c, issue_tx_issued, &f, e);
+    if (ret < 0)
+      log_err(c->rid, "ca=%s serial=%s signed, not recorded (stays for the janitor): %s",
+              r->ca_arn, is->norm, e->msg);
+  } else {
+    f.why = e->msg;
+    if (issue_tx(c, issue_tx_failed, &f, &fe) < 0)
+      log_err(c->rid, "ca=%s serial=%s not signed, and not marked FAILED: %s", r->ca_arn,
+              is->norm, fe.msg);
+  }
+  X509_free(signed_x);
+  OPENSSL_free(der);
+  return ret;
 }
 
 int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e) {
   issue_t is;
-  unsigned char *der = NULL;
-  int der_len = 0, ret = -1, claimed, reserved = 0;
+  int ret = -1, rc = 2;
   memset(&is, 0, sizeof is);
   *arn = NULL;
-  if (issue_load(c, r, &is, e) < 0 || issue_prepare(c, r, &is, e) < 0)
-    goto out;
-  if (asprintf(arn, "%s/certificate/%s", r->ca_arn, is.hex) < 0) {
+  for (int round = 0; rc == 2 && round < ISSUE_BUILD_TRIES; round++) {
+    issue_clear(&is);
+    memset(&is, 0, sizeof is);
+    free(*arn);
     *arn = NULL;
-    err_set(e, ERR_InternalFailure, "out of memory");
+    if (issue_load(c, r, &is, e) < 0 || issue_prepare(c, r, &is, e) < 0)
+      goto out;
+    if (asprintf(arn, "%s/certificate/%s", r->ca_arn, is.hex) < 0) {
+      *arn = NULL;
+      err_set(e, ERR_InternalFailure, "out of memory");
+      goto out;
+    }
+    rc = issue_reserve(c, r, &is, arn, e);
+  }
+  if (rc == 2)
+    err_set(e, ERR_ConcurrentModificationException,
+            "The certificate authority's certificate keeps changing; retry.");
+  if (rc != 0) {
+    ret = rc == 1 ? 0 : -1; /* 1: the token's earlier ARN */
     goto out;
   }
-  claimed = issue_reserve(c, r, &is, arn, e);
-  if (claimed != 0) {
-    ret = claimed == 1 ? 0 : -1; /* 1: the token's earlier ARN */
-    goto out;
-  }
-  reserved = 1;
-  if (issue_sign(c, r, &is, &der, &der_len, e) == 0 && issue_record(c, r, &is, der, der_len, e) == 0)
-    ret = 0;
+  if (failpoint("crash_after_t1"))
+    raise(SIGKILL);
+  ret = issue_sign_record(c, r, &is, e);
 out:
   if (ret < 0) {
-    if (reserved && e->code == ERR_InternalFailure) /* signing or T2 failed */
-      log_err(c->rid, "ca=%s serial=%s stays PENDING: %s", r->ca_arn, is.norm, e->msg);
     free(*arn);
     *arn = NULL;
   }
-  OPENSSL_free(der);
   issue_clear(&is);
   return ret;
+}
+
+/* ---- janitor ---- */
+
+/* One PENDING row past its deadline: its request is over (crashed, or T2
+ * never confirmed). Signed from the kept certificate and ISSUED when its
+ * CA can still sign; FAILED when it cannot; left for the next round while
+ * the token is away. */
+static int issue_finish_one(const ctx_t *janitor, const store_cert_stale_t *st, err_t *e) {
+  ctx_t c = *janitor;
+  store_ca_t row;
+  issue_fin_t f = {NULL, st->ca_arn, st->serial, NULL, NULL, NULL, 0, "never signed"};
+  const unsigned char *q = st->tbs;
+  X509 *tbs = st->tbs ? d2i_X509(NULL, &q, (long)st->tbs_len) : NULL, *signed_x = NULL;
+  EVP_PKEY *pub = NULL;
+  unsigned char *der = NULL;
+  int ret = -1;
+  memset(&row, 0, sizeof row);
+  c.account = st->account;
+  if (ca_get(&c, st->ca_arn, STORE_LOCK_NONE, &row, e) < 0)
+    goto out;
+  f.ca_id = row.id;
+  if (tbs && row.has_key && st->signing_algorithm &&
+      (strcmp(row.status, "ACTIVE") == 0 || strcmp(row.status, "PENDING_CERTIFICATE") == 0)) {
+    if (!(pub = key_public(&c, row.key_id, e)))
+      goto out; /* the token is away: the next round tries again */
+    signed_x = key_sign_cert(&c, row.key_id, tbs, st->signing_algorithm, e);
+    tbs = NULL; /* the signer's now */
+    if (!signed_x)
+      goto out;
+    if (issue_check(signed_x, pub, &der, &f.der_len, e) == 0) {
+      f.der = der;
+      ret = issue_tx(&c, issue_tx_issued, &f, e);
+      goto out;
+    }
+    f.why = e->msg;
+  }
+  ret = issue_tx(&c, issue_tx_failed, &f, e);
+out:
+  X509_free(tbs);
+  X509_free(signed_x);
+  EVP_PKEY_free(pub);
+  OPENSSL_free(der);
+  store_ca_clear(&row);
+  return ret;
+}
+
+int issue_finish_stale(const ctx_t *c, err_t *e) {
+  char *skip = NULL;
+  int n = 0, rc;
+  for (; n < 100; n++) {
+    store_cert_stale_t st;
+    rc = store_cert_stale(c->store, c->pending_deadline, skip, &st, e);
+    if (rc != 0)
+      break;
+    free(skip);
+    skip = strdup(st.arn);
+    if (issue_finish_one(c, &st, e) < 0)
+      log_warn(c->rid, "pending certificate %s: %s", st.arn, e->msg);
+    else
+      log_notice(c->rid, "pending certificate %s finished", st.arn);
+    store_cert_stale_clear(&st);
+    if (!skip)
+      break;
+  }
+  free(skip);
+  return rc < 0 ? -1 : 0;
 }

@@ -1,11 +1,27 @@
 #include "core/key.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/sigalg.h"
 #include "p11.h"
+
+/* One signature on a signing thread. The job owns what it signs, so that
+ * a token that answers past the deadline signs something nobody waits
+ * for, and frees it. */
+typedef struct {
+  void *obj;
+  int (*sign)(void *obj, EVP_PKEY *key, const char *alg, err_t *e);
+  void (*free_obj)(void *obj);
+  char alg[32];
+} key_job_t;
 
 /* The token's error as the daemon's. */
 static void key_err(err_t *e, const p11_err_t *pe) {
-  err_set(e, pe->code == P11_EARG ? ERR_InvalidArgsException : ERR_InternalFailure, "%s",
-          pe->msg);
+  err_code_t code = pe->code == P11_EARG    ? ERR_InvalidArgsException
+                    : pe->code == P11_EBUSY ? ERR_ThrottlingException
+                                            : ERR_ServiceUnavailable;
+  err_set(e, code, "%s", pe->msg);
 }
 
 int key_supports(const ctx_t *c, const char *key_algorithm, err_t *e) {
@@ -19,7 +35,7 @@ int key_supports(const ctx_t *c, const char *key_algorithm, err_t *e) {
 int key_generate(const ctx_t *c, const char *key_algorithm, const char *label,
                  unsigned char id[KEY_ID_LEN], err_t *e) {
   p11_err_t pe = {P11_OK, ""};
-  if (p11_keygen(c->p11, key_algorithm, label, id, &pe) < 0 || p11_key_check(c->p11, id, &pe) < 0) {
+  if (p11_keygen(c->p11, key_algorithm, label, id, &pe) < 0) {
     key_err(e, &pe);
     return -1;
   }
@@ -34,12 +50,71 @@ EVP_PKEY *key_public(const ctx_t *c, const unsigned char id[KEY_ID_LEN], err_t *
   return k;
 }
 
-EVP_PKEY *key_private(const ctx_t *c, const unsigned char id[KEY_ID_LEN], err_t *e) {
+static int key_job_run(void *arg, EVP_PKEY *key) {
+  key_job_t *j = arg;
+  err_t e;
+  return j->sign(j->obj, key, j->alg, &e) == 0;
+}
+
+static void key_job_drop(void *arg) {
+  key_job_t *j = arg;
+  j->free_obj(j->obj);
+  free(j);
+}
+
+/* Runs the job; the signed object, or NULL (then the job is gone). */
+static void *key_sign(const ctx_t *c, const unsigned char *id, key_job_t *j, err_t *e) {
   p11_err_t pe = {P11_OK, ""};
-  EVP_PKEY *k = p11_key_private(c->p11, id, &pe);
-  if (!k)
+  void *obj;
+  if (!j->obj) {
+    key_job_drop(j);
+    err_set(e, ERR_InternalFailure, "out of memory");
+    return NULL;
+  }
+  if (p11_sign(c->p11, id, key_job_run, j, key_job_drop, &pe) < 0) {
+    if (pe.code != P11_ETIME) /* on a timeout the signer drops it */
+      key_job_drop(j);
     key_err(e, &pe);
-  return k;
+    return NULL;
+  }
+  obj = j->obj;
+  free(j);
+  return obj;
+}
+
+static int key_sign_x509(void *obj, EVP_PKEY *key, const char *alg, err_t *e) {
+  return sigalg_sign_cert(obj, key, alg, e);
+}
+static void key_free_x509(void *obj) { X509_free(obj); }
+static int key_sign_x509_req(void *obj, EVP_PKEY *key, const char *alg, err_t *e) {
+  return sigalg_sign_req(obj, key, alg, e);
+}
+static void key_free_x509_req(void *obj) { X509_REQ_free(obj); }
+
+X509 *key_sign_cert(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509 *tbs,
+                    const char *signing_algorithm, err_t *e) {
+  key_job_t *j = calloc(1, sizeof *j);
+  if (!j) {
+    X509_free(tbs);
+    err_set(e, ERR_InternalFailure, "out of memory");
+    return NULL;
+  }
+  *j = (key_job_t){tbs, key_sign_x509, key_free_x509, ""};
+  snprintf(j->alg, sizeof j->alg, "%s", signing_algorithm);
+  return key_sign(c, id, j, e);
+}
+
+X509_REQ *key_sign_req(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_REQ *req,
+                       const char *signing_algorithm, err_t *e) {
+  key_job_t *j = calloc(1, sizeof *j);
+  if (!j) {
+    X509_REQ_free(req);
+    err_set(e, ERR_InternalFailure, "out of memory");
+    return NULL;
+  }
+  *j = (key_job_t){req, key_sign_x509_req, key_free_x509_req, ""};
+  snprintf(j->alg, sizeof j->alg, "%s", signing_algorithm);
+  return key_sign(c, id, j, e);
 }
 
 int key_destroy(const ctx_t *c, const char *label, err_t *e) {

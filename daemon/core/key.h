@@ -1,9 +1,11 @@
 #ifndef PCAD_KEY_H
 #define PCAD_KEY_H
 /* A CA's key in the token, with the token's errors as AWS errors: a
- * request the token cannot do is InvalidArgsException, a token failure
- * InternalFailure. */
+ * request the token cannot do is InvalidArgsException, too many waiting
+ * signatures ThrottlingException, any token failure (down, slow, key gone)
+ * ServiceUnavailable. */
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "base/err.h"
 #include "core/ctx.h"
@@ -12,12 +14,18 @@
 
 /* 1 when the token can make keys of this KeyAlgorithm, else 0 with e set. */
 int key_supports(const ctx_t *c, const char *key_algorithm, err_t *e);
-/* Generates the key pair (CKA_LABEL label) and re-reads its attributes. */
+/* Generates the key pair (CKA_LABEL label) and checks its attributes. */
 int key_generate(const ctx_t *c, const char *key_algorithm, const char *label,
                  unsigned char id[KEY_ID_LEN], err_t *e);
-/* The public key (a software copy) and the engine handle for signing. */
+/* The public key (a software copy, kept by the signer). */
 EVP_PKEY *key_public(const ctx_t *c, const unsigned char id[KEY_ID_LEN], err_t *e);
-EVP_PKEY *key_private(const ctx_t *c, const unsigned char id[KEY_ID_LEN], err_t *e);
+/* Signs tbs (or req) with the key and the AWS SigningAlgorithm, within the
+ * signer's deadline. Takes tbs (req): signed it comes back, else it is
+ * freed (by the signer itself when the deadline passed first). */
+X509 *key_sign_cert(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509 *tbs,
+                    const char *signing_algorithm, err_t *e);
+X509_REQ *key_sign_req(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_REQ *req,
+                       const char *signing_algorithm, err_t *e);
 /* Destroys the objects labelled label; e may be NULL. How many, or -1. */
 int key_destroy(const ctx_t *c, const char *label, err_t *e);
 

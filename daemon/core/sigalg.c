@@ -1,7 +1,9 @@
 #include "core/sigalg.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 typedef struct {
@@ -38,12 +40,16 @@ int sigalg_fits(const char *signing_algorithm, const char *key_algorithm, err_t 
   return 0;
 }
 
-static EVP_MD_CTX *sigalg_ctx(EVP_PKEY *key, const char *name, err_t *e) {
+/* A signing (or, verify set, a verifying) context for the algorithm. */
+static EVP_MD_CTX *sigalg_ctx_for(EVP_PKEY *key, const char *name, int verify, EVP_PKEY_CTX **pcp,
+                                  err_t *e) {
   const sigalg_t *a = sigalg_find(name);
   EVP_MD_CTX *c = EVP_MD_CTX_new();
   EVP_PKEY_CTX *pc = NULL;
   const EVP_MD *md = a ? EVP_get_digestbyname(a->md) : NULL;
-  if (!a || !c || !md || EVP_DigestSignInit(c, &pc, md, NULL, key) != 1 ||
+  if (!a || !c || !md ||
+      (verify ? EVP_DigestVerifyInit(c, &pc, md, NULL, key)
+              : EVP_DigestSignInit(c, &pc, md, NULL, key)) != 1 ||
       (a->pss && (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) <= 0 ||
                   EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) <= 0 ||
                   EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) <= 0))) {
@@ -51,7 +57,39 @@ static EVP_MD_CTX *sigalg_ctx(EVP_PKEY *key, const char *name, err_t *e) {
     err_set(e, ERR_InternalFailure, "cannot set up %s signing", name);
     return NULL;
   }
+  if (pcp)
+    *pcp = pc;
   return c;
+}
+
+static EVP_MD_CTX *sigalg_ctx(EVP_PKEY *key, const char *name, err_t *e) {
+  return sigalg_ctx_for(key, name, 0, NULL, e);
+}
+
+int sigalg_preset(X509 *cert, EVP_PKEY *pub, const char *signing_algorithm, err_t *e) {
+  unsigned char aid[128];
+  const unsigned char *q = aid;
+  OSSL_PARAM params[2];
+  EVP_PKEY_CTX *pc = NULL;
+  EVP_MD_CTX *c = sigalg_ctx_for(pub, signing_algorithm, 1, &pc, e);
+  X509_ALGOR *alg = NULL;
+  const X509_ALGOR *outer = NULL;
+  int ok;
+  params[0] = OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, aid,
+                                                sizeof aid);
+  params[1] = OSSL_PARAM_construct_end();
+  ok = c && EVP_PKEY_CTX_get_params(pc, params) == 1 &&
+       (alg = d2i_X509_ALGOR(NULL, &q, (long)params[0].return_size)) != NULL;
+  if (ok) {
+    X509_get0_signature(NULL, &outer, cert);
+    /* the same two fields X509_sign_ctx will write, written now */
+    ok = X509_ALGOR_copy((X509_ALGOR *)X509_get0_tbs_sigalg(cert), alg) &&
+         X509_ALGOR_copy((X509_ALGOR *)outer, alg);
+  }
+  X509_ALGOR_free(alg);
+  EVP_MD_CTX_free(c);
+  return ok ? 0 : err_set(e, ERR_InternalFailure, "cannot name the signature algorithm %s",
+                          signing_algorithm);
 }
 
 int sigalg_sign_req(X509_REQ *req, EVP_PKEY *key, const char *signing_algorithm, err_t *e) {

@@ -10,6 +10,10 @@
 int sigalg_fits(const char *signing_algorithm, const char *key_algorithm, err_t *e);
 /* Signs a CSR / certificate with key (a token key through the engine). */
 int sigalg_sign_req(X509_REQ *req, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
+/* Writes the certificate's two signature AlgorithmIdentifiers as signing
+ * will (asked of a verifying context on the public key), so that the
+ * unsigned certificate can be kept as DER and signed later. */
+int sigalg_preset(X509 *cert, EVP_PKEY *pub, const char *signing_algorithm, err_t *e);
 int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
 
 #endif

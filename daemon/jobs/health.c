@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "core/audit.h"
 #include "p11.h"
 #include "store/store.h"
 
@@ -15,21 +16,44 @@ struct health {
   char *conninfo;
   long connect_timeout;
   p11_t *p11;
+  store_t *store;         /* for the signer's audit events */
   atomic_int db_ok, token_ok, stop;
+  int audit_due;          /* a change of the signer's health not yet audited */
+  char token_why[256];
+  pthread_mutex_t mu;     /* token_why */
   pthread_t tid;
-  pthread_mutex_t mu;
   pthread_cond_t cv;
 };
 
+/* "signer unhealthy" / "signer recovered": once per change, written when
+ * the database takes it. */
+static void health_audit(health_t *h, int tok, const char *why) {
+  ctx_t c = {"health", NULL, NULL, NULL, NULL, NULL, h->store, h->p11, 0, NULL, NULL, 0};
+  char note[300];
+  err_t e;
+  err_clear(&e);
+  snprintf(note, sizeof note, tok ? "signer recovered" : "signer unhealthy: %s", why);
+  if (audit_alone(&c, tok ? "SignerRecovered" : "SignerUnhealthy", note, &e) == 0)
+    h->audit_due = 0;
+}
+
 static void health_check(health_t *h) {
+  char why[256];
   int db = store_ping(h->conninfo, h->connect_timeout);
-  int tok = p11_logged_in(h->p11);
+  int tok = p11_check(h->p11, why, sizeof why);
   if (db != atomic_exchange(&h->db_ok, db))
     log_msg(db ? LOG_LVL_NOTICE : LOG_LVL_ERR, NULL, "database is %s",
             db ? "reachable again" : "unreachable");
-  if (tok != atomic_exchange(&h->token_ok, tok))
-    log_msg(tok ? LOG_LVL_NOTICE : LOG_LVL_ERR, NULL, "token session is %s",
-            tok ? "logged in again" : "not logged in");
+  pthread_mutex_lock(&h->mu);
+  snprintf(h->token_why, sizeof h->token_why, "%s", why);
+  pthread_mutex_unlock(&h->mu);
+  if (tok != atomic_exchange(&h->token_ok, tok)) {
+    log_msg(tok ? LOG_LVL_NOTICE : LOG_LVL_ERR, "health", "signer %s%s%s",
+            tok ? "recovered" : "unhealthy", tok ? "" : ": ", tok ? "" : why);
+    h->audit_due = !h->audit_due; /* two changes before a write cancel out */
+  }
+  if (h->audit_due && db)
+    health_audit(h, tok, why);
 }
 
 static void *health_main(void *arg) {
@@ -56,12 +80,14 @@ health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11) {
   h->conninfo = strdup(conninfo);
   h->connect_timeout = connect_timeout;
   h->p11 = p11;
+  h->store = store_new(conninfo, connect_timeout);
   pthread_mutex_init(&h->mu, NULL);
   pthread_cond_init(&h->cv, NULL);
   atomic_store(&h->db_ok, 1);
   atomic_store(&h->token_ok, 1);
   health_check(h);
-  if (!h->conninfo || pthread_create(&h->tid, NULL, health_main, h) != 0) {
+  if (!h->conninfo || !h->store || pthread_create(&h->tid, NULL, health_main, h) != 0) {
+    store_free(h->store);
     free(h->conninfo);
     free(h);
     return NULL;
@@ -79,6 +105,7 @@ void health_stop(health_t *h) {
   pthread_join(h->tid, NULL);
   pthread_mutex_destroy(&h->mu);
   pthread_cond_destroy(&h->cv);
+  store_free(h->store);
   free(h->conninfo);
   free(h);
 }
@@ -89,7 +116,9 @@ int health_ready(health_t *h, char *why, size_t n) {
     snprintf(why, n, "ok");
     return 1;
   }
-  snprintf(why, n, "%s%s%s", db ? "" : "database unreachable", !db && !tok ? "; " : "",
-           tok ? "" : "token session not logged in");
+  pthread_mutex_lock(&h->mu);
+  snprintf(why, n, "%s%s%s%s", db ? "" : "database unreachable", !db && !tok ? "; " : "",
+           tok ? "" : "signer: ", tok ? "" : h->token_why);
+  pthread_mutex_unlock(&h->mu);
   return 0;
 }

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "core/ca.h"
-#include "core/cert.h"
+#include "core/issue.h"
 #include "base/log.h"
 #include "store/store.h"
 
@@ -29,13 +29,13 @@ static const struct {
     {"destroy", ca_destroy_next},
     {"purge", ca_purge_next},
     {"expire", ca_expire_due},
-    {"stale-issuance", cert_fail_stale},
+    {"pending-issuance", issue_finish_stale},
 };
 
 /* Runs every job until none has work left (bounded per round). */
 static void janitor_round(janitor_t *j) {
   ctx_t c = {"janitor", NULL, NULL, j->cfg->region, j->cfg->partition, NULL, j->store, j->p11,
-             0,         NULL, NULL};
+             0,         NULL, NULL, j->cfg->janitor_pending_deadline};
   err_t e;
   err_clear(&e);
   if (store_ready(j->store, &e) < 0)

@@ -41,6 +41,9 @@ int store_audit(store_t *s, const char *event, const char *account, const char *
  * result and 1 is returned, for the caller to roll back and answer with. */
 int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
                      char **result, err_t *e);
+/* Forgets the token (its request failed, so a retry issues afresh). */
+int store_idem_release(store_t *s, const char *account, const char *op, const char *token,
+                       err_t *e);
 void store_strings_free(char **v, int n);
 /* A 32-byte server secret by name. */
 int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);

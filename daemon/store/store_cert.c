@@ -45,17 +45,20 @@ static int store_cert_one(store_t *s, const char *sql, int n, const char *const 
 
 int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {
   char nb[32], na[32];
-  const char *p[8] = {n->ca_id, n->serial, n->arn, n->template_name, n->subject,
-                      n->requested_by, nb, na};
+  const char *p[10] = {n->ca_id, n->serial, n->arn, n->template_name, n->subject,
+                       n->requested_by, nb, na, (const char *)n->tbs, n->signing_algorithm};
+  int lens[10] = {0, 0, 0, 0, 0, 0, 0, 0, (int)n->tbs_len, 0};
+  int fmts[10] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
   PGresult *r;
   int rows;
   snprintf(nb, sizeof nb, "%lld", n->not_before);
   snprintf(na, sizeof na, "%lld", n->not_after);
-  r = store_exec(s,
-                 "INSERT INTO certificates (ca_id, serial, arn, status, template, subject,"
-                 " requested_by, not_before, not_after) VALUES ($1::uuid, $2, $3, 'PENDING',"
-                 " $4, $5, $6, to_timestamp($7), to_timestamp($8)) ON CONFLICT DO NOTHING",
-                 8, p, e);
+  r = store_exec_bin(s,
+                     "INSERT INTO certificates (ca_id, serial, arn, status, template, subject,"
+                     " requested_by, not_before, not_after, tbs, signing_algorithm)"
+                     " VALUES ($1::uuid, $2, $3, 'PENDING', $4, $5, $6, to_timestamp($7),"
+                     " to_timestamp($8), $9, $10) ON CONFLICT DO NOTHING",
+                     10, p, lens, fmts, e);
   if (!r)
     return -1;
   rows = atoi(PQcmdTuples(r));
@@ -69,7 +72,7 @@ int store_cert_issued(store_t *s, const char *ca_id, const char *serial,
   int lens[3] = {0, 0, (int)len}, fmts[3] = {0, 0, 1}, rows;
   PGresult *r = store_exec_bin(s,
                                "UPDATE certificates SET status = 'ISSUED', der = $3,"
-                               " issued_at = now() WHERE ca_id = $1::uuid AND serial = $2"
+                               " tbs = NULL, issued_at = now() WHERE ca_id = $1::uuid AND serial = $2"
                                " AND status = 'PENDING'",
                                3, p, lens, fmts, e);
   if (!r)
@@ -112,12 +115,55 @@ int store_cert_revoke(store_t *s, const char *ca_id, const char *serial, const c
                                  "The certificate is already revoked.");
 }
 
-int store_cert_fail_stale(store_t *s, long age_s, char ***arns, int *n, err_t *e) {
+int store_cert_failed(store_t *s, const char *ca_id, const char *serial, err_t *e) {
+  const char *p[2] = {ca_id, serial};
+  PGresult *r = store_exec(s,
+                           "UPDATE certificates SET status = 'FAILED', tbs = NULL"
+                           " WHERE ca_id = $1::uuid AND serial = $2 AND status = 'PENDING'",
+                           2, p, e);
+  int rows;
+  if (!r)
+    return -1;
+  rows = atoi(PQcmdTuples(r));
+  PQclear(r);
+  return rows;
+}
+
+void store_cert_stale_clear(store_cert_stale_t *c) {
+  free(c->ca_arn);
+  free(c->account);
+  free(c->serial);
+  free(c->arn);
+  free(c->signing_algorithm);
+  PQfreemem(c->tbs);
+  memset(c, 0, sizeof *c);
+}
+
+int store_cert_stale(store_t *s, long age_s, const char *skip, store_cert_stale_t *out,
+                     err_t *e) {
   char age[24];
-  const char *p[1] = {age};
+  const char *p[2] = {age, skip ? skip : ""};
+  PGresult *r;
+  int rc = 1;
   snprintf(age, sizeof age, "%ld", age_s);
-  return store_exec_strings(s,
-                            "UPDATE certificates SET status = 'FAILED' WHERE status = 'PENDING'"
-                            " AND created_at < now() - $1::int * interval '1 second' RETURNING arn",
-                            1, p, arns, n, e);
+  memset(out, 0, sizeof *out);
+  r = store_exec(s,
+                 "SELECT ca.arn, ca.account_id, c.serial, c.arn, c.signing_algorithm, c.tbs"
+                 " FROM certificates c JOIN certificate_authorities ca ON ca.id = c.ca_id"
+                 " WHERE c.status = 'PENDING' AND c.created_at < now() - $1::int * interval"
+                 " '1 second' AND c.arn > $2 ORDER BY c.arn LIMIT 1",
+                 2, p, e);
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    char **f[5] = {&out->ca_arn, &out->account, &out->serial, &out->arn,
+                   &out->signing_algorithm};
+    for (int k = 0; k < 5; k++)
+      *f[k] = PQgetisnull(r, 0, k) ? NULL : strdup(PQgetvalue(r, 0, k));
+    if (!PQgetisnull(r, 0, 5))
+      out->tbs = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 5), &out->tbs_len);
+    rc = 0;
+  }
+  PQclear(r);
+  return rc;
 }

@@ -14,7 +14,17 @@ typedef struct {
 typedef struct {
   const char *ca_id, *serial, *arn, *template_name, *subject, *requested_by;
   long long not_before, not_after;
+  const unsigned char *tbs; /* the certificate to sign, DER */
+  size_t tbs_len;
+  const char *signing_algorithm;
 } store_cert_new_t;
+
+/* A PENDING certificate past its deadline, with what finishing it needs. */
+typedef struct {
+  char *ca_arn, *account, *serial, *arn, *signing_algorithm;
+  unsigned char *tbs; /* NULL: rows from before tbs was kept */
+  size_t tbs_len;
+} store_cert_stale_t;
 
 void store_cert_clear(store_cert_t *c);
 /* Reserves the serial: a PENDING row (in the caller's transaction). 1 when
@@ -30,7 +40,13 @@ int store_cert_lock_serial(store_t *s, const char *ca_id, const char *serial, st
                            err_t *e);
 int store_cert_revoke(store_t *s, const char *ca_id, const char *serial, const char *reason,
                       err_t *e);
-/* PENDING rows older than age_s become FAILED; their ARNs are returned. */
-int store_cert_fail_stale(store_t *s, long age_s, char ***arns, int *n, err_t *e);
+/* PENDING -> FAILED. 1 done, 0 when no longer PENDING. */
+int store_cert_failed(store_t *s, const char *ca_id, const char *serial, err_t *e);
+/* The first PENDING row (by ARN) created more than age_s ago whose ARN sorts
+ * after skip (NULL: any): 0 found, 1 none. Not locked: finishing it is
+ * idempotent (T2 updates only a PENDING row). */
+int store_cert_stale(store_t *s, long age_s, const char *skip, store_cert_stale_t *out,
+                     err_t *e);
+void store_cert_stale_clear(store_cert_stale_t *c);
 
 #endif

@@ -1,0 +1,100 @@
+/* The CA keys, each found once: keyed by CKA_ID, dropped on a signing
+ * failure, on destroy and at a rebuild, and found again on the next use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "p11_priv.h"
+
+static unsigned p11_cache_slot(const unsigned char *id) {
+  unsigned h = 2166136261u; /* FNV-1a */
+  for (int i = 0; i < P11_ID_LEN; i++)
+    h = (h ^ id[i]) * 16777619u;
+  return h % P11_BUCKETS;
+}
+
+static void p11_entry_free(p11_entry_t *en) {
+  EVP_PKEY_free(en->priv);
+  EVP_PKEY_free(en->pub);
+  free(en);
+}
+
+/* The entry's keys, up-ref'ed; 0 when id is cached. */
+static int p11_cache_find(p11_t *p, const unsigned char *id, EVP_PKEY **priv, EVP_PKEY **pub) {
+  int found = -1;
+  pthread_rwlock_rdlock(&p->cmu);
+  for (p11_entry_t *en = p->bucket[p11_cache_slot(id)]; en; en = en->next)
+    if (memcmp(en->id, id, P11_ID_LEN) == 0) {
+      if (priv && EVP_PKEY_up_ref(en->priv))
+        *priv = en->priv;
+      if (pub && EVP_PKEY_up_ref(en->pub))
+        *pub = en->pub;
+      found = 0;
+      break;
+    }
+  pthread_rwlock_unlock(&p->cmu);
+  return found;
+}
+
+/* Finds the key in the token: attributes checked (custody rules), the
+ * public key read, the engine's private key loaded. */
+static p11_entry_t *p11_cache_load(p11_t *p, const unsigned char *id, p11_err_t *e) {
+  p11_entry_t *en = calloc(1, sizeof *en);
+  CK_SESSION_HANDLE s;
+  int ok;
+  if (!en) {
+    p11_err_set(e, P11_EFAIL, "out of memory");
+    return NULL;
+  }
+  memcpy(en->id, id, P11_ID_LEN);
+  if (p11_session_get(p, &s, e) < 0) {
+    free(en);
+    return NULL;
+  }
+  ok = p11_key_check_on(p, s, id, e) == 0;
+  p11_session_put(p, s);
+  if (!ok || !(en->pub = p11_key_read_public(p, id, e)) ||
+      !(en->priv = p11_key_load_private(p, id, e))) {
+    p11_entry_free(en);
+    return NULL;
+  }
+  return en;
+}
+
+int p11_cache_get(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **priv,
+                  EVP_PKEY **pub, p11_err_t *e) {
+  p11_entry_t *en, **head;
+  if (p11_cache_find(p, id, priv, pub) == 0)
+    return 0;
+  if (!(en = p11_cache_load(p, id, e)))
+    return -1;
+  pthread_rwlock_wrlock(&p->cmu);
+  head = &p->bucket[p11_cache_slot(id)];
+  en->next = *head;
+  *head = en;
+  pthread_rwlock_unlock(&p->cmu);
+  /* a twin loaded at the same time is shadowed, and goes at the next drop */
+  return p11_cache_find(p, id, priv, pub);
+}
+
+int p11_cache_get_public(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **pub) {
+  return p11_cache_find(p, id, NULL, pub);
+}
+
+void p11_cache_drop(p11_t *p, const unsigned char *id) {
+  pthread_rwlock_wrlock(&p->cmu);
+  for (unsigned b = id ? p11_cache_slot(id) : 0; b < P11_BUCKETS; b++) {
+    p11_entry_t **pp = &p->bucket[b];
+    while (*pp) {
+      p11_entry_t *en = *pp;
+      if (id && memcmp(en->id, id, P11_ID_LEN) != 0) {
+        pp = &en->next;
+        continue;
+      }
+      *pp = en->next;
+      p11_entry_free(en);
+    }
+    if (id)
+      break;
+  }
+  pthread_rwlock_unlock(&p->cmu);
+}
