@@ -83,14 +83,17 @@ out:
   return rc;
 }
 
-static int p11_engine_load(p11_t *p, p11_err_t *e) {
+/* The engine, with the PIN: through a module that gives each
+ * C_Initialize a connection of its own (p11-kit's client), libp11's
+ * sessions are not logged in by ours, and it logs in itself. */
+static int p11_engine_load(p11_t *p, const char *pin, p11_err_t *e) {
   p->engine = ENGINE_by_id("pkcs11");
   if (!p->engine)
     return p11_err_set(e, P11_EFAIL,
                    "the libp11 OpenSSL engine 'pkcs11' cannot be loaded "
                    "(package libengine-pkcs11-openssl)");
   if (!ENGINE_ctrl_cmd_string(p->engine, "MODULE_PATH", p->module, 0) ||
-      !ENGINE_init(p->engine)) {
+      !ENGINE_ctrl_cmd_string(p->engine, "PIN", pin, 0) || !ENGINE_init(p->engine)) {
     ENGINE_free(p->engine);
     p->engine = NULL;
     return p11_err_set(e, P11_EFAIL, "the pkcs11 engine does not initialize with %s",
@@ -99,17 +102,22 @@ static int p11_engine_load(p11_t *p, p11_err_t *e) {
   return 0;
 }
 
-/* Exactly one login attempt: a PIN error is final for this process. */
+/* Exactly one login attempt: a PIN error is final for this process. Then
+ * the engine, which gets the PIN that worked. */
 static int p11_login(p11_t *p, p11_err_t *e) {
   char pin[256];
   CK_RV rv;
+  int rc;
   memset(pin, 0, sizeof pin);
   if (p11_read_pin(p->pin_file, pin, sizeof pin, e) < 0)
     return -1;
   rv = p->fl->C_Login(p->sess[0], CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
+  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
+    rc = p11_engine_load(p, pin, e);
+    OPENSSL_cleanse(pin, sizeof pin);
+    return rc;
+  }
   OPENSSL_cleanse(pin, sizeof pin);
-  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
-    return 0;
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
       rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE)
     atomic_store(&p->pin_refused, 1);
@@ -141,7 +149,7 @@ int p11_token_up(p11_t *p, p11_err_t *e) {
     return p11_err_set(e, P11_EFAIL, "C_Initialize: %s", p11_err_rv_name(rv));
   p->initialized = 1;
   if (p11_find_token(p, e) < 0 || p11_session_open_all(p, e) < 0 || p11_login(p, e) < 0 ||
-      p11_engine_load(p, e) < 0 || p11_probe_key(p, e) < 0)
+      p11_probe_key(p, e) < 0)
     return -1;
   return 0;
 }

@@ -44,9 +44,37 @@ class Env:
             self.close()
             raise
 
+    extra_env = {}
+
     def up(self):
-        subprocess.run([PCAENV, 'up', self.dir], check=True)
+        subprocess.run([PCAENV, 'up', self.dir], check=True, env=dict(os.environ,
+                                                                    **self.extra_env))
         self.env = parse_env_sh(os.path.join(self.dir, 'env.sh'))
+
+    def reconfigure(self, settings, extra_env=None):
+        """Restarts pcad with settings ({section: {key: value}}) written into
+        its pcad.conf and extra_env added to its environment."""
+        self.down()
+        path = os.path.join(self.dir, 'pcad.conf')
+        with open(path) as f:
+            lines = f.read().splitlines()
+        for section, kv in settings.items():
+            head = '[%s]' % section
+            if head not in lines:
+                lines += ['', head]
+            for k, v in kv.items():
+                start = lines.index(head) + 1
+                end = next((i for i in range(start, len(lines)) if lines[i].startswith('[')),
+                           len(lines))
+                hit = [i for i in range(start, end) if lines[i].split('=')[0].strip() == k]
+                if hit:
+                    lines[hit[0]] = '%s = %s' % (k, v)
+                else:
+                    lines.insert(end, '%s = %s' % (k, v))
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        self.extra_env = dict(extra_env or {})
+        self.up()
 
     def down(self):
         subprocess.run([PCAENV, 'down', self.dir], check=True)
@@ -219,6 +247,33 @@ class EnvTestCase(unittest.TestCase):
         self.assertRegex(hs.get('x-amzn-requestid', ''), r'^[0-9a-f-]{36}$')
         if message_part:
             self.assertIn(message_part, body['message'])
+
+
+TEMPLATE_ARN = 'arn:aws:acm-pca:::template/'
+
+
+def make_root(c, key, sig, cn, years=10):
+    """A ROOT CA made and activated through the API (its own certificate
+    issued by itself and imported); its ARN."""
+    arn = c.create_certificate_authority(
+        CertificateAuthorityType='ROOT', CertificateAuthorityConfiguration={
+            'KeyAlgorithm': key, 'SigningAlgorithm': sig, 'Subject': {'CommonName': cn}})[
+        'CertificateAuthorityArn']
+    c.get_waiter('certificate_authority_csr_created').wait(
+        CertificateAuthorityArn=arn, WaiterConfig={'Delay': 1})
+    csr = c.get_certificate_authority_csr(CertificateAuthorityArn=arn)['Csr']
+    cert_arn = c.issue_certificate(
+        CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm=sig,
+        TemplateArn=TEMPLATE_ARN + 'RootCACertificate/V1',
+        Validity={'Value': years, 'Type': 'YEARS'})['CertificateArn']
+    c.get_waiter('certificate_issued').wait(CertificateAuthorityArn=arn,
+                                            CertificateArn=cert_arn,
+                                            WaiterConfig={'Delay': 1})
+    cert = c.get_certificate(CertificateAuthorityArn=arn, CertificateArn=cert_arn)
+    assert 'CertificateChain' not in cert, 'a pending root has no chain yet'
+    c.import_certificate_authority_certificate(CertificateAuthorityArn=arn,
+                                               Certificate=cert['Certificate'].encode())
+    return arn
 
 
 def wait_for(pred, timeout, step=0.2):

@@ -18,10 +18,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from pcatest import ROOT, EnvTestCase, wait_for
+from pcatest import ROOT, TEMPLATE_ARN, EnvTestCase, make_root, wait_for
 from pki import TestRoot, load_cert, run
 
-TEMPLATE_ARN = 'arn:aws:acm-pca:::template/'
 REFERENCE = os.path.join(ROOT, '..', 'shared', 'reference', 'pca-behavior.md')
 CUSTOM_OID = '1.3.6.1.4.1.99999.1'
 KU_NAMES = {'digital signature': 'digital_signature', 'key encipherment': 'key_encipherment',
@@ -88,25 +87,7 @@ class Issuance(EnvTestCase):
 
     @classmethod
     def make_root(cls, c, key, sig, cn, years=10):
-        arn = c.create_certificate_authority(
-            CertificateAuthorityType='ROOT', CertificateAuthorityConfiguration={
-                'KeyAlgorithm': key, 'SigningAlgorithm': sig, 'Subject': {'CommonName': cn}})[
-            'CertificateAuthorityArn']
-        c.get_waiter('certificate_authority_csr_created').wait(
-            CertificateAuthorityArn=arn, WaiterConfig={'Delay': 1})
-        csr = c.get_certificate_authority_csr(CertificateAuthorityArn=arn)['Csr']
-        cert_arn = c.issue_certificate(
-            CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm=sig,
-            TemplateArn=TEMPLATE_ARN + 'RootCACertificate/V1',
-            Validity={'Value': years, 'Type': 'YEARS'})['CertificateArn']
-        c.get_waiter('certificate_issued').wait(CertificateAuthorityArn=arn,
-                                                CertificateArn=cert_arn,
-                                                WaiterConfig={'Delay': 1})
-        cert = c.get_certificate(CertificateAuthorityArn=arn, CertificateArn=cert_arn)
-        assert 'CertificateChain' not in cert, 'a pending root has no chain yet'
-        c.import_certificate_authority_certificate(CertificateAuthorityArn=arn,
-                                                   Certificate=cert['Certificate'].encode())
-        return arn
+        return make_root(c, key, sig, cn, years)
 
     @classmethod
     def ca_cert(cls, arn):
