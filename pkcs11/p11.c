@@ -19,6 +19,18 @@ long long p11_now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timespec p11_deadline(long ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
+
 /* Reads the PIN: a regular file, no access for group or others, one
  * trailing newline (LF or CRLF) stripped. */
 static int p11_read_pin(const char *path, char *pin, size_t pinlen, p11_err_t *e) {
@@ -190,7 +202,13 @@ p11_t *p11_open(const p11_opts_t *o, p11_err_t *e) {
   pthread_rwlock_init(&p->cmu, NULL);
   pthread_mutex_init(&p->keygen_mu, NULL);
   pthread_mutex_init(&p->smu, NULL);
-  pthread_cond_init(&p->scv, NULL);
+  {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->scv, &ca);
+    pthread_condattr_destroy(&ca);
+  }
   pthread_mutex_init(&p->qmu, NULL);
   pthread_cond_init(&p->qcv, NULL);
   pthread_mutex_init(&p->hmu, NULL);

@@ -79,12 +79,10 @@ out:
 
 /* Everything again, on this thread, once no signature is in flight. */
 static int p11_rebuild(p11_t *p, p11_err_t *e) {
-  struct timespec ts;
+  struct timespec ts = p11_deadline(1000);
   p11_probe_t pr;
   EVP_PKEY *priv = NULL, *pub = NULL;
   int rc = -1;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += 1;
   if (pthread_rwlock_clockwrlock(&p->life, CLOCK_MONOTONIC, &ts) != 0)
     return p11_err_set(e, P11_EDOWN, "signatures still in flight in the old session");
   p11_token_down(p);

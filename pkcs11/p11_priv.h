@@ -10,6 +10,7 @@
 #include <openssl/engine.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "p11.h"
 
@@ -126,6 +127,8 @@ unsigned long p11_err_engine_rv(void);
 int p11_err_rv_broken(unsigned long rv);
 
 long long p11_now_ms(void);
+/* The CLOCK_MONOTONIC time ms from now, for timed waits. */
+struct timespec p11_deadline(long ms);
 /* p11_health.c: P11_EDOWN with why the signer is quarantined; -1. */
 int p11_down_err(p11_t *p, p11_err_t *e);
 /* Quarantines the signer (first why kept); the next p11_check rebuilds. */

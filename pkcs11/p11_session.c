@@ -26,15 +26,8 @@ void p11_session_forget_all(p11_t *p) {
 }
 
 int p11_session_get(p11_t *p, CK_SESSION_HANDLE *h, p11_err_t *e) {
-  struct timespec ts;
+  struct timespec ts = p11_deadline(p->timeout_ms);
   int got = 0;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += p->timeout_ms / 1000;
-  ts.tv_nsec += (p->timeout_ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
   pthread_mutex_lock(&p->smu);
   while (p->nsess > 0 && p->nfree == 0)
     if (pthread_cond_timedwait(&p->scv, &p->smu, &ts) != 0)

@@ -105,16 +105,11 @@ static p11_job_t *p11_job_new(const unsigned char *id, p11_sign_fn fn, void *arg
 }
 
 /* Queues j and waits for it until the deadline. 0 when it ran (its own
- * rc and err tell how), -1 when it was refused or abandoned. */
+ * rc and err tell how); -1 when it was refused (j is still the caller's);
+ * -2 when the deadline passed (j is the signing thread's: never touch it
+ * again). */
 static int p11_job_wait(p11_t *p, p11_job_t *j, p11_err_t *e) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += p->timeout_ms / 1000;
-  ts.tv_nsec += (p->timeout_ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
+  struct timespec ts = p11_deadline(p->timeout_ms);
   pthread_mutex_lock(&p->qmu);
   if (p->qlen >= p->qmax) {
     pthread_mutex_unlock(&p->qmu);
@@ -130,12 +125,14 @@ static int p11_job_wait(p11_t *p, p11_job_t *j, p11_err_t *e) {
   while (j->state != P11_JOB_DONE)
     if (pthread_cond_timedwait(&j->cv, &p->qmu, &ts) == ETIMEDOUT)
       break;
-  if (j->state != P11_JOB_DONE)
-    j->abandoned = 1; /* the signing thread frees it */
+  if (j->state == P11_JOB_DONE) {
+    pthread_mutex_unlock(&p->qmu);
+    return 0;
+  }
+  j->abandoned = 1; /* the signing thread frees it */
   pthread_mutex_unlock(&p->qmu);
-  if (j->abandoned)
-    return p11_err_set(e, P11_ETIME, "the token did not answer within %ld ms", p->timeout_ms);
-  return 0;
+  p11_err_set(e, P11_ETIME, "the token did not answer within %ld ms", p->timeout_ms);
+  return -2;
 }
 
 int p11_sign(p11_t *p, const unsigned char id[P11_ID_LEN], p11_sign_fn fn, void *arg,
@@ -146,8 +143,8 @@ int p11_sign(p11_t *p, const unsigned char id[P11_ID_LEN], p11_sign_fn fn, void 
     return p11_down_err(p, e);
   if (!(j = p11_job_new(id, fn, arg, drop)))
     return p11_err_set(e, P11_EFAIL, "out of memory");
-  if (p11_job_wait(p, j, e) < 0) {
-    if (!j->abandoned)
+  if ((rc = p11_job_wait(p, j, e)) < 0) {
+    if (rc == -1)
       p11_job_free(j);
     return -1;
   }
@@ -161,6 +158,7 @@ int p11_sign(p11_t *p, const unsigned char id[P11_ID_LEN], p11_sign_fn fn, void 
 EVP_PKEY *p11_key_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
   EVP_PKEY *pub = NULL;
   p11_job_t *j;
+  int rc;
   if (p11_cache_get_public(p, id, &pub) == 0)
     return pub;
   if (atomic_load(&p->broken)) {
@@ -171,8 +169,8 @@ EVP_PKEY *p11_key_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t
     p11_err_set(e, P11_EFAIL, "out of memory");
     return NULL;
   }
-  if (p11_job_wait(p, j, e) < 0) {
-    if (!j->abandoned)
+  if ((rc = p11_job_wait(p, j, e)) < 0) {
+    if (rc == -1)
       p11_job_free(j);
     return NULL;
   }

@@ -62,26 +62,6 @@ static void key_job_drop(void *arg) {
   free(j);
 }
 
-/* Runs the job; the signed object, or NULL (then the job is gone). */
-static void *key_sign(const ctx_t *c, const unsigned char *id, key_job_t *j, err_t *e) {
-  p11_err_t pe = {P11_OK, ""};
-  void *obj;
-  if (!j->obj) {
-    key_job_drop(j);
-    err_set(e, ERR_InternalFailure, "out of memory");
-    return NULL;
-  }
-  if (p11_sign(c->p11, id, key_job_run, j, key_job_drop, &pe) < 0) {
-    if (pe.code != P11_ETIME) /* on a timeout the signer drops it */
-      key_job_drop(j);
-    key_err(e, &pe);
-    return NULL;
-  }
-  obj = j->obj;
-  free(j);
-  return obj;
-}
-
 static int key_sign_x509(void *obj, EVP_PKEY *key, const char *alg, err_t *e) {
   return sigalg_sign_cert(obj, key, alg, e);
 }
@@ -91,30 +71,39 @@ static int key_sign_x509_req(void *obj, EVP_PKEY *key, const char *alg, err_t *e
 }
 static void key_free_x509_req(void *obj) { X509_REQ_free(obj); }
 
-X509 *key_sign_cert(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509 *tbs,
-                    const char *signing_algorithm, err_t *e) {
-  key_job_t *j = calloc(1, sizeof *j);
+/* Signs obj (taken) on a signing thread; obj signed, or NULL (then obj is
+ * gone: freed here, or by the signer when the deadline passed). */
+static void *key_sign(const ctx_t *c, const unsigned char *id, void *obj,
+                      int (*sign)(void *, EVP_PKEY *, const char *, err_t *),
+                      void (*free_obj)(void *), const char *alg, err_t *e) {
+  p11_err_t pe = {P11_OK, ""};
+  key_job_t *j = obj ? calloc(1, sizeof *j) : NULL;
   if (!j) {
-    X509_free(tbs);
+    if (obj)
+      free_obj(obj);
     err_set(e, ERR_InternalFailure, "out of memory");
     return NULL;
   }
-  *j = (key_job_t){tbs, key_sign_x509, key_free_x509, ""};
-  snprintf(j->alg, sizeof j->alg, "%s", signing_algorithm);
-  return key_sign(c, id, j, e);
+  *j = (key_job_t){obj, sign, free_obj, ""};
+  snprintf(j->alg, sizeof j->alg, "%s", alg);
+  if (p11_sign(c->p11, id, key_job_run, j, key_job_drop, &pe) < 0) {
+    if (pe.code != P11_ETIME) /* on a timeout the signer drops it */
+      key_job_drop(j);
+    key_err(e, &pe);
+    return NULL;
+  }
+  free(j);
+  return obj;
+}
+
+X509 *key_sign_cert(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509 *tbs,
+                    const char *signing_algorithm, err_t *e) {
+  return key_sign(c, id, tbs, key_sign_x509, key_free_x509, signing_algorithm, e);
 }
 
 X509_REQ *key_sign_req(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_REQ *req,
                        const char *signing_algorithm, err_t *e) {
-  key_job_t *j = calloc(1, sizeof *j);
-  if (!j) {
-    X509_REQ_free(req);
-    err_set(e, ERR_InternalFailure, "out of memory");
-    return NULL;
-  }
-  *j = (key_job_t){req, key_sign_x509_req, key_free_x509_req, ""};
-  snprintf(j->alg, sizeof j->alg, "%s", signing_algorithm);
-  return key_sign(c, id, j, e);
+  return key_sign(c, id, req, key_sign_x509_req, key_free_x509_req, signing_algorithm, e);
 }
 
 int key_destroy(const ctx_t *c, const char *label, err_t *e) {

@@ -196,17 +196,22 @@ int store_idem_claim(store_t *s, const char *account, const char *op, const char
   return 1;
 }
 
+int store_rows(PGresult *r) {
+  int rows;
+  if (!r)
+    return -1;
+  rows = atoi(PQcmdTuples(r));
+  PQclear(r);
+  return rows;
+}
+
 int store_idem_release(store_t *s, const char *account, const char *op, const char *token,
                        err_t *e) {
   const char *p[3] = {account, op, token};
-  PGresult *r = store_exec(s,
-                           "DELETE FROM idempotency_tokens WHERE account_id = $1"
-                           " AND operation = $2 AND token = $3",
-                           3, p, e);
-  if (!r)
-    return -1;
-  PQclear(r);
-  return 0;
+  return store_rows(store_exec(s,
+                               "DELETE FROM idempotency_tokens WHERE account_id = $1"
+                               " AND operation = $2 AND token = $3",
+                               3, p, e)) < 0 ? -1 : 0;
 }
 
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {

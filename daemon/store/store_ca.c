@@ -63,13 +63,7 @@ void store_ca_free(store_ca_t *rows, int n) {
 
 /* Runs a statement that must touch rows; returns how many it touched. */
 static int store_ca_exec_n(store_t *s, const char *sql, int n, const char *const *p, err_t *e) {
-  PGresult *r = store_exec(s, sql, n, p, e);
-  int rows;
-  if (!r)
-    return -1;
-  rows = atoi(PQcmdTuples(r));
-  PQclear(r);
-  return rows;
+  return store_rows(store_exec(s, sql, n, p, e));
 }
 
 /* A statement returning at most one CA row: 1 with *out filled, 0 none. */
@@ -241,10 +235,8 @@ int store_ca_set_certificate(store_t *s, const char *id, const unsigned char *de
                      " last_state_change_at = CASE WHEN status = $7 THEN last_state_change_at"
                      "   ELSE now() END, status = $7 WHERE id = $1::uuid",
                      7, p, lens, fmts, e);
-  if (!r)
+  if ((rows = store_rows(r)) < 0)
     return -1;
-  rows = atoi(PQcmdTuples(r));
-  PQclear(r);
   return rows == 1 ? 0 : err_set(e, ERR_ConcurrentModificationException,
                                  "The certificate authority changed meanwhile; retry.");
 }

@@ -59,27 +59,19 @@ int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {
                      " VALUES ($1::uuid, $2, $3, 'PENDING', $4, $5, $6, to_timestamp($7),"
                      " to_timestamp($8), $9, $10) ON CONFLICT DO NOTHING",
                      10, p, lens, fmts, e);
-  if (!r)
-    return -1;
-  rows = atoi(PQcmdTuples(r));
-  PQclear(r);
-  return rows == 1 ? 0 : 1;
+  rows = store_rows(r);
+  return rows < 0 ? -1 : rows == 1 ? 0 : 1;
 }
 
 int store_cert_issued(store_t *s, const char *ca_id, const char *serial,
                       const unsigned char *der, size_t len, err_t *e) {
   const char *p[3] = {ca_id, serial, (const char *)der};
-  int lens[3] = {0, 0, (int)len}, fmts[3] = {0, 0, 1}, rows;
-  PGresult *r = store_exec_bin(s,
-                               "UPDATE certificates SET status = 'ISSUED', der = $3,"
-                               " tbs = NULL, issued_at = now() WHERE ca_id = $1::uuid AND serial = $2"
-                               " AND status = 'PENDING'",
-                               3, p, lens, fmts, e);
-  if (!r)
-    return -1;
-  rows = atoi(PQcmdTuples(r));
-  PQclear(r);
-  return rows;
+  int lens[3] = {0, 0, (int)len}, fmts[3] = {0, 0, 1};
+  return store_rows(store_exec_bin(s,
+                                   "UPDATE certificates SET status = 'ISSUED', der = $3,"
+                                   " tbs = NULL, issued_at = now() WHERE ca_id = $1::uuid"
+                                   " AND serial = $2 AND status = 'PENDING'",
+                                   3, p, lens, fmts, e));
 }
 
 int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e) {
@@ -102,31 +94,23 @@ int store_cert_lock_serial(store_t *s, const char *ca_id, const char *serial, st
 int store_cert_revoke(store_t *s, const char *ca_id, const char *serial, const char *reason,
                       err_t *e) {
   const char *p[3] = {ca_id, serial, reason};
-  PGresult *r = store_exec(s,
-                           "UPDATE certificates SET revoked_at = now(), revocation_reason = $3"
-                           " WHERE ca_id = $1::uuid AND serial = $2 AND revoked_at IS NULL",
-                           3, p, e);
-  int rows;
-  if (!r)
+  int rows = store_rows(store_exec(s,
+                                   "UPDATE certificates SET revoked_at = now(),"
+                                   " revocation_reason = $3 WHERE ca_id = $1::uuid"
+                                   " AND serial = $2 AND revoked_at IS NULL",
+                                   3, p, e));
+  if (rows < 0)
     return -1;
-  rows = atoi(PQcmdTuples(r));
-  PQclear(r);
   return rows == 1 ? 0 : err_set(e, ERR_RequestAlreadyProcessedException,
                                  "The certificate is already revoked.");
 }
 
 int store_cert_failed(store_t *s, const char *ca_id, const char *serial, err_t *e) {
   const char *p[2] = {ca_id, serial};
-  PGresult *r = store_exec(s,
-                           "UPDATE certificates SET status = 'FAILED', tbs = NULL"
-                           " WHERE ca_id = $1::uuid AND serial = $2 AND status = 'PENDING'",
-                           2, p, e);
-  int rows;
-  if (!r)
-    return -1;
-  rows = atoi(PQcmdTuples(r));
-  PQclear(r);
-  return rows;
+  return store_rows(store_exec(s,
+                               "UPDATE certificates SET status = 'FAILED', tbs = NULL"
+                               " WHERE ca_id = $1::uuid AND serial = $2 AND status = 'PENDING'",
+                               2, p, e));
 }
 
 void store_cert_stale_clear(store_cert_stale_t *c) {

@@ -22,6 +22,9 @@ PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *
  * array of malloc'ed strings (free with store_strings_free). */
 int store_exec_strings(store_t *s, const char *sql, int n, const char *const *params,
                        char ***out, int *count, err_t *e);
+/* How many rows the statement's result r touched (r cleared), or -1 when
+ * there is none (the statement failed; e is set). */
+int store_rows(PGresult *r);
 /* Plain command (BEGIN, COMMIT, ...). */
 int store_cmd(store_t *s, const char *sql, err_t *e);
 
