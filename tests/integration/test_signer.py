@@ -501,3 +501,23 @@ class IssuanceContract(unittest.TestCase):
                                     ec.ECDSA(cert.signature_hash_algorithm))
         self.assertEqual('%x' % cert.serial_number, pending.rsplit('/', 1)[1].lstrip('0'))
         self.assertEqual(issue(self.c, self.ca, self.csr, IdempotencyToken='crash'), pending)
+
+    def test_4_t2_outlasts_a_database_restart(self):
+        self.failpoints('sign_delay_ms=1500')
+        try:
+            with concurrent.futures.ThreadPoolExecutor(1) as ex:
+                fut = ex.submit(outcome, lambda: issue(self.c, self.ca, self.csr,
+                                                       IdempotencyToken='pg-restart'))
+                time.sleep(0.7)  # T1 is done, the signature waits
+                self.pe.pg_ctl('stop')
+                time.sleep(2.5)  # signed by now; T2 finds no database
+                self.pe.pg_ctl('start')
+                r = fut.result()
+        finally:
+            self.failpoints(None)
+        self.assertEqual(r[2], 'ok', r)
+        self.assertGreater(r[1] - r[0], 3)
+        self.assertEqual(self.pe.psql("SELECT status FROM certificates WHERE arn = '%s'" % r[3]),
+                         'ISSUED')
+        self.assertIn('BEGIN CERTIFICATE', self.c.get_certificate(
+            CertificateAuthorityArn=self.ca, CertificateArn=r[3])['Certificate'])
