@@ -244,7 +244,8 @@ fail:
 void p11_close(p11_t *p) {
   if (!p)
     return;
-  p11_sign_stop(p);
+  if (p11_sign_stop(p) < 0)
+    return; /* a signing thread is stuck in the token: the exit frees all */
   pthread_rwlock_wrlock(&p->life);
   if (p->fl)
     p11_token_down(p);

@@ -118,7 +118,9 @@ EVP_PKEY *p11_key_load_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11
 
 /* p11_sign.c: the signing threads. */
 int p11_sign_start(p11_t *p, int threads, p11_err_t *e);
-void p11_sign_stop(p11_t *p);
+/* Stops them; -1 when one is still inside the token after 2 s (a hung
+ * token): then nothing of the token may be freed. */
+int p11_sign_stop(p11_t *p);
 
 /* p11_err.c: the CKR_* value the engine left on OpenSSL's error queue
  * (0 when none), the queue cleared. */

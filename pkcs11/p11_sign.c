@@ -192,13 +192,23 @@ int p11_sign_start(p11_t *p, int threads, p11_err_t *e) {
   return 0;
 }
 
-void p11_sign_stop(p11_t *p) {
+int p11_sign_stop(p11_t *p) {
+  int stuck = 0;
   pthread_mutex_lock(&p->qmu);
   p->stop = 1;
   pthread_cond_broadcast(&p->qcv);
   pthread_mutex_unlock(&p->qmu);
-  for (int i = 0; i < p->nthreads; i++)
-    pthread_join(p->threads[i], NULL);
+  for (int i = 0; i < p->nthreads; i++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 2;
+    if (pthread_timedjoin_np(p->threads[i], NULL, &ts) != 0) {
+      pthread_detach(p->threads[i]); /* inside a hung token: left to the exit */
+      stuck = 1;
+    }
+  }
+  if (stuck)
+    return -1;
   pthread_mutex_lock(&p->qmu);
   while (p->qhead) { /* never run: abandoned ones go, waiting callers are told */
     p11_job_t *j = p->qhead;
@@ -216,4 +226,5 @@ void p11_sign_stop(p11_t *p) {
   free(p->threads);
   p->threads = NULL;
   p->nthreads = 0;
+  return 0;
 }

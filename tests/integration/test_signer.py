@@ -411,14 +411,19 @@ class IssuanceContract(unittest.TestCase):
         return self.pe.psql("SELECT count(*) FROM idempotency_tokens WHERE token = '%s'" % token)
 
     def tokendir(self):
-        conf = open(self.pe.env['SOFTHSM2_CONF']).read()
+        with open(self.pe.env['SOFTHSM2_CONF']) as f:
+            conf = f.read()
         root = re.search(r'directories.tokendir = (\S+)', conf).group(1)
         return os.path.join(root, os.listdir(root)[0])
 
     def test_1_key_deleted_by_hand(self):
-        pin = open(self.pe.env['PCA_PIN_FILE']).read().strip()
+        with open(self.pe.env['PCA_PIN_FILE']) as f:
+            pin = f.read().strip()
         d = self.tokendir()
-        saved = {f: open(os.path.join(d, f), 'rb').read() for f in os.listdir(d)}
+        saved = {}
+        for f in os.listdir(d):
+            with open(os.path.join(d, f), 'rb') as fh:
+                saved[f] = fh.read()
         run(['pkcs11-tool', '--module', SOFTHSM, '--token-label', 'pcad', '--login', '--pin',
              pin, '--delete-object', '--type', 'privkey', '--label', self.ca_id],
             env=dict(os.environ, SOFTHSM2_CONF=self.pe.env['SOFTHSM2_CONF']))
