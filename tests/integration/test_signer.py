@@ -151,12 +151,13 @@ class Outage(unittest.TestCase):
         503 was answered; no row is left PENDING."""
         codes = {r[2] for r in results}
         self.assertLessEqual(codes, {'ok', 'ServiceUnavailable'}, codes)
+        c = client(self.pe)  # a fresh connection (the class's may have idled out)
         oks = [r[3] for r in results if r[2] == 'ok']
         for arn in oks[::max(1, len(oks) // 40)]:
             ca = arn.split('/certificate/')[0]
-            pem = self.c.get_certificate(CertificateAuthorityArn=ca, CertificateArn=arn)
+            pem = c.get_certificate(CertificateAuthorityArn=ca, CertificateArn=arn)
             cert = x509.load_pem_x509_certificate(pem['Certificate'].encode())
-            ca_pem = self.c.get_certificate_authority_certificate(CertificateAuthorityArn=ca)
+            ca_pem = c.get_certificate_authority_certificate(CertificateAuthorityArn=ca)
             ca_cert = x509.load_pem_x509_certificate(ca_pem['Certificate'].encode())
             ca_cert.public_key().verify(cert.signature, cert.tbs_certificate_bytes,
                                         ec.ECDSA(cert.signature_hash_algorithm))
@@ -497,15 +498,18 @@ class IssuanceContract(unittest.TestCase):
         self.assertTrue(wait_for(lambda: self.pe.psql(
             "SELECT status FROM certificates WHERE arn = '%s'" % pending) == 'ISSUED',
             self.DEADLINE + 15))
-        pem = self.c.get_certificate(CertificateAuthorityArn=self.ca,
-                                     CertificateArn=pending)['Certificate']
+        # a fresh connection: the old one idled for about pcad's 10 s idle limit,
+        # and this client does not retry a connection closed under it
+        c = client(self.pe)
+        pem = c.get_certificate(CertificateAuthorityArn=self.ca,
+                                CertificateArn=pending)['Certificate']
         cert = x509.load_pem_x509_certificate(pem.encode())
-        ca_cert = x509.load_pem_x509_certificate(self.c.get_certificate_authority_certificate(
+        ca_cert = x509.load_pem_x509_certificate(c.get_certificate_authority_certificate(
             CertificateAuthorityArn=self.ca)['Certificate'].encode())
         ca_cert.public_key().verify(cert.signature, cert.tbs_certificate_bytes,
                                     ec.ECDSA(cert.signature_hash_algorithm))
         self.assertEqual('%x' % cert.serial_number, pending.rsplit('/', 1)[1].lstrip('0'))
-        self.assertEqual(issue(self.c, self.ca, self.csr, IdempotencyToken='crash'), pending)
+        self.assertEqual(issue(c, self.ca, self.csr, IdempotencyToken='crash'), pending)
 
     def test_4_t2_outlasts_a_database_restart(self):
         self.failpoints('sign_delay_ms=1500')
