@@ -16,6 +16,7 @@
 #include "jobs/health.h"
 #include "net/httpd.h"
 #include "jobs/janitor.h"
+#include "jobs/publisher.h"
 #include "base/log.h"
 #include "api/model.h"
 #include "p11.h"
@@ -35,6 +36,7 @@ typedef struct {
   httpd_t *h;
   health_t *health;
   janitor_t *janitor;
+  publisher_t *publisher;
   struct event *ev_hup, *ev_term, *ev_int;
 } main_t;
 
@@ -167,7 +169,7 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
   return 0;
 }
 
-/* Workers, janitor, router, health, listeners and signals. */
+/* Workers, janitor, publisher, router, health, listeners and signals. */
 static int main_start(main_t *m, const unsigned char page_key[32]) {
   err_t e;
   evthread_use_pthreads();
@@ -177,7 +179,8 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->q = workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max, main_worker_init,
                    main_worker_fini, &m->cfg);
   m->janitor = janitor_start(&m->cfg, m->p11);
-  m->router = m->q && m->janitor ? router_new(&m->cfg, m->q, page_key, m->creds, m->p11,
+  m->publisher = publisher_start(&m->cfg, m->p11);
+  m->router = m->q && m->janitor && m->publisher ? router_new(&m->cfg, m->q, page_key, m->creds, m->p11,
                                               janitor_kick, m->janitor)
                                  : NULL;
   if (!m->router) {
@@ -189,7 +192,7 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->h = httpd_new(m->base, &m->cfg, &e);
   if (!m->health || !m->h || httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
       httpd_listen_plain(m->h, m->cfg.admin_listen, admin_handle, m->health, &e) < 0 ||
-      httpd_listen_plain(m->h, m->cfg.publish_listen, publish_handle, NULL, &e) < 0) {
+      httpd_listen_plain(m->h, m->cfg.publish_listen, publish_handle, &m->cfg, &e) < 0) {
     log_err(NULL, "listeners: %s", m->health && m->h ? e.msg : "cannot start");
     return -1;
   }
@@ -211,6 +214,7 @@ static void main_stop(main_t *m) {
   health_stop(m->health);
   workq_free(m->q);
   janitor_stop(m->janitor);
+  publisher_stop(m->publisher);
   httpd_free(m->h);
   router_free(m->router);
   creds_free(m->creds);

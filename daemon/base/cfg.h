@@ -20,6 +20,7 @@ typedef struct {
   /* [publish] */
   char *publish_listen;
   char *bucket_root;
+  long crl_publish_delay;
   /* [aws] */
   char *partition;
   char *region;

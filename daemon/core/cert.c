@@ -9,6 +9,7 @@
 #include "core/cacert.h"
 #include "core/serial.h"
 #include "store/store_cert.h"
+#include "store/store_crl.h"
 
 
 int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **cert,
@@ -70,7 +71,8 @@ int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const ch
   if (serial_normalize(serial, norm, sizeof norm) < 0)
     return err_set(e, ERR_InvalidRequestException,
                    "CertificateSerial must be a hexadecimal serial number");
-  if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_SHARE, &row, e) < 0)
+  /* the CA row for update: the revocation counts itself there, for the CRL */
+  if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
   if (strcmp(row.status, "ACTIVE") != 0 && strcmp(row.status, "DISABLED") != 0) {
     err_set(e, ERR_InvalidStateException,
@@ -108,6 +110,7 @@ int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const ch
     goto out;
   }
   if (store_cert_revoke(c->store, row.id, norm, reason, e) < 0 ||
+      store_crl_count_revocation(c->store, row.id, e) < 0 ||
       audit_event(c, "RevokeCertificate", ca_arn, norm, "reason=%s", reason) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;

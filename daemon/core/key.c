@@ -70,6 +70,10 @@ static int key_sign_x509_req(void *obj, EVP_PKEY *key, const char *alg, err_t *e
   return sigalg_sign_req(obj, key, alg, e);
 }
 static void key_free_x509_req(void *obj) { X509_REQ_free(obj); }
+static int key_sign_x509_crl(void *obj, EVP_PKEY *key, const char *alg, err_t *e) {
+  return sigalg_sign_crl(obj, key, alg, e);
+}
+static void key_free_x509_crl(void *obj) { X509_CRL_free(obj); }
 
 /* Signs obj (taken) on a signing thread; obj signed, or NULL (then obj is
  * gone: freed here, or by the signer when the deadline passed). */
@@ -104,6 +108,11 @@ X509 *key_sign_cert(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509 *tb
 X509_REQ *key_sign_req(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_REQ *req,
                        const char *signing_algorithm, err_t *e) {
   return key_sign(c, id, req, key_sign_x509_req, key_free_x509_req, signing_algorithm, e);
+}
+
+X509_CRL *key_sign_crl(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_CRL *crl,
+                       const char *signing_algorithm, err_t *e) {
+  return key_sign(c, id, crl, key_sign_x509_crl, key_free_x509_crl, signing_algorithm, e);
 }
 
 int key_destroy(const ctx_t *c, const char *label, err_t *e) {

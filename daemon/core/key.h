@@ -26,6 +26,8 @@ X509 *key_sign_cert(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509 *tb
                     const char *signing_algorithm, err_t *e);
 X509_REQ *key_sign_req(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_REQ *req,
                        const char *signing_algorithm, err_t *e);
+X509_CRL *key_sign_crl(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_CRL *crl,
+                       const char *signing_algorithm, err_t *e);
 /* Destroys the objects labelled label; e may be NULL. How many, or -1. */
 int key_destroy(const ctx_t *c, const char *label, err_t *e);
 

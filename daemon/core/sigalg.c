@@ -105,3 +105,10 @@ int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, e
   EVP_MD_CTX_free(c);
   return ok ? 0 : err_set(e, ERR_InternalFailure, "signing in the token failed");
 }
+
+int sigalg_sign_crl(X509_CRL *crl, EVP_PKEY *key, const char *signing_algorithm, err_t *e) {
+  EVP_MD_CTX *c = sigalg_ctx(key, signing_algorithm, e);
+  int ok = c && X509_CRL_sign_ctx(crl, c) > 0;
+  EVP_MD_CTX_free(c);
+  return ok ? 0 : err_set(e, ERR_InternalFailure, "signing in the token failed");
+}

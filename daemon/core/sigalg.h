@@ -15,5 +15,6 @@ int sigalg_sign_req(X509_REQ *req, EVP_PKEY *key, const char *signing_algorithm,
  * unsigned certificate can be kept as DER and signed later. */
 int sigalg_preset(X509 *cert, EVP_PKEY *pub, const char *signing_algorithm, err_t *e);
 int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
+int sigalg_sign_crl(X509_CRL *crl, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
 
 #endif

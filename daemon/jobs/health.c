@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/log.h"
+#include "base/ticker.h"
 #include "core/audit.h"
 #include "p11.h"
 #include "store/store.h"
@@ -17,12 +17,11 @@ struct health {
   long connect_timeout;
   p11_t *p11;
   store_t *store;         /* for the signer's audit events */
-  atomic_int db_ok, token_ok, stop;
+  atomic_int db_ok, token_ok;
   int audit_due;          /* a change of the signer's health not yet audited */
   char token_why[256];
   pthread_mutex_t mu;     /* token_why */
-  pthread_t tid;
-  pthread_cond_t cv;
+  ticker_t *ticker;
 };
 
 /* "signer unhealthy" / "signer recovered": once per change, written when
@@ -37,7 +36,8 @@ static void health_audit(health_t *h, int tok, const char *why) {
     h->audit_due = 0;
 }
 
-static void health_check(health_t *h) {
+static void health_check(void *arg) {
+  health_t *h = arg;
   char why[256];
   int db = store_ping(h->conninfo, h->connect_timeout);
   int tok = p11_check(h->p11, why, sizeof why);
@@ -56,23 +56,6 @@ static void health_check(health_t *h) {
     health_audit(h, tok, why);
 }
 
-static void *health_main(void *arg) {
-  health_t *h = arg;
-  pthread_mutex_lock(&h->mu);
-  while (!atomic_load(&h->stop)) {
-    struct timespec ts;
-    pthread_mutex_unlock(&h->mu);
-    health_check(h);
-    pthread_mutex_lock(&h->mu);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 1;
-    if (!atomic_load(&h->stop))
-      pthread_cond_timedwait(&h->cv, &h->mu, &ts);
-  }
-  pthread_mutex_unlock(&h->mu);
-  return NULL;
-}
-
 health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11) {
   health_t *h = calloc(1, sizeof *h);
   if (!h)
@@ -82,12 +65,13 @@ health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11) {
   h->p11 = p11;
   h->store = store_new(conninfo, connect_timeout);
   pthread_mutex_init(&h->mu, NULL);
-  pthread_cond_init(&h->cv, NULL);
   atomic_store(&h->db_ok, 1);
   atomic_store(&h->token_ok, 1);
-  health_check(h);
-  if (!h->conninfo || !h->store || pthread_create(&h->tid, NULL, health_main, h) != 0) {
+  if (h->conninfo && h->store)
+    health_check(h); /* /readyz is right from the first request */
+  if (!h->conninfo || !h->store || !(h->ticker = ticker_start(1, health_check, h))) {
     store_free(h->store);
+    pthread_mutex_destroy(&h->mu);
     free(h->conninfo);
     free(h);
     return NULL;
@@ -98,13 +82,8 @@ health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11) {
 void health_stop(health_t *h) {
   if (!h)
     return;
-  pthread_mutex_lock(&h->mu);
-  atomic_store(&h->stop, 1);
-  pthread_cond_signal(&h->cv);
-  pthread_mutex_unlock(&h->mu);
-  pthread_join(h->tid, NULL);
+  ticker_stop(h->ticker);
   pthread_mutex_destroy(&h->mu);
-  pthread_cond_destroy(&h->cv);
   store_free(h->store);
   free(h->conninfo);
   free(h);

@@ -1,9 +1,8 @@
 #include "jobs/janitor.h"
 
-#include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "base/ticker.h"
 #include "core/ca.h"
 #include "core/issue.h"
 #include "base/log.h"
@@ -13,10 +12,7 @@ struct janitor {
   const cfg_t *cfg;
   p11_t *p11;
   store_t *store;
-  pthread_t tid;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int kicked, stop;
+  ticker_t *ticker;
 };
 
 typedef int (*janitor_job_fn)(const ctx_t *c, err_t *e);
@@ -53,24 +49,7 @@ static void janitor_round(janitor_t *j) {
   }
 }
 
-static void *janitor_main(void *arg) {
-  janitor_t *j = arg;
-  pthread_mutex_lock(&j->mu);
-  while (!j->stop) {
-    struct timespec ts;
-    j->kicked = 0;
-    pthread_mutex_unlock(&j->mu);
-    janitor_round(j);
-    pthread_mutex_lock(&j->mu);
-    if (j->stop || j->kicked)
-      continue;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += j->cfg->janitor_interval;
-    pthread_cond_timedwait(&j->cv, &j->mu, &ts);
-  }
-  pthread_mutex_unlock(&j->mu);
-  return NULL;
-}
+static void janitor_tick(void *arg) { janitor_round(arg); }
 
 janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11) {
   janitor_t *j = calloc(1, sizeof *j);
@@ -79,9 +58,7 @@ janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11) {
   j->cfg = cfg;
   j->p11 = p11;
   j->store = store_new(cfg->db_conninfo, cfg->db_connect_timeout);
-  pthread_mutex_init(&j->mu, NULL);
-  pthread_cond_init(&j->cv, NULL);
-  if (!j->store || pthread_create(&j->tid, NULL, janitor_main, j) != 0) {
+  if (!j->store || !(j->ticker = ticker_start(cfg->janitor_interval, janitor_tick, j))) {
     store_free(j->store);
     free(j);
     return NULL;
@@ -91,22 +68,13 @@ janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11) {
 
 void janitor_kick(void *arg) {
   janitor_t *j = arg;
-  pthread_mutex_lock(&j->mu);
-  j->kicked = 1;
-  pthread_cond_signal(&j->cv);
-  pthread_mutex_unlock(&j->mu);
+  ticker_kick(j->ticker);
 }
 
 void janitor_stop(janitor_t *j) {
   if (!j)
     return;
-  pthread_mutex_lock(&j->mu);
-  j->stop = 1;
-  pthread_cond_signal(&j->cv);
-  pthread_mutex_unlock(&j->mu);
-  pthread_join(j->tid, NULL);
+  ticker_stop(j->ticker);
   store_free(j->store);
-  pthread_mutex_destroy(&j->mu);
-  pthread_cond_destroy(&j->cv);
   free(j);
 }

@@ -88,6 +88,9 @@ static int revcfg_decode(const json_t *rc, const char *text, revcfg_t *out, err_
   out->crl_cname = revcfg_dup(crl, "CustomCname");
   out->crl_bucket = revcfg_dup(crl, "S3BucketName");
   out->crl_path = revcfg_dup(crl, "CustomPath");
+  out->crl_days = json_integer_value(json_object_get(crl, "ExpirationInDays"));
+  if (out->crl_days <= 0)
+    out->crl_days = 7;
   out->ocsp_enabled = json_is_true(json_object_get(ocsp, "Enabled"));
   out->ocsp_cname = revcfg_dup(ocsp, "OcspCustomCname");
   out->text = text ? strdup(text) : rc ? json_dumps(rc, JSON_COMPACT) : strdup("{}");

@@ -11,6 +11,7 @@ typedef struct {
   char *crl_cname;     /* CustomCname, NULL when unset */
   char *crl_bucket;    /* S3BucketName */
   char *crl_path;      /* CustomPath */
+  long crl_days;       /* ExpirationInDays (7 when unset) */
   int ocsp_enabled;
   char *ocsp_cname;    /* OcspCustomCname */
   char *text;          /* the document as stored: compact JSON */

@@ -1,0 +1,198 @@
+#include "store/store_crl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+/* Copies column k of row i (NULL stays NULL). */
+static char *store_crl_col(PGresult *r, int i, int k) {
+  return PQgetisnull(r, i, k) ? NULL : strdup(PQgetvalue(r, i, k));
+}
+
+int store_crl_due(store_t *s, long delay_s, store_crl_due_t **out, int *n, err_t *e) {
+  char delay[24];
+  const char *p[1] = {delay};
+  PGresult *r;
+  snprintf(delay, sizeof delay, "%ld", delay_s);
+  *out = NULL;
+  *n = 0;
+  r = store_exec(s,
+                 "SELECT ca.id::text, ca.arn, ca.account_id, ca.revocation_config::text,"
+                 " ca.revocations FROM certificate_authorities ca LEFT JOIN LATERAL"
+                 " (SELECT created_at, this_update, next_update, revocations, config FROM crls"
+                 "  WHERE crls.ca_id = ca.id ORDER BY number DESC LIMIT 1) l ON true"
+                 " WHERE ca.status IN ('ACTIVE', 'DISABLED') AND ca.certificate_der IS NOT NULL"
+                 " AND ca.revocation_config #>> '{CrlConfiguration,Enabled}' = 'true'"
+                 " AND (l.config IS NULL OR l.config <> ca.revocation_config"
+                 "  OR now() > l.this_update + (l.next_update - l.this_update) / 2"
+                 "  OR (ca.revocations > l.revocations"
+                 "      AND l.created_at < now() - $1::int * interval '1 second'))"
+                 " ORDER BY ca.id LIMIT 16",
+                 1, p, e);
+  if (!r)
+    return -1;
+  *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
+  for (int i = 0; *out && i < PQntuples(r); i++, (*n)++) {
+    store_crl_due_t *d = &(*out)[i];
+    d->id = store_crl_col(r, i, 0);
+    d->arn = store_crl_col(r, i, 1);
+    d->account = store_crl_col(r, i, 2);
+    d->revocation_config = store_crl_col(r, i, 3);
+    d->revocations = atoll(PQgetvalue(r, i, 4));
+  }
+  PQclear(r);
+  return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+}
+
+void store_crl_due_free(store_crl_due_t *v, int n) {
+  for (int i = 0; i < n; i++) {
+    free(v[i].id);
+    free(v[i].arn);
+    free(v[i].account);
+    free(v[i].revocation_config);
+  }
+  free(v);
+}
+
+int store_crl_lock(store_t *s, const char *ca_id, err_t *e) {
+  const char *p[1] = {ca_id};
+  PGresult *r = store_exec(s,
+                           "SELECT pg_try_advisory_xact_lock(hashtext('pcad:crl'),"
+                           " hashtext($1))",
+                           1, p, e);
+  int got;
+  if (!r)
+    return -1;
+  got = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+  PQclear(r);
+  return got;
+}
+
+int store_crl_entries(store_t *s, const char *ca_id, long grace_s, store_crl_entry_t **out,
+                      int *n, err_t *e) {
+  char grace[24];
+  const char *p[2] = {ca_id, grace};
+  PGresult *r;
+  snprintf(grace, sizeof grace, "%ld", grace_s);
+  *out = NULL;
+  *n = 0;
+  r = store_exec(s,
+                 "SELECT serial, extract(epoch from revoked_at)::bigint, revocation_reason"
+                 " FROM certificates WHERE ca_id = $1::uuid AND revoked_at IS NOT NULL"
+                 " AND not_after > now() - $2::int * interval '1 second' ORDER BY serial",
+                 2, p, e);
+  if (!r)
+    return -1;
+  *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
+  for (int i = 0; *out && i < PQntuples(r); i++, (*n)++) {
+    (*out)[i].serial = store_crl_col(r, i, 0);
+    (*out)[i].revoked_at = atoll(PQgetvalue(r, i, 1));
+    (*out)[i].reason = store_crl_col(r, i, 2);
+  }
+  PQclear(r);
+  return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+}
+
+void store_crl_entries_free(store_crl_entry_t *v, int n) {
+  for (int i = 0; i < n; i++) {
+    free(v[i].serial);
+    free(v[i].reason);
+  }
+  free(v);
+}
+
+int store_crl_next_number(store_t *s, const char *ca_id, char num[32], err_t *e) {
+  const char *p[1] = {ca_id};
+  PGresult *r = store_exec(s,
+                           "SELECT greatest(coalesce(max(number) + 1, 1),"
+                           " floor(extract(epoch from clock_timestamp()) * 1000))::text"
+                           " FROM crls WHERE ca_id = $1::uuid",
+                           1, p, e);
+  if (!r)
+    return -1;
+  snprintf(num, 32, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return 0;
+}
+
+int store_crl_insert(store_t *s, const char *ca_id, const char *number, long long this_update,
+                     long long next_update, long long revocations, const char *target,
+                     const unsigned char *der, size_t len, err_t *e) {
+  char tu[24], nu[24], rv[24];
+  const char *p[7] = {ca_id, number, tu, nu, rv, target, (const char *)der};
+  int lens[7] = {0, 0, 0, 0, 0, 0, (int)len}, fmts[7] = {0, 0, 0, 0, 0, 0, 1};
+  snprintf(tu, sizeof tu, "%lld", this_update);
+  snprintf(nu, sizeof nu, "%lld", next_update);
+  snprintf(rv, sizeof rv, "%lld", revocations);
+  return store_rows(store_exec_bin(
+             s,
+             "INSERT INTO crls (ca_id, number, this_update, next_update, revocations, config,"
+             " target, der) SELECT $1::uuid, $2::numeric, to_timestamp($3), to_timestamp($4),"
+             " $5, revocation_config, $6, $7 FROM certificate_authorities WHERE id = $1::uuid",
+             7, p, lens, fmts, e)) == 1
+             ? 0
+             : -1;
+}
+
+int store_crl_heads(store_t *s, store_crl_head_t **out, int *n, err_t *e) {
+  PGresult *r = store_exec(s,
+                           "SELECT DISTINCT ON (c.ca_id) c.ca_id::text, c.number::text, c.target"
+                           " FROM crls c JOIN certificate_authorities ca ON ca.id = c.ca_id"
+                           " WHERE ca.revocation_config #>> '{CrlConfiguration,Enabled}' = 'true'"
+                           " ORDER BY c.ca_id, c.number DESC",
+                           0, NULL, e);
+  *out = NULL;
+  *n = 0;
+  if (!r)
+    return -1;
+  *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
+  for (int i = 0; *out && i < PQntuples(r); i++, (*n)++) {
+    (*out)[i].ca_id = store_crl_col(r, i, 0);
+    (*out)[i].number = store_crl_col(r, i, 1);
+    (*out)[i].target = store_crl_col(r, i, 2);
+  }
+  PQclear(r);
+  return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+}
+
+void store_crl_heads_free(store_crl_head_t *v, int n) {
+  for (int i = 0; i < n; i++) {
+    free(v[i].ca_id);
+    free(v[i].number);
+    free(v[i].target);
+  }
+  free(v);
+}
+
+int store_crl_der(store_t *s, const char *ca_id, const char *number, unsigned char **der,
+                  size_t *len, err_t *e) {
+  const char *p[2] = {ca_id, number};
+  PGresult *r = store_exec(s,
+                           "SELECT der FROM crls WHERE ca_id = $1::uuid AND number = $2::numeric",
+                           2, p, e);
+  int rc = 1;
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 1) {
+    unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), len);
+    *der = raw ? malloc(*len ? *len : 1) : NULL;
+    if (*der)
+      memcpy(*der, raw, *len);
+    PQfreemem(raw);
+    rc = *der ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
+  }
+  PQclear(r);
+  return rc;
+}
+
+int store_crl_count_revocation(store_t *s, const char *ca_id, err_t *e) {
+  const char *p[1] = {ca_id};
+  return store_rows(store_exec(s,
+                               "UPDATE certificate_authorities SET revocations = revocations + 1"
+                               " WHERE id = $1::uuid",
+                               1, p, e)) == 1
+             ? 0
+             : -1;
+}
