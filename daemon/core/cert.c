@@ -89,7 +89,7 @@ int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const ch
       goto out;
     }
   }
-  found = store_cert_lock_serial(c->store, row.id, norm, &crt, e);
+  found = store_cert_by_serial(c->store, row.id, norm, 1, &crt, e);
   if (found < 0)
     goto out;
   if (found == 1) {

@@ -25,7 +25,7 @@ static const struct {
     {"PRIVILEGE_WITHDRAWN", 9},  {"A_A_COMPROMISE", 10},
 };
 
-static int crl_reason_code(const char *name) {
+int crl_reason_code(const char *name) {
   for (size_t i = 0; name && i < sizeof crl_reasons / sizeof crl_reasons[0]; i++)
     if (strcmp(crl_reasons[i].name, name) == 0)
       return crl_reasons[i].code;

@@ -12,4 +12,7 @@
  * CA across instances. How many were made, or -1. */
 int crl_refresh_due(const ctx_t *c, long delay_s, err_t *e);
 
+/* The RFC 5280 CRLReason code of an AWS RevocationReason (0 when unknown). */
+int crl_reason_code(const char *name);
+
 #endif

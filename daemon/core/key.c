@@ -75,6 +75,22 @@ static int key_sign_x509_crl(void *obj, EVP_PKEY *key, const char *alg, err_t *e
 }
 static void key_free_x509_crl(void *obj) { X509_CRL_free(obj); }
 
+/* An OCSP response and the certificate that names its signer. */
+typedef struct {
+  OCSP_BASICRESP *bs;
+  X509 *signer;
+} key_ocsp_t;
+static int key_sign_ocsp_resp(void *obj, EVP_PKEY *key, const char *alg, err_t *e) {
+  key_ocsp_t *o = obj;
+  return sigalg_sign_ocsp(o->bs, o->signer, key, alg, e);
+}
+static void key_free_ocsp(void *obj) {
+  key_ocsp_t *o = obj;
+  OCSP_BASICRESP_free(o->bs);
+  X509_free(o->signer);
+  free(o);
+}
+
 /* Signs obj (taken) on a signing thread; obj signed, or NULL (then obj is
  * gone: freed here, or by the signer when the deadline passed). */
 static void *key_sign(const ctx_t *c, const unsigned char *id, void *obj,
@@ -113,6 +129,27 @@ X509_REQ *key_sign_req(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_
 X509_CRL *key_sign_crl(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_CRL *crl,
                        const char *signing_algorithm, err_t *e) {
   return key_sign(c, id, crl, key_sign_x509_crl, key_free_x509_crl, signing_algorithm, e);
+}
+
+OCSP_BASICRESP *key_sign_ocsp(const ctx_t *c, const unsigned char id[KEY_ID_LEN],
+                              OCSP_BASICRESP *bs, X509 *signer, const char *signing_algorithm,
+                              err_t *e) {
+  key_ocsp_t *o = calloc(1, sizeof *o), *done;
+  OCSP_BASICRESP *out;
+  if (!o) {
+    OCSP_BASICRESP_free(bs);
+    X509_free(signer);
+    err_set(e, ERR_InternalFailure, "out of memory");
+    return NULL;
+  }
+  *o = (key_ocsp_t){bs, signer};
+  done = key_sign(c, id, o, key_sign_ocsp_resp, key_free_ocsp, signing_algorithm, e);
+  if (!done)
+    return NULL;
+  out = done->bs;
+  done->bs = NULL;
+  key_free_ocsp(done);
+  return out;
 }
 
 int key_destroy(const ctx_t *c, const char *label, err_t *e) {

@@ -5,6 +5,7 @@
  * signatures ThrottlingException, any token failure (down, slow, key gone)
  * ServiceUnavailable. */
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include "base/err.h"
@@ -28,6 +29,10 @@ X509_REQ *key_sign_req(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_
                        const char *signing_algorithm, err_t *e);
 X509_CRL *key_sign_crl(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_CRL *crl,
                        const char *signing_algorithm, err_t *e);
+/* Takes bs and signer (the CA certificate) the same way. */
+OCSP_BASICRESP *key_sign_ocsp(const ctx_t *c, const unsigned char id[KEY_ID_LEN],
+                              OCSP_BASICRESP *bs, X509 *signer, const char *signing_algorithm,
+                              err_t *e);
 /* Destroys the objects labelled label; e may be NULL. How many, or -1. */
 int key_destroy(const ctx_t *c, const char *label, err_t *e);
 

@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <string.h>
 
@@ -109,6 +110,14 @@ int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, e
 int sigalg_sign_crl(X509_CRL *crl, EVP_PKEY *key, const char *signing_algorithm, err_t *e) {
   EVP_MD_CTX *c = sigalg_ctx(key, signing_algorithm, e);
   int ok = c && X509_CRL_sign_ctx(crl, c) > 0;
+  EVP_MD_CTX_free(c);
+  return ok ? 0 : err_set(e, ERR_InternalFailure, "signing in the token failed");
+}
+
+int sigalg_sign_ocsp(OCSP_BASICRESP *bs, X509 *signer, EVP_PKEY *key,
+                     const char *signing_algorithm, err_t *e) {
+  EVP_MD_CTX *c = sigalg_ctx(key, signing_algorithm, e);
+  int ok = c && OCSP_basic_sign_ctx(bs, signer, c, NULL, 0) == 1;
   EVP_MD_CTX_free(c);
   return ok ? 0 : err_set(e, ERR_InternalFailure, "signing in the token failed");
 }

@@ -1,6 +1,7 @@
 #ifndef PCAD_SIGALG_H
 #define PCAD_SIGALG_H
 /* AWS SigningAlgorithm values: which keys they fit and how they sign. */
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include "base/err.h"
@@ -15,6 +16,10 @@ int sigalg_sign_req(X509_REQ *req, EVP_PKEY *key, const char *signing_algorithm,
  * unsigned certificate can be kept as DER and signed later. */
 int sigalg_preset(X509 *cert, EVP_PKEY *pub, const char *signing_algorithm, err_t *e);
 int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
+/* An OCSP response signed by signer's key (the CA itself), its ResponderID
+ * by name, the signer's certificate included. */
+int sigalg_sign_ocsp(OCSP_BASICRESP *bs, X509 *signer, EVP_PKEY *key,
+                     const char *signing_algorithm, err_t *e);
 int sigalg_sign_crl(X509_CRL *crl, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
 
 #endif

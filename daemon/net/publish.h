@@ -1,9 +1,12 @@
 #ifndef PCAD_PUBLISH_H
 #define PCAD_PUBLISH_H
-/* The plain-HTTP publish listener (CRLs and OCSP, which arrive with the
- * revocation issue). */
+/* The plain-HTTP publish listener: CRLs from the bucket directory, and the
+ * OCSP responder (POST application/ocsp-request at /, or GET /<url-encoded
+ * base64 request>), answered on the workers. */
+#include "api/ocspjob.h"
 #include "net/httpd.h"
 
+/* arg: an ocspjob_env_t (its cfg gives the bucket root). */
 void publish_handle(void *arg, request_t *req);
 
 #endif

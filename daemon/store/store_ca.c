@@ -124,6 +124,29 @@ int store_ca_list(store_t *s, const char *account, const char *cursor, int limit
   return 0;
 }
 
+int store_ca_ocsp(store_t *s, store_ca_t **rows, int *nrows, err_t *e) {
+  PGresult *r = store_exec(s,
+                           "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
+                           " WHERE certificate_der IS NOT NULL AND key_id IS NOT NULL"
+                           " AND status IN ('ACTIVE', 'DISABLED', 'EXPIRED')"
+                           " AND revocation_config #>> '{OcspConfiguration,Enabled}' = 'true'",
+                           0, NULL, e);
+  int n;
+  *rows = NULL;
+  *nrows = 0;
+  if (!r)
+    return -1;
+  n = PQntuples(r);
+  *rows = calloc((size_t)(n ? n : 1), sizeof **rows);
+  for (int i = 0; *rows && i < n; i++)
+    store_ca_fill(&(*rows)[i], r, i);
+  PQclear(r);
+  if (!*rows)
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  *nrows = n;
+  return 0;
+}
+
 int store_ca_get(store_t *s, const char *account, const char *arn, int lock, store_ca_t *out,
                  err_t *e) {
   const char *p[2] = {arn, account};

@@ -43,6 +43,9 @@ int store_ca_list(store_t *s, const char *account, const char *cursor, int limit
  * lock: STORE_LOCK_* (inside the caller's transaction). */
 int store_ca_get(store_t *s, const char *account, const char *arn, int lock, store_ca_t *out,
                  err_t *e);
+/* Every CA (any account) whose OCSP is enabled and that has a certificate
+ * and a key, for the OCSP responder to find an issuer among. */
+int store_ca_ocsp(store_t *s, store_ca_t **rows, int *nrows, err_t *e);
 /* CAs of the account that still exist (any status). */
 int store_ca_count(store_t *s, const char *account, long *n, err_t *e);
 /* Serializes creations of one account (transaction-scoped). */

@@ -82,12 +82,14 @@ int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t 
                         2, p, out, e);
 }
 
-int store_cert_lock_serial(store_t *s, const char *ca_id, const char *serial, store_cert_t *out,
-                           err_t *e) {
+int store_cert_by_serial(store_t *s, const char *ca_id, const char *serial, int lock,
+                         store_cert_t *out, err_t *e) {
   const char *p[2] = {ca_id, serial};
   return store_cert_one(s,
-                        "SELECT " STORE_CERT_COLUMNS " FROM certificates"
-                        " WHERE ca_id = $1::uuid AND serial = $2 FOR UPDATE",
+                        lock ? "SELECT " STORE_CERT_COLUMNS " FROM certificates"
+                               " WHERE ca_id = $1::uuid AND serial = $2 FOR UPDATE"
+                             : "SELECT " STORE_CERT_COLUMNS " FROM certificates"
+                               " WHERE ca_id = $1::uuid AND serial = $2",
                         2, p, out, e);
 }
 

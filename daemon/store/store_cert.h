@@ -35,9 +35,9 @@ int store_cert_issued(store_t *s, const char *ca_id, const char *serial,
                       const unsigned char *der, size_t len, err_t *e);
 /* By ARN within the CA: 0 found, 1 not found. */
 int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e);
-/* By serial (normalized hex), locked: 0 found, 1 not found. */
-int store_cert_lock_serial(store_t *s, const char *ca_id, const char *serial, store_cert_t *out,
-                           err_t *e);
+/* By serial (normalized hex), FOR UPDATE when lock: 0 found, 1 not found. */
+int store_cert_by_serial(store_t *s, const char *ca_id, const char *serial, int lock,
+                         store_cert_t *out, err_t *e);
 int store_cert_revoke(store_t *s, const char *ca_id, const char *serial, const char *reason,
                       err_t *e);
 /* PENDING -> FAILED. 1 done, 0 when no longer PENDING. */

@@ -79,3 +79,14 @@ def load_csr(pem):
 
 def load_cert(pem):
     return x509.load_pem_x509_certificate(pem.encode())
+
+
+def issue_leaf(c, ca, csr, workdir, sig='SHA256WITHECDSA', days=30):
+    """Issues csr under ca, writes the PEM into workdir: (certificate, path)."""
+    arn = c.issue_certificate(CertificateAuthorityArn=ca, Csr=csr, SigningAlgorithm=sig,
+                              Validity={'Value': days, 'Type': 'DAYS'})['CertificateArn']
+    pem = c.get_certificate(CertificateAuthorityArn=ca, CertificateArn=arn)['Certificate']
+    path = os.path.join(workdir, arn.rsplit('/', 1)[1] + '.pem')
+    with open(path, 'w') as f:
+        f.write(pem)
+    return x509.load_pem_x509_certificate(pem.encode()), path

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from pcatest import Env, make_root, wait_for
-from pki import run
+from pki import issue_leaf, run
 
 EC = ('EC_prime256v1', 'SHA256WITHECDSA')
 
@@ -59,15 +59,7 @@ class Crl(unittest.TestCase):
         return crl.extensions.get_extension_for_oid(ExtensionOID.CRL_NUMBER).value.crl_number
 
     def issue(self):
-        arn = self.c.issue_certificate(CertificateAuthorityArn=self.ca, Csr=self.csr,
-                                       SigningAlgorithm=EC[1],
-                                       Validity={'Value': 30, 'Type': 'DAYS'})['CertificateArn']
-        pem = self.c.get_certificate(CertificateAuthorityArn=self.ca,
-                                     CertificateArn=arn)['Certificate']
-        path = os.path.join(self.work, arn.rsplit('/', 1)[1] + '.pem')
-        with open(path, 'w') as f:
-            f.write(pem)
-        return x509.load_pem_x509_certificate(pem.encode()), path
+        return issue_leaf(self.c, self.ca, self.csr, self.work, EC[1])
 
     def openssl_verify(self, crl_der, leaf):
         crl_pem = os.path.join(self.work, 'crl.pem')

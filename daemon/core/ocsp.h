@@ -1,0 +1,18 @@
+#ifndef PCAD_OCSP_H
+#define PCAD_OCSP_H
+/* The OCSP responder (RFC 6960, RFC 5019 profile): answers from the
+ * database, so a revocation is answered as revoked as soon as
+ * RevokeCertificate has returned, signed in the token by the CA key. */
+#include <stddef.h>
+
+#include "core/ctx.h"
+
+/* The DER OCSPResponse to a DER OCSPRequest, always: malformedRequest for
+ * one that does not parse, unauthorized for an issuer pcad does not
+ * answer for (no such CA, or its OCSP not enabled), tryLater when the
+ * database or the token is away. *out is OPENSSL_malloc'ed; -1 only when
+ * no response can be encoded at all. */
+int ocsp_respond(const ctx_t *c, const unsigned char *der, size_t len, unsigned char **out,
+                 int *out_len);
+
+#endif

@@ -1,0 +1,151 @@
+"""The OCSP responder on the publish listener, checked with `openssl ocsp`
+and cryptography: good, revoked (within a second of the 200), unknown, an
+unknown issuer, a malformed request; POST and GET; the nonce echoed."""
+import base64
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+
+from pcatest import Env, make_root
+from pki import issue_leaf, TestRoot, run
+
+EC = ('EC_prime256v1', 'SHA256WITHECDSA')
+
+
+class Ocsp(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pe = Env()
+        cls.c = cls.pe.boto3()
+        cls.work = tempfile.mkdtemp(dir=cls.pe.dir)
+        cls.ca = make_root(cls.c, *EC, 'ocsp root')
+        cls.c.update_certificate_authority(
+            CertificateAuthorityArn=cls.ca,
+            RevocationConfiguration={'OcspConfiguration': {'Enabled': True}})
+        cls.ca_pem = os.path.join(cls.work, 'ca.pem')
+        with open(cls.ca_pem, 'w') as f:
+            f.write(cls.c.get_certificate_authority_certificate(
+                CertificateAuthorityArn=cls.ca)['Certificate'])
+        run(['openssl', 'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+             '-nodes', '-keyout', os.path.join(cls.work, 'leaf.key'), '-subj', '/CN=ocsp.test',
+             '-out', os.path.join(cls.work, 'leaf.csr')])
+        with open(os.path.join(cls.work, 'leaf.csr'), 'rb') as f:
+            cls.csr = f.read()
+        cls.url = 'http://%s/' % cls.pe.env['PCA_PUBLISH']
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pe.close()
+
+    def issue(self):
+        return issue_leaf(self.c, self.ca, self.csr, self.work, EC[1])
+
+    def openssl(self, *args):
+        r = subprocess.run(['openssl', 'ocsp', '-issuer', self.ca_pem, '-CAfile', self.ca_pem,
+                            '-url', self.url, '-resp_text', *args],
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout + r.stderr
+
+    def request(self, cert=None, serial=None, nonce=True):
+        with open(self.ca_pem, 'rb') as f:
+            issuer = x509.load_pem_x509_certificate(f.read())
+        b = ocsp.OCSPRequestBuilder()
+        if cert is not None:
+            b = b.add_certificate(cert, issuer, hashes.SHA1())
+        else:
+            b = b.add_certificate_by_hash(
+                *self.issuer_hashes(issuer), serial, hashes.SHA1())
+        if nonce:
+            b = b.add_extension(x509.OCSPNonce(os.urandom(16)), critical=False)
+        return b.build()
+
+    @staticmethod
+    def issuer_hashes(issuer):
+        name = hashes.Hash(hashes.SHA1())
+        name.update(issuer.subject.public_bytes())
+        key = hashes.Hash(hashes.SHA1())
+        key.update(issuer.public_key().public_bytes(serialization.Encoding.X962,
+                                                    serialization.PublicFormat.UncompressedPoint))
+        return name.finalize(), key.finalize()
+
+    def post(self, der):
+        req = urllib.request.Request(self.url, data=der,
+                                     headers={'Content-Type': 'application/ocsp-request'})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            self.assertEqual(r.headers['Content-Type'], 'application/ocsp-response')
+            return ocsp.load_der_ocsp_response(r.read())
+
+    def get(self, der):
+        path = urllib.parse.quote(base64.b64encode(der).decode(), safe='')
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            return ocsp.load_der_ocsp_response(r.read())
+
+    def test_good_revoked_unknown_with_openssl(self):
+        (live, live_path), (bad, bad_path) = self.issue(), self.issue()
+        rc, out = self.openssl('-cert', live_path)
+        self.assertEqual(rc, 0, out)
+        self.assertIn('Response verify OK', out)
+        self.assertIn('%s: good' % live_path, out)
+        self.c.revoke_certificate(CertificateAuthorityArn=self.ca,
+                                  CertificateSerial='%x' % bad.serial_number,
+                                  RevocationReason='KEY_COMPROMISE')
+        revoked = time.time()
+        rc, out = self.openssl('-cert', bad_path)
+        self.assertLess(time.time() - revoked, 1.0 + 2)  # openssl's own start-up included
+        self.assertEqual(rc, 0, out)
+        self.assertIn('Response verify OK', out)
+        self.assertIn('%s: revoked' % bad_path, out)
+        self.assertIn('Reason: keyCompromise', out)
+        rc, out = self.openssl('-serial', '0x1234567890abcdef')
+        self.assertIn('Response verify OK', out)
+        self.assertIn(': unknown', out)
+
+    def test_post_and_get_echo_the_nonce(self):
+        cert, _ = self.issue()
+        for send in (self.post, self.get):
+            req = self.request(cert)
+            resp = send(req.public_bytes(serialization.Encoding.DER))
+            self.assertEqual(resp.response_status, ocsp.OCSPResponseStatus.SUCCESSFUL)
+            self.assertEqual(resp.certificate_status, ocsp.OCSPCertStatus.GOOD)
+            self.assertEqual(resp.serial_number, cert.serial_number)
+            want = req.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+            got = resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+            self.assertEqual(got, want)
+            self.assertGreater(resp.next_update_utc, resp.this_update_utc)
+
+    def test_revoked_is_answered_at_once(self):
+        cert, _ = self.issue()
+        self.c.revoke_certificate(CertificateAuthorityArn=self.ca,
+                                  CertificateSerial='%x' % cert.serial_number,
+                                  RevocationReason='SUPERSEDED')
+        t = time.time()
+        resp = self.post(self.request(cert).public_bytes(serialization.Encoding.DER))
+        self.assertLess(time.time() - t, 1.0)
+        self.assertEqual(resp.certificate_status, ocsp.OCSPCertStatus.REVOKED)
+        self.assertEqual(resp.revocation_reason, x509.ReasonFlags.superseded)
+
+    def test_unknown_issuer_and_malformed(self):
+        other = TestRoot(self.work, cn='not pcad')
+        with open(other.pem, 'rb') as f:
+            stranger = x509.load_pem_x509_certificate(f.read())
+        req = ocsp.OCSPRequestBuilder().add_certificate(stranger, stranger,
+                                                        hashes.SHA1()).build()
+        resp = self.post(req.public_bytes(serialization.Encoding.DER))
+        self.assertEqual(resp.response_status, ocsp.OCSPResponseStatus.UNAUTHORIZED)
+        resp = self.post(b'\x30\x03\x02\x01\x00')
+        self.assertEqual(resp.response_status, ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+        # the daemon is still there
+        self.assertEqual(self.pe.admin('/readyz')[0], 200)
+
+
+if __name__ == '__main__':
+    unittest.main()
