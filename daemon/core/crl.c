@@ -143,6 +143,7 @@ static int crl_refresh_one(const ctx_t *janitor, const store_crl_due_t *d, err_t
   store_ca_t row;
   revcfg_t rev;
   int ret = -1, locked;
+  long long t0 = clock_now_ms();
   memset(&row, 0, sizeof row);
   memset(&rev, 0, sizeof rev);
   c.account = d->account;
@@ -155,8 +156,10 @@ static int crl_refresh_one(const ctx_t *janitor, const store_crl_due_t *d, err_t
     ret = 0;
     goto out;
   }
-  if (crl_make(&c, d, &row, &rev, e) == 0 && store_commit(c.store, e) == 0)
+  if (crl_make(&c, d, &row, &rev, e) == 0 && store_commit(c.store, e) == 0) {
+    log_info(c.rid, "CRL of %s made in %lld ms", d->arn, clock_now_ms() - t0);
     ret = 1;
+  }
 out:
   if (ret != 1)
     store_rollback(c.store);
