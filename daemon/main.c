@@ -37,7 +37,7 @@ typedef struct {
   health_t *health;
   janitor_t *janitor;
   publisher_t *publisher;
-  ocspjob_env_t ocsp;
+  pubjob_env_t ocsp;
   struct event *ev_hup, *ev_term, *ev_int;
 } main_t;
 
@@ -189,7 +189,7 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
     return -1;
   }
   m->creds = NULL; /* the router owns them */
-  m->ocsp = (ocspjob_env_t){&m->cfg, m->q, m->p11};
+  m->ocsp = (pubjob_env_t){&m->cfg, m->q, m->p11};
   m->health = health_start(m->cfg.db_conninfo, m->cfg.db_connect_timeout, m->p11);
   m->h = httpd_new(m->base, &m->cfg, &e);
   if (!m->health || !m->h || httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||

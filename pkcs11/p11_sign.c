@@ -135,8 +135,10 @@ static int p11_job_wait(p11_t *p, p11_job_t *j, p11_err_t *e) {
   return -2;
 }
 
-int p11_sign(p11_t *p, const unsigned char id[P11_ID_LEN], p11_sign_fn fn, void *arg,
-             void (*drop)(void *arg), p11_err_t *e) {
+/* A job for id, run on a signing thread within the deadline: its rc, its
+ * public key in *pub when fn is NULL. */
+static int p11_run(p11_t *p, const unsigned char *id, p11_sign_fn fn, void *arg,
+                   void (*drop)(void *arg), EVP_PKEY **pub, p11_err_t *e) {
   p11_job_t *j;
   int rc;
   if (atomic_load(&p->broken))
@@ -151,34 +153,27 @@ int p11_sign(p11_t *p, const unsigned char id[P11_ID_LEN], p11_sign_fn fn, void 
   rc = j->rc;
   if (rc < 0 && e)
     *e = j->err;
+  if (pub) {
+    *pub = j->pub;
+    j->pub = NULL;
+  }
   p11_job_free(j);
   return rc;
 }
 
+int p11_sign(p11_t *p, const unsigned char id[P11_ID_LEN], p11_sign_fn fn, void *arg,
+             void (*drop)(void *arg), p11_err_t *e) {
+  return p11_run(p, id, fn, arg, drop, NULL, e);
+}
+
 EVP_PKEY *p11_key_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
   EVP_PKEY *pub = NULL;
-  p11_job_t *j;
-  int rc;
   if (p11_cache_get_public(p, id, &pub) == 0)
     return pub;
-  if (atomic_load(&p->broken)) {
-    p11_down_err(p, e);
+  if (p11_run(p, id, NULL, NULL, NULL, &pub, e) < 0) {
+    EVP_PKEY_free(pub);
     return NULL;
   }
-  if (!(j = p11_job_new(id, NULL, NULL, NULL))) {
-    p11_err_set(e, P11_EFAIL, "out of memory");
-    return NULL;
-  }
-  if ((rc = p11_job_wait(p, j, e)) < 0) {
-    if (rc == -1)
-      p11_job_free(j);
-    return NULL;
-  }
-  if (j->rc < 0 && e)
-    *e = j->err;
-  pub = j->pub;
-  j->pub = NULL;
-  p11_job_free(j);
   return pub;
 }
 

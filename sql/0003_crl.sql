@@ -1,4 +1,4 @@
--- CRLs: the database is their source of truth; every pcad instance writes
+-- CRLs (the newest two per CA): the database is their source of truth; every pcad instance writes
 -- the newest one of each CA into its bucket. certificate_authorities.revocations
 -- counts revocations (raised in the revoking transaction), so a CRL knows
 -- which revocations it has seen even when transactions overlap.

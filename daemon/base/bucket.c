@@ -1,8 +1,10 @@
 #include "base/bucket.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,4 +77,33 @@ int bucket_write(const char *root, const char *target, const void *data, size_t 
     return -1;
   }
   return 0;
+}
+
+#define BUCKET_MAX_OBJECT (64L << 20)
+
+void *bucket_read(const char *root, const char *key, size_t *len) {
+  DIR *d = opendir(root);
+  struct dirent *de;
+  char *data = NULL;
+  while (d && !data && (de = readdir(d)) != NULL) {
+    char path[1024];
+    FILE *f;
+    long n;
+    if (de->d_name[0] == '.' ||
+        snprintf(path, sizeof path, "%s/%s/%s", root, de->d_name, key) >= (int)sizeof path ||
+        !(f = fopen(path, "rb")))
+      continue;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < BUCKET_MAX_OBJECT &&
+        fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)n)) != NULL &&
+        fread(data, 1, (size_t)n, f) != (size_t)n) {
+      free(data);
+      data = NULL;
+    }
+    if (data)
+      *len = (size_t)n;
+    fclose(f);
+  }
+  if (d)
+    closedir(d);
+  return data;
 }

@@ -11,6 +11,9 @@
 /* target: "<bucket>/<key>"; missing directories are made (the bucket is
  * created on first write). */
 int bucket_write(const char *root, const char *target, const void *data, size_t len, err_t *e);
+/* The object key (a checked path) of whichever bucket under root holds
+ * it, malloc'ed with its length, or NULL. At most 64 MiB. */
+void *bucket_read(const char *root, const char *key, size_t *len);
 /* 1 when a path below root is safe to open: [A-Za-z0-9._/-], no "..", no
  * "//", not absolute. */
 int bucket_path_ok(const char *path);

@@ -6,5 +6,7 @@
 time_t clock_now(void);
 /* Monotonic milliseconds, for deadlines and backoff. */
 long long clock_now_ms(void);
+/* Sleeps ms milliseconds (0 or less: not at all). */
+void clock_sleep_ms(long ms);
 
 #endif

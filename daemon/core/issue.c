@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/clock.h"
 #include "base/failpoint.h"
@@ -211,13 +210,18 @@ static int issue_same_ca_cert(const store_ca_t *was, const store_ca_t *now) {
          memcmp(was->cert_der, now->cert_der, was->cert_len) == 0;
 }
 
+/* The idempotency scope of IssueCertificate: one per CA. */
+static void issue_token_op(char op[64], const char *ca_id) {
+  snprintf(op, 64, "IssueCertificate:%s", ca_id);
+}
+
 /* The IdempotencyToken, inside T1: 0 claimed for this request; 1 when an
  * earlier request's certificate answers (ISSUED or PENDING: its ARN in
  * *arn); a FAILED one releases the token and this request issues afresh. */
 static int issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, char **arn,
                        err_t *e) {
   char op[64];
-  snprintf(op, sizeof op, "IssueCertificate:%s", is->row.id);
+  issue_token_op(op, is->row.id);
   for (int round = 0; round < 2; round++) {
     store_cert_t crt;
     char *earlier = strdup(*arn);
@@ -311,7 +315,7 @@ static int issue_tx(const ctx_t *c, issue_tx_fn body, const void *arg, err_t *e)
     if (rc == -2 || e->code != ERR_ServiceUnavailable ||
         clock_now_ms() - start + pause_ms > ISSUE_TX_BUDGET_MS)
       return -1;
-    nanosleep(&(struct timespec){pause_ms / 1000, (pause_ms % 1000) * 1000000L}, NULL);
+    clock_sleep_ms(pause_ms);
     pause_ms *= 2;
   }
 }
@@ -359,10 +363,8 @@ static int issue_sign_record(const ctx_t *c, const issue_req_t *r, issue_t *is, 
   X509 *signed_x;
   err_t fe;
   int ret = -1;
-  long delay = failpoint("sign_delay_ms");
-  snprintf(op, sizeof op, "IssueCertificate:%s", is->row.id);
-  if (delay > 0)
-    nanosleep(&(struct timespec){delay / 1000, (delay % 1000) * 1000000L}, NULL);
+  issue_token_op(op, is->row.id);
+  clock_sleep_ms(failpoint("sign_delay_ms"));
   signed_x = key_sign_cert(c, is->row.key_id, is->x, r->signing_algorithm, e);
   is->x = NULL; /* the signer's now */
   if (signed_x && issue_check(signed_x, is->ca_pub, &der, &f.der_len, e) == 0) {
@@ -467,8 +469,8 @@ out:
 
 int issue_finish_stale(const ctx_t *c, err_t *e) {
   char *skip = NULL;
-  int n = 0, rc;
-  for (; n < 100; n++) {
+  int rc = 0;
+  for (int n = 0; n < 100; n++) {
     store_cert_stale_t st;
     rc = store_cert_stale(c->store, c->pending_deadline, skip, &st, e);
     if (rc != 0)

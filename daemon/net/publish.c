@@ -1,6 +1,5 @@
 #include "net/publish.h"
 
-#include <dirent.h>
 #include <event2/http.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -9,36 +8,7 @@
 
 #include "base/bucket.h"
 
-#define PUBLISH_MAX_OBJECT (64L << 20)
 #define PUBLISH_MAX_OCSP_GET 4096
-
-/* The object at <root>/<any bucket>/<key>: malloc'ed, or NULL. */
-static char *publish_find(const char *root, const char *key, size_t *len) {
-  DIR *d = opendir(root);
-  struct dirent *de;
-  char *data = NULL;
-  while (d && !data && (de = readdir(d)) != NULL) {
-    char path[1024];
-    FILE *f;
-    long n;
-    if (de->d_name[0] == '.' ||
-        snprintf(path, sizeof path, "%s/%s/%s", root, de->d_name, key) >= (int)sizeof path ||
-        !(f = fopen(path, "rb")))
-      continue;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < PUBLISH_MAX_OBJECT &&
-        fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)n)) != NULL &&
-        fread(data, 1, (size_t)n, f) != (size_t)n) {
-      free(data);
-      data = NULL;
-    }
-    if (data)
-      *len = (size_t)n;
-    fclose(f);
-  }
-  if (d)
-    closedir(d);
-  return data;
-}
 
 /* The DER of GET /<url-encoded base64 OCSPRequest> (malloc'ed), or NULL. */
 static unsigned char *publish_ocsp_get(const char *path, size_t *len) {
@@ -58,7 +28,7 @@ static unsigned char *publish_ocsp_get(const char *path, size_t *len) {
 }
 
 /* An OCSP request: the body of a POST, or the path of a GET. */
-static void publish_ocsp(const ocspjob_env_t *env, request_t *req, const char *key) {
+static void publish_ocsp(const pubjob_env_t *env, request_t *req, const char *key) {
   static const char bad[] = "not an OCSP request\n", none[] = "no such object\n";
   unsigned char *der = NULL;
   size_t len = 0;
@@ -79,29 +49,25 @@ static void publish_ocsp(const ocspjob_env_t *env, request_t *req, const char *k
       request_reply(req, 404, "text/plain", NULL, none, sizeof none - 1);
     return;
   }
-  ocspjob_submit(env, req, der, len);
+  pubjob_ocsp(env, req, der, len);
 }
 
-/* GET /<CustomPath or crl>/<CA_ID>.crl: the CRL as the bucket holds it;
- * anything else is OCSP. */
+/* GET /<CustomPath or crl>/<CA_ID>.crl: the CRL as the bucket holds it
+ * (read on a worker); anything else is OCSP. */
 void publish_handle(void *arg, request_t *req) {
   static const char none[] = "no such object\n";
-  const ocspjob_env_t *env = arg;
+  const pubjob_env_t *env = arg;
   const char *key = req->path[0] == '/' ? req->path + 1 : req->path;
-  size_t n = strlen(key), len = 0;
-  char *data = NULL;
+  size_t n = strlen(key);
   int get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
   if (get && n > 4 && strcmp(key + n - 4, ".crl") == 0) {
     if (bucket_path_ok(key))
-      data = publish_find(env->cfg->bucket_root, key, &len);
+      pubjob_crl(env, req, key);
+    else
+      request_reply(req, 404, "text/plain", NULL, none, sizeof none - 1);
   } else if ((get && n > 0) || strcmp(req->method, "POST") == 0) {
     publish_ocsp(env, req, key);
-    return;
-  }
-  if (!data) {
+  } else {
     request_reply(req, 404, "text/plain", NULL, none, sizeof none - 1);
-    return;
   }
-  request_reply(req, 200, "application/pkix-crl", NULL, data, len);
-  free(data);
 }

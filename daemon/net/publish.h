@@ -2,11 +2,11 @@
 #define PCAD_PUBLISH_H
 /* The plain-HTTP publish listener: CRLs from the bucket directory, and the
  * OCSP responder (POST application/ocsp-request at /, or GET /<url-encoded
- * base64 request>), answered on the workers. */
-#include "api/ocspjob.h"
+ * base64 request>), both answered on the workers. */
+#include "api/pubjob.h"
 #include "net/httpd.h"
 
-/* arg: an ocspjob_env_t (its cfg gives the bucket root). */
+/* arg: a pubjob_env_t (its cfg gives the bucket root). */
 void publish_handle(void *arg, request_t *req);
 
 #endif

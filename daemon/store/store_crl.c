@@ -126,14 +126,21 @@ int store_crl_insert(store_t *s, const char *ca_id, const char *number, long lon
   snprintf(tu, sizeof tu, "%lld", this_update);
   snprintf(nu, sizeof nu, "%lld", next_update);
   snprintf(rv, sizeof rv, "%lld", revocations);
-  return store_rows(store_exec_bin(
-             s,
-             "INSERT INTO crls (ca_id, number, this_update, next_update, revocations, config,"
-             " target, der) SELECT $1::uuid, $2::numeric, to_timestamp($3), to_timestamp($4),"
-             " $5, revocation_config, $6, $7 FROM certificate_authorities WHERE id = $1::uuid",
-             7, p, lens, fmts, e)) == 1
-             ? 0
-             : -1;
+  if (store_rows(store_exec_bin(
+          s,
+          "INSERT INTO crls (ca_id, number, this_update, next_update, revocations, config,"
+          " target, der) SELECT $1::uuid, $2::numeric, to_timestamp($3), to_timestamp($4),"
+          " $5, revocation_config, $6, $7 FROM certificate_authorities WHERE id = $1::uuid",
+          7, p, lens, fmts, e)) != 1)
+    return -1;
+  /* the newest two stay: a writer may still be writing the one before */
+  return store_rows(store_exec(s,
+                               "DELETE FROM crls WHERE ca_id = $1::uuid AND number <"
+                               " (SELECT min(number) FROM (SELECT number FROM crls WHERE"
+                               " ca_id = $1::uuid ORDER BY number DESC LIMIT 2) newest)",
+                               1, p, e)) < 0
+             ? -1
+             : 0;
 }
 
 int store_crl_heads(store_t *s, store_crl_head_t **out, int *n, err_t *e) {

@@ -39,6 +39,7 @@ int store_crl_entries(store_t *s, const char *ca_id, long grace_s, store_crl_ent
 void store_crl_entries_free(store_crl_entry_t *v, int n);
 /* The CA's next CRL number: above its newest, at least now in epoch ms. */
 int store_crl_next_number(store_t *s, const char *ca_id, char num[32], err_t *e);
+/* Stores a CRL; older ones than the newest two are dropped. */
 int store_crl_insert(store_t *s, const char *ca_id, const char *number, long long this_update,
                      long long next_update, long long revocations, const char *target,
                      const unsigned char *der, size_t len, err_t *e);

@@ -90,3 +90,22 @@ def issue_leaf(c, ca, csr, workdir, sig='SHA256WITHECDSA', days=30):
     with open(path, 'w') as f:
         f.write(pem)
     return x509.load_pem_x509_certificate(pem.encode()), path
+
+
+def leaf_csr(workdir, cn='leaf.example'):
+    """An EC P-256 CSR made once per workdir (its key beside it): the bytes."""
+    key, csr = os.path.join(workdir, 'leaf.key'), os.path.join(workdir, 'leaf.csr')
+    if not os.path.exists(csr):
+        run(['openssl', 'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+             '-nodes', '-keyout', key, '-subj', '/CN=' + cn, '-out', csr])
+    with open(csr, 'rb') as f:
+        return f.read()
+
+
+def ca_pem(c, ca, workdir):
+    """The CA's certificate written to workdir/ca.pem: the path."""
+    path = os.path.join(workdir, 'ca.pem')
+    with open(path, 'w') as f:
+        f.write(c.get_certificate_authority_certificate(CertificateAuthorityArn=ca)[
+            'Certificate'])
+    return path

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from pcatest import Env, make_root, wait_for
-from pki import issue_leaf, run
+from pki import ca_pem, issue_leaf, leaf_csr, run
 
 EC = ('EC_prime256v1', 'SHA256WITHECDSA')
 
@@ -27,15 +27,8 @@ class Crl(unittest.TestCase):
         cls.work = tempfile.mkdtemp(dir=cls.pe.dir)
         cls.ca = make_root(cls.c, *EC, 'crl root')
         cls.ca_id = cls.ca.rsplit('/', 1)[1]
-        cls.ca_pem = os.path.join(cls.work, 'ca.pem')
-        with open(cls.ca_pem, 'w') as f:
-            f.write(cls.c.get_certificate_authority_certificate(
-                CertificateAuthorityArn=cls.ca)['Certificate'])
-        run(['openssl', 'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-             '-nodes', '-keyout', os.path.join(cls.work, 'leaf.key'), '-subj', '/CN=crl.test',
-             '-out', os.path.join(cls.work, 'leaf.csr')])
-        with open(os.path.join(cls.work, 'leaf.csr'), 'rb') as f:
-            cls.csr = f.read()
+        cls.ca_pem = ca_pem(cls.c, cls.ca, cls.work)
+        cls.csr = leaf_csr(cls.work, 'crl.test')
 
     @classmethod
     def tearDownClass(cls):
@@ -146,6 +139,9 @@ class Crl(unittest.TestCase):
             after = x509.load_der_x509_crl(self.bucket_crl())
             self.assertIn(cert.serial_number, [r.serial_number for r in after])
             self.assertGreater(self.number(self.bucket_crl()), self.number(before))
+            # older CRLs than the newest two are not kept
+            self.assertEqual(self.pe.psql("SELECT count(*) FROM crls WHERE ca_id = '%s'"
+                                          % self.ca_id), '2')
         finally:
             subprocess.run(['umount', d], capture_output=True)
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from pcatest import Env, make_root
-from pki import issue_leaf, TestRoot, run
+from pki import TestRoot, ca_pem, issue_leaf, leaf_csr
 
 EC = ('EC_prime256v1', 'SHA256WITHECDSA')
 
@@ -31,15 +31,8 @@ class Ocsp(unittest.TestCase):
         cls.c.update_certificate_authority(
             CertificateAuthorityArn=cls.ca,
             RevocationConfiguration={'OcspConfiguration': {'Enabled': True}})
-        cls.ca_pem = os.path.join(cls.work, 'ca.pem')
-        with open(cls.ca_pem, 'w') as f:
-            f.write(cls.c.get_certificate_authority_certificate(
-                CertificateAuthorityArn=cls.ca)['Certificate'])
-        run(['openssl', 'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-             '-nodes', '-keyout', os.path.join(cls.work, 'leaf.key'), '-subj', '/CN=ocsp.test',
-             '-out', os.path.join(cls.work, 'leaf.csr')])
-        with open(os.path.join(cls.work, 'leaf.csr'), 'rb') as f:
-            cls.csr = f.read()
+        cls.ca_pem = ca_pem(cls.c, cls.ca, cls.work)
+        cls.csr = leaf_csr(cls.work, 'ocsp.test')
         cls.url = 'http://%s/' % cls.pe.env['PCA_PUBLISH']
 
     @classmethod

@@ -19,22 +19,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from pcatest import Env, make_root, wait_for
-from pki import run
+from pki import leaf_csr, run
 
 SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so'
 MODULES = '/usr/lib/x86_64-linux-gnu/pkcs11'
 SPY = MODULES + '/pkcs11-spy.so'
 P11KIT_CLIENT = MODULES + '/p11-kit-client.so'
 EC = ('EC_prime256v1', 'SHA256WITHECDSA')
-
-
-def leaf_csr(workdir):
-    key, csr = os.path.join(workdir, 'leaf.key'), os.path.join(workdir, 'leaf.csr')
-    if not os.path.exists(csr):
-        run(['openssl', 'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-             '-nodes', '-keyout', key, '-subj', '/CN=signer.example', '-out', csr])
-    with open(csr, 'rb') as f:
-        return f.read()
 
 
 def client(env, **kw):
