@@ -32,3 +32,15 @@ def client(e):
                         aws_access_key_id=e['AWS_ACCESS_KEY_ID'],
                         aws_secret_access_key=e['AWS_SECRET_ACCESS_KEY'],
                         verify=e['PCA_CA_BUNDLE'])
+
+
+def psql(e, sql):
+    """One statement against a pcaenv environment's database: its output."""
+    cmd = ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-c', sql]
+    if os.geteuid() == 0:
+        cmd = ['runuser', '-u', 'postgres', '--'] + cmd
+    env = dict(os.environ, **{k: e[k] for k in ('PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER')})
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode:
+        sys.exit(r.stderr)
+    return r.stdout.strip()

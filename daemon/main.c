@@ -17,6 +17,7 @@
 #include "net/httpd.h"
 #include "jobs/janitor.h"
 #include "jobs/publisher.h"
+#include "jobs/reporter.h"
 #include "base/log.h"
 #include "api/model.h"
 #include "p11.h"
@@ -37,6 +38,7 @@ typedef struct {
   health_t *health;
   janitor_t *janitor;
   publisher_t *publisher;
+  reporter_t *reporter;
   pubjob_env_t ocsp;
   struct event *ev_hup, *ev_term, *ev_int;
 } main_t;
@@ -170,7 +172,7 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
   return 0;
 }
 
-/* Workers, janitor, publisher, router, health, listeners and signals. */
+/* Workers, janitor, publisher, reporter, router, health, listeners and signals. */
 static int main_start(main_t *m, const unsigned char page_key[32]) {
   err_t e;
   evthread_use_pthreads();
@@ -181,9 +183,10 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
                    main_worker_fini, &m->cfg);
   m->janitor = janitor_start(&m->cfg, m->p11);
   m->publisher = publisher_start(&m->cfg, m->p11);
-  m->router = m->q && m->janitor && m->publisher ? router_new(&m->cfg, m->q, page_key, m->creds, m->p11,
-                                              janitor_kick, m->janitor)
-                                 : NULL;
+  m->reporter = reporter_start(&m->cfg);
+  m->router = m->q && m->janitor && m->publisher && m->reporter
+                  ? router_new(&m->cfg, m->q, page_key, m->creds, m->p11, janitor_kick, m->janitor)
+                  : NULL;
   if (!m->router) {
     log_err(NULL, "cannot start the worker pool");
     return -1;
@@ -217,6 +220,7 @@ static void main_stop(main_t *m) {
   workq_free(m->q);
   janitor_stop(m->janitor);
   publisher_stop(m->publisher);
+  reporter_stop(m->reporter);
   httpd_free(m->h);
   router_free(m->router);
   creds_free(m->creds);

@@ -13,9 +13,8 @@ static void act_ca_put_str(json_t *o, const char *k, const char *v) {
 }
 
 static void act_ca_put_time(json_t *o, const char *k, const char *v) {
-  /* epoch seconds as a JSON number, millisecond precision like AWS */
   if (v)
-    json_object_set_new(o, k, json_real((double)(long long)(strtod(v, NULL) * 1000) / 1000.0));
+    json_object_set_new(o, k, awsjson_timestamp(v));
 }
 
 static void act_ca_put_json(json_t *o, const char *k, const char *text) {

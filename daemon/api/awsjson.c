@@ -65,3 +65,7 @@ char *awsjson_error_body(err_code_t code, const char *msg) {
 }
 
 char *awsjson_encode(const json_t *v) { return json_dumps(v, JSON_COMPACT); }
+
+json_t *awsjson_timestamp(const char *epoch) {
+  return json_real((double)(long long)(strtod(epoch, NULL) * 1000) / 1000.0);
+}

@@ -21,8 +21,8 @@ typedef struct {
 
 static void pubjob_run(workq_job_t *job, void *state) {
   pubjob_t *j = (pubjob_t *)job;
-  ctx_t c = {j->req->rid, NULL, NULL, j->env->cfg->region, j->env->cfg->partition, NULL,
-             state,       j->env->p11, 0, NULL, NULL, 0};
+  ctx_t c = {.rid = j->req->rid, .region = j->env->cfg->region,
+             .partition = j->env->cfg->partition, .store = state, .p11 = j->env->p11};
   err_t e;
   int len = 0;
   if (!j->in) {

@@ -77,10 +77,19 @@ static void router_job_free(router_job_t *j) {
 static void router_job_run(workq_job_t *job, void *state) {
   router_job_t *j = (router_job_t *)job;
   store_t *store = state;
-  ctx_t ctx = {j->req->rid,          j->who.account,       j->who.access_key,
-               j->r->cfg->region,    j->r->cfg->partition, j->r->page_key,
-               store,                j->r->p11,            j->r->cfg->ca_quota,
-               j->r->kick,           j->r->kick_arg,       j->r->cfg->janitor_pending_deadline};
+  ctx_t ctx = {.rid = j->req->rid,
+               .account = j->who.account,
+               .actor = j->who.access_key,
+               .region = j->r->cfg->region,
+               .partition = j->r->cfg->partition,
+               .page_key = j->r->page_key,
+               .store = store,
+               .p11 = j->r->p11,
+               .ca_quota = j->r->cfg->ca_quota,
+               .kick = j->r->kick,
+               .kick_arg = j->r->kick_arg,
+               .pending_deadline = j->r->cfg->janitor_pending_deadline,
+               .report_interval = j->r->cfg->audit_report_interval};
   act_fn_t fn = j->act->fn;
   if (ctx_ready(&ctx, &j->err) < 0)
     return;

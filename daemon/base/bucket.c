@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,35 +49,81 @@ static int bucket_sync_dir(const char *file) {
   return rc;
 }
 
-int bucket_write(const char *root, const char *target, const void *data, size_t len, err_t *e) {
+static atomic_uint bucket_seq;
+
+struct bucket_file {
   char path[1024], tmp[1100];
-  const char *p = data;
   int fd;
-  if (!bucket_path_ok(target) ||
-      snprintf(path, sizeof path, "%s/%s", root, target) >= (int)sizeof path)
-    return err_set(e, ERR_InvalidArgsException, "bad object name %s", target);
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  if (bucket_dirs(path) < 0 ||
-      (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-    return err_set(e, ERR_InternalFailure, "%s: %s", path, strerror(errno));
+};
+
+bucket_file_t *bucket_open(const char *root, const char *target, int autocreate, err_t *e) {
+  bucket_file_t *f;
+  char *slash;
+  struct stat st;
+  if (!bucket_path_ok(target) || !(slash = strchr(target, '/')) || !slash[1])
+    return err_set(e, ERR_InvalidArgsException, "bad object name %s", target), NULL;
+  if (!(f = calloc(1, sizeof *f)))
+    return err_set(e, ERR_InternalFailure, "out of memory"), NULL;
+  if (snprintf(f->path, sizeof f->path, "%s/%.*s", root, (int)(slash - target), target) >=
+          (int)sizeof f->path ||
+      (!autocreate && stat(f->path, &st) < 0)) {
+    err_set(e, ERR_ResourceNotFoundException, "The bucket %.*s does not exist",
+            (int)(slash - target), target);
+    free(f);
+    return NULL;
+  }
+  snprintf(f->path, sizeof f->path, "%s/%s", root, target);
+  snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%d.%u", f->path, (int)getpid(),
+           atomic_fetch_add(&bucket_seq, 1));
+  if (bucket_dirs(f->path) < 0 ||
+      (f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+    err_set(e, ERR_InternalFailure, "%s: %s", f->path, strerror(errno));
+    free(f);
+    return NULL;
+  }
+  return f;
+}
+
+int bucket_put(bucket_file_t *f, const void *data, size_t len, err_t *e) {
+  const char *p = data;
   for (size_t done = 0; done < len;) {
-    ssize_t w = write(fd, p + done, len - done);
+    ssize_t w = write(f->fd, p + done, len - done);
     if (w < 0 && errno == EINTR)
       continue;
-    if (w <= 0) {
-      err_set(e, ERR_InternalFailure, "%s: %s", tmp, w < 0 ? strerror(errno) : "short write");
-      close(fd);
-      unlink(tmp);
-      return -1;
-    }
+    if (w <= 0)
+      return err_set(e, ERR_InternalFailure, "%s: %s", f->tmp,
+                     w < 0 ? strerror(errno) : "short write");
     done += (size_t)w;
   }
-  if ((fsync(fd) < 0) | (close(fd) < 0) || rename(tmp, path) < 0 || bucket_sync_dir(path) < 0) {
-    err_set(e, ERR_InternalFailure, "%s: %s", path, strerror(errno));
-    unlink(tmp);
+  return 0;
+}
+
+int bucket_close(bucket_file_t *f, int commit, err_t *e) {
+  int rc = 0;
+  if (!f)
+    return 0;
+  if (commit && fsync(f->fd) < 0)
+    rc = err_set(e, ERR_InternalFailure, "%s: %s", f->tmp, strerror(errno));
+  if (close(f->fd) < 0 && commit && rc == 0)
+    rc = err_set(e, ERR_InternalFailure, "%s: %s", f->tmp, strerror(errno));
+  if (commit && rc == 0 && (rename(f->tmp, f->path) < 0 || bucket_sync_dir(f->path) < 0))
+    rc = err_set(e, ERR_InternalFailure, "%s: %s", f->path, strerror(errno));
+  if (!commit || rc < 0)
+    unlink(f->tmp);
+  free(f);
+  return rc;
+}
+
+int bucket_write(const char *root, const char *target, int autocreate, const void *data,
+                 size_t len, err_t *e) {
+  bucket_file_t *f = bucket_open(root, target, autocreate, e);
+  if (!f)
+    return -1;
+  if (bucket_put(f, data, len, e) < 0) {
+    bucket_close(f, 0, e);
     return -1;
   }
-  return 0;
+  return bucket_close(f, 1, e);
 }
 
 #define BUCKET_MAX_OBJECT (64L << 20)

@@ -38,6 +38,8 @@ static const cfg_key_t cfg_keys[] = {
     S("publish", "listen", publish_listen, "127.0.0.1:8080", 0),
     S("publish", "bucket_root", bucket_root, "/var/lib/pcad/buckets", 0),
     I("publish", "crl_publish_delay", crl_publish_delay, "5", 0, 3600),
+    I("publish", "bucket_autocreate", bucket_autocreate, "1", 0, 1),
+    I("publish", "audit_report_interval", audit_report_interval, "1800", 0, 86400),
     S("aws", "partition", partition, "aws", 0),
     S("aws", "region", region, "us-east-1", 0),
     S("aws", "credentials_file", credentials_file, NULL, 1),

@@ -21,6 +21,8 @@ typedef struct {
   char *publish_listen;
   char *bucket_root;
   long crl_publish_delay;
+  long bucket_autocreate;
+  long audit_report_interval;
   /* [aws] */
   char *partition;
   char *region;

@@ -22,6 +22,7 @@ typedef struct {
   void (*kick)(void *arg);       /* wakes the janitor (key generation) */
   void *kick_arg;
   long pending_deadline;         /* janitor: seconds before a PENDING row is finished */
+  long report_interval;          /* seconds between two audit reports of a CA */
 } ctx_t;
 
 /* The worker's connection answers (reconnected when it was lost), or

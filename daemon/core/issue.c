@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/ca_row.h"
 #include "core/certext.h"
+#include "shape/dn.h"
 #include "core/csr.h"
 #include "core/key.h"
 #include "core/serial.h"
@@ -41,7 +42,7 @@ typedef struct {
   int self_issue;
   long long nb, na;
   char hex[SERIAL_HEX], norm[SERIAL_HEX];
-  char subj[512];
+  char *subj; /* RFC 2253, for the audit report */
 } issue_t;
 
 static int issue_bad_state(err_t *e) {
@@ -50,6 +51,7 @@ static int issue_bad_state(err_t *e) {
 }
 
 static void issue_clear(issue_t *is) {
+  free(is->subj);
   OPENSSL_free(is->tbs);
   X509_free(is->x);
   X509_free(is->ca_cert);
@@ -195,7 +197,9 @@ static int issue_prepare(const ctx_t *c, const issue_req_t *r, issue_t *is, err_
       X509_get_ext_by_NID(is->x, NID_subject_alt_name, -1) < 0)
     return err_set(e, ERR_MalformedCSRException,
                    "The certificate needs a subject or a subject alternative name");
-  X509_NAME_oneline(X509_get_subject_name(is->x), is->subj, sizeof is->subj);
+  free(is->subj);
+  if (!(is->subj = dn_rfc2253(X509_get_subject_name(is->x))))
+    return err_set(e, ERR_InternalFailure, "out of memory");
   if (sigalg_preset(is->x, is->ca_pub, r->signing_algorithm, e) < 0)
     return -1;
   is->tbs_len = i2d_X509(is->x, &is->tbs);

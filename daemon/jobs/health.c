@@ -27,7 +27,7 @@ struct health {
 /* "signer unhealthy" / "signer recovered": once per change, written when
  * the database takes it. */
 static void health_audit(health_t *h, int tok, const char *why) {
-  ctx_t c = {"health", NULL, NULL, NULL, NULL, NULL, h->store, h->p11, 0, NULL, NULL, 0};
+  ctx_t c = {.rid = "health", .store = h->store, .p11 = h->p11};
   char note[300];
   err_t e;
   err_clear(&e);

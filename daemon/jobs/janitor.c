@@ -30,8 +30,9 @@ static const struct {
 
 /* Runs every job until none has work left (bounded per round). */
 static void janitor_round(janitor_t *j) {
-  ctx_t c = {"janitor", NULL, NULL, j->cfg->region, j->cfg->partition, NULL, j->store, j->p11,
-             0,         NULL, NULL, j->cfg->janitor_pending_deadline};
+  ctx_t c = {.rid = "janitor", .region = j->cfg->region, .partition = j->cfg->partition,
+             .store = j->store, .p11 = j->p11,
+             .pending_deadline = j->cfg->janitor_pending_deadline};
   err_t e;
   err_clear(&e);
   if (store_ready(j->store, &e) < 0)

@@ -56,7 +56,7 @@ static void publisher_write(publisher_t *p, const store_crl_head_t *h) {
   if (!s || (strcmp(s->number, h->number) == 0 && s->failures == 0) || now < s->next_ms)
     return;
   if (store_crl_der(p->store, h->ca_id, h->number, &der, &len, &e) == 0 &&
-      bucket_write(p->cfg->bucket_root, h->target, der, len, &e) == 0) {
+      bucket_write(p->cfg->bucket_root, h->target, (int)p->cfg->bucket_autocreate, der, len, &e) == 0) {
     snprintf(s->number, sizeof s->number, "%s", h->number);
     if (s->failures)
       log_notice("publisher", "CRL %s written again after %d failures", h->target, s->failures);
@@ -73,8 +73,8 @@ static void publisher_write(publisher_t *p, const store_crl_head_t *h) {
 
 static void publisher_round(void *arg) {
   publisher_t *p = arg;
-  ctx_t c = {"publisher", NULL, NULL, p->cfg->region, p->cfg->partition, NULL, p->store, p->p11,
-             0,           NULL, NULL, 0};
+  ctx_t c = {.rid = "publisher", .region = p->cfg->region, .partition = p->cfg->partition,
+             .store = p->store, .p11 = p->p11};
   store_crl_head_t *heads = NULL;
   int n = 0;
   err_t e;

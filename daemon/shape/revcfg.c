@@ -13,8 +13,7 @@ static int revcfg_cname(const char *what, const char *v, err_t *e) {
   return 0;
 }
 
-/* S3 bucket naming rules for the bucket part (before any '/'). */
-static int revcfg_bucket(const char *b, err_t *e) {
+int revcfg_bucket_check(const char *b, err_t *e) {
   size_t n = strcspn(b, "/");
   int ok = n >= 3 && n <= 63 && (islower((unsigned char)b[0]) || isdigit((unsigned char)b[0])) &&
            (islower((unsigned char)b[n - 1]) || isdigit((unsigned char)b[n - 1]));
@@ -55,7 +54,7 @@ static int revcfg_check(const json_t *rc, err_t *e) {
       if (!bucket)
         return err_set(e, ERR_InvalidArgsException,
                        "CrlConfiguration.S3BucketName is required when the CRL is enabled");
-      if (revcfg_bucket(bucket, e) < 0)
+      if (revcfg_bucket_check(bucket, e) < 0)
         return -1;
     }
   }

@@ -29,5 +29,8 @@ int revcfg_from_text(const char *text, revcfg_t *out, err_t *e);
  * blocks always there): a new JSON object. */
 struct json_t *revcfg_describe(const char *text);
 void revcfg_clear(revcfg_t *r);
+/* S3's bucket naming rules for the part of b before any '/': 0, or
+ * InvalidArgsException. */
+int revcfg_bucket_check(const char *b, err_t *e);
 
 #endif

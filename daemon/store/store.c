@@ -81,14 +81,30 @@ PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *
                          const int *lens, const int *fmts, err_t *e) {
   PGresult *r;
   ExecStatusType st;
-  const char *state;
   if (!s->conn)
     return err_set(e, ERR_ServiceUnavailable, "The database is unavailable"), NULL;
   r = PQexecParams(s->conn, sql, n, NULL, params, lens, fmts, 0);
   st = PQresultStatus(r);
   if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
     return r;
-  state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  store_fail(s, r, e);
+  return NULL;
+}
+
+int store_exec_row(store_t *s, const char *sql, int n, const char *const *params,
+                   void (*fill)(void *out, PGresult *r, int row), void *out, err_t *e) {
+  PGresult *r = store_exec(s, sql, n, params, e);
+  int found;
+  if (!r)
+    return -1;
+  if ((found = PQntuples(r) == 1))
+    fill(out, r, 0);
+  PQclear(r);
+  return found;
+}
+
+void store_fail(store_t *s, PGresult *r, err_t *e) {
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
   if (PQstatus(s->conn) != CONNECTION_OK || store_is_unavailable(state)) {
     err_set(e, ERR_ServiceUnavailable, "The database is unavailable: %s",
             PQerrorMessage(s->conn));
@@ -99,7 +115,6 @@ PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *
             r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
   }
   PQclear(r);
-  return NULL;
 }
 
 int store_exec_strings(store_t *s, const char *sql, int n, const char *const *params,

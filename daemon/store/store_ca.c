@@ -66,20 +66,13 @@ static int store_ca_exec_n(store_t *s, const char *sql, int n, const char *const
   return store_rows(store_exec(s, sql, n, p, e));
 }
 
+static void store_ca_fill_row(void *out, PGresult *r, int i) { store_ca_fill(out, r, i); }
+
 /* A statement returning at most one CA row: 1 with *out filled, 0 none. */
 static int store_ca_select1(store_t *s, const char *sql, int n, const char *const *p,
                             store_ca_t *out, err_t *e) {
-  PGresult *r = store_exec(s, sql, n, p, e);
-  int rc = 0;
   memset(out, 0, sizeof *out);
-  if (!r)
-    return -1;
-  if (PQntuples(r) == 1) {
-    store_ca_fill(out, r, 0);
-    rc = 1;
-  }
-  PQclear(r);
-  return rc;
+  return store_exec_row(s, sql, n, p, store_ca_fill_row, out, e);
 }
 
 int store_ca_list(store_t *s, const char *account, const char *cursor, int limit,

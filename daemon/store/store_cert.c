@@ -28,19 +28,18 @@ void store_cert_clear(store_cert_t *c) {
   memset(c, 0, sizeof *c);
 }
 
+static void store_cert_fill_row(void *out, PGresult *r, int row) {
+  (void)row;
+  store_cert_fill(out, r);
+}
+
+/* 0 with *out filled, 1 when there is no row. */
 static int store_cert_one(store_t *s, const char *sql, int n, const char *const *p,
                           store_cert_t *out, err_t *e) {
-  PGresult *r = store_exec(s, sql, n, p, e);
-  int rc = 1;
+  int found;
   memset(out, 0, sizeof *out);
-  if (!r)
-    return -1;
-  if (PQntuples(r) == 1) {
-    store_cert_fill(out, r);
-    rc = 0;
-  }
-  PQclear(r);
-  return rc;
+  found = store_exec_row(s, sql, n, p, store_cert_fill_row, out, e);
+  return found < 0 ? -1 : !found;
 }
 
 int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {

@@ -18,10 +18,17 @@ PGresult *store_exec(store_t *s, const char *sql, int n, const char *const *para
 /* The same with per-parameter lengths and formats (1 = binary), for bytea. */
 PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *params,
                          const int *lens, const int *fmts, err_t *e);
+/* Sets e from a failed result r (or a NULL one) and clears r; a lost
+ * server (dropped connection) gives ServiceUnavailable. */
+void store_fail(store_t *s, PGresult *r, err_t *e);
 /* Runs a statement whose rows are one text column; *out is a malloc'ed
  * array of malloc'ed strings (free with store_strings_free). */
 int store_exec_strings(store_t *s, const char *sql, int n, const char *const *params,
                        char ***out, int *count, err_t *e);
+/* A statement returning at most one row: 1 after fill(out, result, 0),
+ * 0 when there is no row (out untouched: the caller zeroes it). */
+int store_exec_row(store_t *s, const char *sql, int n, const char *const *params,
+                   void (*fill)(void *out, PGresult *r, int row), void *out, err_t *e);
 /* How many rows the statement's result r touched (r cleared), or -1 when
  * there is none (the statement failed; e is set). */
 int store_rows(PGresult *r);

@@ -155,14 +155,11 @@ class Protocol(EnvTestCase):
 
     def test_every_unbuilt_operation_says_so(self):
         # the operations whose issues have not landed yet
-        ops = ['GetPolicy', 'DeletePolicy', 'ListPermissions',
-               'CreateCertificateAuthorityAuditReport']
+        ops = ['GetPolicy', 'DeletePolicy', 'ListPermissions']
         arn = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/x'
         bodies = {
             'GetPolicy': '{"ResourceArn":"%s"}' % arn,
             'DeletePolicy': '{"ResourceArn":"%s"}' % arn,
-            'CreateCertificateAuthorityAuditReport': '{"CertificateAuthorityArn":"%s",'
-            '"S3BucketName":"bucket","AuditReportResponseFormat":"JSON"}' % arn,
             'IssueCertificate': '{"CertificateAuthorityArn":"%s","Csr":"QUJD",'
             '"SigningAlgorithm":"SHA256WITHRSA","Validity":{"Value":1,"Type":"DAYS"}}' % arn,
             'GetCertificate': '{"CertificateAuthorityArn":"%s","CertificateArn":"%s"}' % (arn, arn),
