@@ -18,7 +18,9 @@
 #include "jobs/janitor.h"
 #include "jobs/publisher.h"
 #include "jobs/reporter.h"
+#include "core/ocsp.h"
 #include "base/log.h"
+#include "base/s3.h"
 #include "api/model.h"
 #include "p11.h"
 #include "net/publish.h"
@@ -39,7 +41,10 @@ typedef struct {
   janitor_t *janitor;
   publisher_t *publisher;
   reporter_t *reporter;
-  pubjob_env_t ocsp;
+  pubjob_env_t pub;
+  ocsp_t *ocsp;
+  s3_t *s3;
+  bucket_t bucket;
   struct event *ev_hup, *ev_term, *ev_int;
 } main_t;
 
@@ -150,6 +155,12 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
                   (int)m->cfg.hsm_sign_threads,
                   (int)m->cfg.hsm_sign_queue_max,
                   m->cfg.hsm_sign_timeout_ms};
+  /* libcurl sets OpenSSL up: before the token's engine is */
+  if (s3_new(&m->cfg, &m->s3, &e) < 0) {
+    log_err(NULL, "s3: %s", e.msg);
+    return -1;
+  }
+  m->bucket = (bucket_t){m->cfg.bucket_root, (int)m->cfg.bucket_autocreate, m->s3};
   m->p11 = p11_open(&o, &pe);
   if (!m->p11) {
     log_err(NULL, "token: %s", pe.msg);
@@ -182,8 +193,8 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->q = workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max, main_worker_init,
                    main_worker_fini, &m->cfg);
   m->janitor = janitor_start(&m->cfg, m->p11);
-  m->publisher = publisher_start(&m->cfg, m->p11);
-  m->reporter = reporter_start(&m->cfg);
+  m->publisher = publisher_start(&m->cfg, &m->bucket, m->p11);
+  m->reporter = reporter_start(&m->cfg, &m->bucket);
   m->router = m->q && m->janitor && m->publisher && m->reporter
                   ? router_new(&m->cfg, m->q, page_key, m->creds, m->p11, janitor_kick, m->janitor)
                   : NULL;
@@ -192,13 +203,14 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
     return -1;
   }
   m->creds = NULL; /* the router owns them */
-  m->ocsp = (pubjob_env_t){&m->cfg, m->q, m->p11};
+  m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
+  m->pub = (pubjob_env_t){&m->cfg, m->q, m->p11, m->ocsp};
   m->health = health_start(m->cfg.db_conninfo, m->cfg.db_connect_timeout, m->p11);
   m->h = httpd_new(m->base, &m->cfg, &e);
-  if (!m->health || !m->h || httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
+  if (!m->ocsp || !m->health || !m->h || httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
       httpd_listen_plain(m->h, m->cfg.admin_listen, admin_handle, m->health, &e) < 0 ||
-      httpd_listen_plain(m->h, m->cfg.publish_listen, publish_handle, &m->ocsp, &e) < 0) {
-    log_err(NULL, "listeners: %s", m->health && m->h ? e.msg : "cannot start");
+      httpd_listen_plain(m->h, m->cfg.publish_listen, publish_handle, &m->pub, &e) < 0) {
+    log_err(NULL, "listeners: %s", m->ocsp && m->health && m->h ? e.msg : "cannot start");
     return -1;
   }
   m->ev_hup = evsignal_new(m->base, SIGHUP, main_on_hup, m);
@@ -222,8 +234,10 @@ static void main_stop(main_t *m) {
   publisher_stop(m->publisher);
   reporter_stop(m->reporter);
   httpd_free(m->h);
+  ocsp_free(m->ocsp);
   router_free(m->router);
   creds_free(m->creds);
+  s3_free(m->s3);
   p11_close(m->p11);
   if (m->base)
     event_base_free(m->base);

@@ -9,12 +9,14 @@
 #include "base/cfg.h"
 #include "base/workq.h"
 
-typedef struct p11 p11_t; /* pkcs11/p11.h */
+typedef struct p11 p11_t;   /* pkcs11/p11.h */
+typedef struct ocsp ocsp_t; /* core/ocsp.h */
 
 typedef struct {
   const cfg_t *cfg;
   workq_t *q;
   p11_t *p11;
+  ocsp_t *ocsp;
 } pubjob_env_t;
 
 /* Takes der (malloc'ed, an OCSPRequest) and answers req with an

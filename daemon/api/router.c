@@ -89,7 +89,8 @@ static void router_job_run(workq_job_t *job, void *state) {
                .kick = j->r->kick,
                .kick_arg = j->r->kick_arg,
                .pending_deadline = j->r->cfg->janitor_pending_deadline,
-               .report_interval = j->r->cfg->audit_report_interval};
+               .report_interval = j->r->cfg->audit_report_interval,
+               .crl_partition_size = j->r->cfg->crl_partition_size};
   act_fn_t fn = j->act->fn;
   if (ctx_ready(&ctx, &j->err) < 0)
     return;

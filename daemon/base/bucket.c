@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,33 +53,55 @@ static int bucket_sync_dir(const char *file) {
 static atomic_uint bucket_seq;
 
 struct bucket_file {
+  const bucket_t *b;
   char path[1024], tmp[1100];
+  char target[512], content_type[64], acl[40];
+  size_t len;
+  EVP_MD_CTX *md; /* the SHA-256 S3 is told */
   int fd;
 };
 
-bucket_file_t *bucket_open(const char *root, const char *target, int autocreate, err_t *e) {
-  bucket_file_t *f;
-  char *slash;
+static void bucket_file_free(bucket_file_t *f) {
+  EVP_MD_CTX_free(f->md);
+  free(f);
+}
+
+/* f's names; -1 with e set when the target or its bucket will not do. */
+static int bucket_names(bucket_file_t *f, const char *target, err_t *e) {
+  const char *slash = strchr(target, '/');
   struct stat st;
-  if (!bucket_path_ok(target) || !(slash = strchr(target, '/')) || !slash[1])
-    return err_set(e, ERR_InvalidArgsException, "bad object name %s", target), NULL;
-  if (!(f = calloc(1, sizeof *f)))
-    return err_set(e, ERR_InternalFailure, "out of memory"), NULL;
-  if (snprintf(f->path, sizeof f->path, "%s/%.*s", root, (int)(slash - target), target) >=
+  if (!bucket_path_ok(target) || !slash || !slash[1] ||
+      snprintf(f->target, sizeof f->target, "%s", target) >= (int)sizeof f->target)
+    return err_set(e, ERR_InvalidArgsException, "bad object name %s", target);
+  if (snprintf(f->path, sizeof f->path, "%s/%.*s", f->b->root, (int)(slash - target), target) >=
           (int)sizeof f->path ||
-      (!autocreate && stat(f->path, &st) < 0)) {
-    err_set(e, ERR_ResourceNotFoundException, "The bucket %.*s does not exist",
-            (int)(slash - target), target);
-    free(f);
-    return NULL;
-  }
-  snprintf(f->path, sizeof f->path, "%s/%s", root, target);
+      (!f->b->autocreate && !f->b->s3 && stat(f->path, &st) < 0))
+    return err_set(e, ERR_ResourceNotFoundException, "The bucket %.*s does not exist",
+                   (int)(slash - target), target);
+  snprintf(f->path, sizeof f->path, "%s/%s", f->b->root, target);
   snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%d.%u", f->path, (int)getpid(),
            atomic_fetch_add(&bucket_seq, 1));
-  if (bucket_dirs(f->path) < 0 ||
-      (f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+  return 0;
+}
+
+bucket_file_t *bucket_open(const bucket_t *b, const char *target, const char *content_type,
+                           const char *acl, err_t *e) {
+  bucket_file_t *f = calloc(1, sizeof *f);
+  if (!f)
+    return err_set(e, ERR_InternalFailure, "out of memory"), NULL;
+  f->b = b;
+  f->fd = -1;
+  snprintf(f->content_type, sizeof f->content_type, "%s", content_type);
+  snprintf(f->acl, sizeof f->acl, "%s", acl ? acl : "");
+  if (bucket_names(f, target, e) < 0) {
+    bucket_file_free(f);
+    return NULL;
+  }
+  if ((b->s3 && (!(f->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(f->md, EVP_sha256(), NULL))) ||
+      bucket_dirs(f->path) < 0 ||
+      (f->fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
     err_set(e, ERR_InternalFailure, "%s: %s", f->path, strerror(errno));
-    free(f);
+    bucket_file_free(f);
     return NULL;
   }
   return f;
@@ -86,6 +109,8 @@ bucket_file_t *bucket_open(const char *root, const char *target, int autocreate,
 
 int bucket_put(bucket_file_t *f, const void *data, size_t len, err_t *e) {
   const char *p = data;
+  if (f->md && !EVP_DigestUpdate(f->md, data, len))
+    return err_set(e, ERR_InternalFailure, "cannot hash %s", f->tmp);
   for (size_t done = 0; done < len;) {
     ssize_t w = write(f->fd, p + done, len - done);
     if (w < 0 && errno == EINTR)
@@ -95,7 +120,26 @@ int bucket_put(bucket_file_t *f, const void *data, size_t len, err_t *e) {
                      w < 0 ? strerror(errno) : "short write");
     done += (size_t)w;
   }
+  f->len += len;
   return 0;
+}
+
+/* The written file to S3, when there is one: the object counts as written
+ * only once S3 has it. */
+static int bucket_upload(bucket_file_t *f, err_t *e) {
+  unsigned char md[32];
+  char hex[65];
+  const char *slash = strchr(f->target, '/');
+  char bucket[256];
+  if (!f->b->s3)
+    return 0;
+  if (!EVP_DigestFinal_ex(f->md, md, NULL))
+    return err_set(e, ERR_InternalFailure, "cannot hash %s", f->tmp);
+  for (int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  snprintf(bucket, sizeof bucket, "%.*s", (int)(slash - f->target), f->target);
+  return s3_put(f->b->s3, bucket, slash + 1, f->fd, f->len, hex, f->content_type,
+                f->acl[0] ? f->acl : NULL, e);
 }
 
 int bucket_close(bucket_file_t *f, int commit, err_t *e) {
@@ -104,19 +148,21 @@ int bucket_close(bucket_file_t *f, int commit, err_t *e) {
     return 0;
   if (commit && fsync(f->fd) < 0)
     rc = err_set(e, ERR_InternalFailure, "%s: %s", f->tmp, strerror(errno));
+  if (commit && rc == 0)
+    rc = bucket_upload(f, e);
   if (close(f->fd) < 0 && commit && rc == 0)
     rc = err_set(e, ERR_InternalFailure, "%s: %s", f->tmp, strerror(errno));
   if (commit && rc == 0 && (rename(f->tmp, f->path) < 0 || bucket_sync_dir(f->path) < 0))
     rc = err_set(e, ERR_InternalFailure, "%s: %s", f->path, strerror(errno));
   if (!commit || rc < 0)
     unlink(f->tmp);
-  free(f);
+  bucket_file_free(f);
   return rc;
 }
 
-int bucket_write(const char *root, const char *target, int autocreate, const void *data,
-                 size_t len, err_t *e) {
-  bucket_file_t *f = bucket_open(root, target, autocreate, e);
+int bucket_write(const bucket_t *b, const char *target, const char *content_type,
+                 const char *acl, const void *data, size_t len, err_t *e) {
+  bucket_file_t *f = bucket_open(b, target, content_type, acl, e);
   if (!f)
     return -1;
   if (bucket_put(f, data, len, e) < 0) {
@@ -128,7 +174,7 @@ int bucket_write(const char *root, const char *target, int autocreate, const voi
 
 #define BUCKET_MAX_OBJECT (64L << 20)
 
-void *bucket_read(const char *root, const char *key, size_t *len) {
+void *bucket_read(const char *root, const char *key, size_t *len, long long *mtime) {
   DIR *d = opendir(root);
   struct dirent *de;
   char *data = NULL;
@@ -146,8 +192,11 @@ void *bucket_read(const char *root, const char *key, size_t *len) {
       free(data);
       data = NULL;
     }
-    if (data)
+    if (data) {
+      struct stat st;
       *len = (size_t)n;
+      *mtime = fstat(fileno(f), &st) == 0 ? (long long)st.st_mtime : 0;
+    }
     fclose(f);
   }
   if (d)

@@ -39,7 +39,14 @@ static const cfg_key_t cfg_keys[] = {
     S("publish", "bucket_root", bucket_root, "/var/lib/pcad/buckets", 0),
     I("publish", "crl_publish_delay", crl_publish_delay, "5", 0, 3600),
     I("publish", "bucket_autocreate", bucket_autocreate, "1", 0, 1),
+    I("publish", "crl_partition_size", crl_partition_size, "10000", 1, 1000000),
     I("publish", "audit_report_interval", audit_report_interval, "1800", 0, 86400),
+    I("publish", "ocsp_cache_entries", ocsp_cache_entries, "16384", 0, 16777216),
+    I("publish", "ocsp_cache_seconds", ocsp_cache_seconds, "300", 1, 3000),
+    S("s3", "endpoint", s3_endpoint, NULL, 0),
+    S("s3", "region", s3_region, NULL, 0),
+    S("s3", "access_key_id", s3_access_key_id, NULL, 0),
+    S("s3", "secret_access_key_file", s3_secret_file, NULL, 0),
     S("aws", "partition", partition, "aws", 0),
     S("aws", "region", region, "us-east-1", 0),
     S("aws", "credentials_file", credentials_file, NULL, 1),
@@ -146,6 +153,11 @@ int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
     snprintf(msg, msglen, "%s: janitor.pending_deadline (%ld s) must exceed hsm.sign_timeout_ms "
              "(%ld) by at least %d s", path, c->janitor_pending_deadline, c->hsm_sign_timeout_ms,
              CFG_T2_BUDGET_MS / 1000);
+    goto fail;
+  }
+  if (c->s3_endpoint && *c->s3_endpoint && (!c->s3_access_key_id || !c->s3_secret_file)) {
+    snprintf(msg, msglen, "%s: s3.endpoint needs s3.access_key_id and s3.secret_access_key_file",
+             path);
     goto fail;
   }
   return 0;

@@ -22,7 +22,15 @@ typedef struct {
   char *bucket_root;
   long crl_publish_delay;
   long bucket_autocreate;
+  long crl_partition_size;
   long audit_report_interval;
+  long ocsp_cache_entries;
+  long ocsp_cache_seconds;
+  /* [s3] */
+  char *s3_endpoint;
+  char *s3_region;
+  char *s3_access_key_id;
+  char *s3_secret_file;
   /* [aws] */
   char *partition;
   char *region;

@@ -101,25 +101,15 @@ static X509_EXTENSION *certext_template_eku(const template_t *t) {
   return x;
 }
 
-/* http://<CustomCname>/<CustomPath or crl>/<CA_ID>.crl, or the S3 URL. */
-static X509_EXTENSION *certext_cdp(const revcfg_t *rev, const char *ca_id, const char *region) {
-  const char *cname = rev->crl_cname, *path = rev->crl_path, *bucket = rev->crl_bucket;
-  char url[1024], dir[300];
+/* The CDP of the CRL called name (revcfg_crl_url). */
+static X509_EXTENSION *certext_cdp(const revcfg_t *rev, const char *name, const char *region) {
+  char url[1024];
   CRL_DIST_POINTS *cdp = sk_DIST_POINT_new_null();
   DIST_POINT *dp = DIST_POINT_new();
   GENERAL_NAME *g = GENERAL_NAME_new();
   X509_EXTENSION *x = NULL;
-  size_t n;
-  snprintf(dir, sizeof dir, "%s", path ? path : "crl");
-  for (n = strlen(dir); n && dir[n - 1] == '/'; n--)
-    dir[n - 1] = '\0';
-  while (dir[0] == '/')
-    memmove(dir, dir + 1, strlen(dir));
-  if (cname && *cname)
-    snprintf(url, sizeof url, "http://%s/%s%s%s.crl", cname, dir, *dir ? "/" : "", ca_id);
-  else
-    snprintf(url, sizeof url, "http://%s.s3.%s.amazonaws.com/%s%s%s.crl", bucket ? bucket : "",
-             region, dir, *dir ? "/" : "", ca_id);
+  if (revcfg_crl_url(rev, name, region, url, sizeof url) < 0)
+    goto out;
   if (!cdp || !dp || !g || !(dp->distpoint = DIST_POINT_NAME_new()))
     goto out;
   g->type = GEN_URI;
@@ -187,7 +177,7 @@ static int certext_from_template(X509 *x, const certext_in_t *b) {
 static int certext_from_config(X509 *x, const certext_in_t *b) {
   const revcfg_t *rev = b->rev;
   if ((b->t->cdp_from & TPL_SRC_CACFG) && rev->crl_enabled && !rev->crl_omit_cdp &&
-      certext_add(x, certext_cdp(rev, b->ca_id, b->region)) < 0)
+      certext_add(x, certext_cdp(rev, b->crl_name, b->region)) < 0)
     return -1;
   if (!b->t->root && rev->ocsp_enabled && rev->ocsp_cname &&
       certext_add(x, certext_aia_ocsp(rev->ocsp_cname)) < 0)

@@ -18,7 +18,8 @@ typedef struct {
   X509 *issuer;             /* NULL for a root's own certificate */
   EVP_PKEY *issuer_key;
   const revcfg_t *rev;
-  const char *ca_id, *region;
+  const char *crl_name; /* the CRL the CDP names: the CA id, or its partition */
+  const char *region;
 } certext_in_t;
 
 /* Every extension; InvalidArgsException when one cannot be built. */

@@ -1,6 +1,7 @@
 #include "core/crl.h"
 
 #include <openssl/x509v3.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,10 +55,36 @@ static int crl_add_entry(X509_CRL *crl, const store_crl_entry_t *en) {
   return ok ? 0 : -1;
 }
 
+/* The critical Issuing Distribution Point of a partition's CRL: its URL,
+ * the one the CDP of its certificates gives. */
+static int crl_add_idp(X509_CRL *crl, const char *url) {
+  ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+  GENERAL_NAME *g = GENERAL_NAME_new();
+  ASN1_IA5STRING *uri = ASN1_IA5STRING_new();
+  int ok = idp && g && uri && ASN1_STRING_set(uri, url, -1) &&
+           (idp->distpoint = DIST_POINT_NAME_new()) != NULL &&
+           (idp->distpoint->name.fullname = sk_GENERAL_NAME_new_null()) != NULL;
+  if (ok) {
+    GENERAL_NAME_set0_value(g, GEN_URI, uri);
+    uri = NULL;
+    idp->distpoint->type = 0;
+    ok = sk_GENERAL_NAME_push(idp->distpoint->name.fullname, g) > 0;
+  }
+  if (ok) {
+    g = NULL;
+    ok = X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp, 1, 0);
+  }
+  ASN1_IA5STRING_free(uri);
+  GENERAL_NAME_free(g);
+  ISSUING_DIST_POINT_free(idp);
+  return ok ? 0 : -1;
+}
+
 /* The CRL's fields and extensions: v2, issuer, the two times, AKI, CRL
- * number, the entries; unsigned. */
+ * number, the IDP of a partition (idp_url, else NULL), the entries;
+ * unsigned. */
 static X509_CRL *crl_build(X509 *ca_cert, const store_crl_entry_t *v, int n, const char *number,
-                           long long tu, long long nu) {
+                           long long tu, long long nu, const char *idp_url) {
   X509_CRL *crl = X509_CRL_new();
   ASN1_TIME *t1 = ASN1_TIME_set(NULL, (time_t)tu), *t2 = ASN1_TIME_set(NULL, (time_t)nu);
   AUTHORITY_KEYID *aki = AUTHORITY_KEYID_new();
@@ -73,6 +100,8 @@ static X509_CRL *crl_build(X509 *ca_cert, const store_crl_entry_t *v, int n, con
     aki->keyid = ASN1_OCTET_STRING_dup(ski);
     ok = aki->keyid && X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, aki, 0, 0);
   }
+  if (ok && idp_url)
+    ok = crl_add_idp(crl, idp_url) == 0;
   for (int i = 0; ok && i < n; i++)
     ok = crl_add_entry(crl, &v[i]) == 0;
   if (ok)
@@ -100,17 +129,22 @@ static int crl_make(const ctx_t *c, const store_crl_due_t *d, const store_ca_t *
   X509_CRL *crl = NULL, *signed_crl = NULL;
   EVP_PKEY *pub = NULL;
   unsigned char *der = NULL;
-  char number[32], target[512];
+  char number[32], target[512], url[1024];
+  const char *name = d->partition ? d->partition : row->id;
   long long now = (long long)clock_now(), period = rev->crl_days * 86400LL;
   int n = 0, len = 0, ret = -1;
   memset(&cfg, 0, sizeof cfg);
-  snprintf(target, sizeof target, "%s/%s/%s.crl", rev->crl_bucket,
-           rev->crl_path ? rev->crl_path : "crl", row->id);
+  if (revcfg_crl_key(rev, name, target, sizeof target) < 0 ||
+      revcfg_crl_url(rev, name, c->region, url, sizeof url) < 0) {
+    err_set(e, ERR_InternalFailure, "the CRL's name is too long");
+    goto out;
+  }
   if (!ca_cert || cacfg_algorithms_from_text(row->ca_config, &cfg, e) < 0 ||
-      store_crl_entries(c->store, row->id, period, &v, &n, e) < 0 ||
+      store_crl_entries(c->store, row->id, d->partition, period, &v, &n, e) < 0 ||
       store_crl_next_number(c->store, row->id, number, e) < 0)
     goto out;
-  if (!(crl = crl_build(ca_cert, v, n, number, now - CRL_BACKDATE, now + period))) {
+  if (!(crl = crl_build(ca_cert, v, n, number, now - CRL_BACKDATE, now + period,
+                        d->partition ? url : NULL))) {
     err_set(e, ERR_InternalFailure, "cannot build the CRL");
     goto out;
   }
@@ -122,9 +156,13 @@ static int crl_make(const ctx_t *c, const store_crl_due_t *d, const store_ca_t *
     err_set(e, ERR_ServiceUnavailable, "the token's CRL signature does not verify");
     goto out;
   }
-  if (store_crl_insert(c->store, row->id, number, now - CRL_BACKDATE, now + period,
-                       d->revocations, target, der, (size_t)len, e) == 0 &&
-      audit_event(c, "GenerateCrl", d->arn, NULL, "number=%s entries=%d", number, n) == 0)
+  if (store_crl_insert(c->store,
+                       &(store_crl_new_t){row->id, d->partition, number, target,
+                                          now - CRL_BACKDATE, now + period, d->revocations, der,
+                                          (size_t)len},
+                       e) == 0 &&
+      audit_event(c, "GenerateCrl", d->arn, NULL, "number=%s entries=%d partition=%s", number,
+                  n, d->partition ? d->partition : "-") == 0)
     ret = 0;
 out:
   OPENSSL_free(der);
@@ -157,7 +195,8 @@ static int crl_refresh_one(const ctx_t *janitor, const store_crl_due_t *d, err_t
     goto out;
   }
   if (crl_make(&c, d, &row, &rev, e) == 0 && store_commit(c.store, e) == 0) {
-    log_info(c.rid, "CRL of %s made in %lld ms", d->arn, clock_now_ms() - t0);
+    log_info(c.rid, "CRL of %s%s%s made in %lld ms", d->arn, d->partition ? " partition " : "",
+             d->partition ? d->partition : "", clock_now_ms() - t0);
     ret = 1;
   }
 out:
@@ -183,4 +222,45 @@ int crl_refresh_due(const ctx_t *c, long delay_s, err_t *e) {
   }
   store_crl_due_free(d, n);
   return made;
+}
+
+/* Steps over the next TLV (or into it when enter is set); its tag in *tag.
+ * -1 when what is left is not DER. */
+static int crl_step(const unsigned char **p, long *left, int enter, int *tag) {
+  const unsigned char *q = *p;
+  long l;
+  int cls, r = ASN1_get_object(&q, &l, tag, &cls, *left);
+  if ((r & 0x80) || (enter && !(r & V_ASN1_CONSTRUCTED)))
+    return -1;
+  l = enter ? 0 : l;
+  *left -= (long)(q - *p) + l;
+  *p = q + l;
+  return 0;
+}
+
+int crl_next_update(const unsigned char *der, size_t len, long long *next) {
+  const unsigned char *p = der, *q;
+  long left = (long)len;
+  int tag = 0, ok;
+  ASN1_TIME *t = NULL;
+  struct tm tm;
+  /* CertificateList { TBSCertList { [version] signature issuer thisUpdate
+   * [nextUpdate] ... */
+  ok = crl_step(&p, &left, 1, &tag) == 0 && crl_step(&p, &left, 1, &tag) == 0;
+  q = p;
+  if (ok && crl_step(&q, &(long){left}, 0, &tag) == 0 && tag == V_ASN1_INTEGER)
+    ok = crl_step(&p, &left, 0, &tag) == 0;
+  for (int k = 0; ok && k < 3; k++) /* signature, issuer, thisUpdate */
+    ok = crl_step(&p, &left, 0, &tag) == 0;
+  ok = ok && (t = d2i_ASN1_TIME(NULL, &p, left)) != NULL && ASN1_TIME_to_tm(t, &tm);
+  if (ok)
+    *next = (long long)timegm(&tm);
+  ASN1_TIME_free(t);
+  return ok ? 0 : -1;
+}
+
+const char *crl_s3_acl(const char *s3_object_acl) {
+  return s3_object_acl && strcmp(s3_object_acl, "BUCKET_OWNER_FULL_CONTROL") == 0
+             ? "bucket-owner-full-control"
+             : "public-read";
 }

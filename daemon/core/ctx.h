@@ -23,6 +23,7 @@ typedef struct {
   void *kick_arg;
   long pending_deadline;         /* janitor: seconds before a PENDING row is finished */
   long report_interval;          /* seconds between two audit reports of a CA */
+  long crl_partition_size;       /* certificates per CRL partition (at most) */
 } ctx_t;
 
 /* The worker's connection answers (reconnected when it was lost), or

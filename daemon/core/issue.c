@@ -22,6 +22,7 @@
 #include "shape/cacfg.h"
 #include "shape/revcfg.h"
 #include "store/store_cert.h"
+#include "store/store_crl.h"
 
 #define ISSUE_SHORT_LIVED_MAX (7 * 86400)
 #define ISSUE_BUILD_TRIES 3   /* the CA certificate changed meanwhile: build again */
@@ -43,6 +44,7 @@ typedef struct {
   long long nb, na;
   char hex[SERIAL_HEX], norm[SERIAL_HEX];
   char *subj; /* RFC 2253, for the audit report */
+  char partition[37]; /* its CRL partition; "" when CRLs are complete */
 } issue_t;
 
 static int issue_bad_state(err_t *e) {
@@ -80,6 +82,9 @@ static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, err_t *
   if (!is->row.has_key || cacfg_algorithms_from_text(is->row.ca_config, &is->cfg, e) < 0 ||
       revcfg_from_text(is->row.revocation_config, &is->rev, e) < 0)
     return issue_bad_state(e);
+  if (is->rev.crl_enabled && is->rev.crl_partitioned &&
+      store_crl_partition_next(c->store, is->row.id, c->crl_partition_size, is->partition, e) < 0)
+    return -1;
   if (sigalg_fits(r->signing_algorithm, is->cfg.key_algorithm, e) < 0)
     return -1;
   if (!(is->req = csr_parse(r->csr, r->csr_len, e)) ||
@@ -189,8 +194,8 @@ static int issue_prepare(const ctx_t *c, const issue_req_t *r, issue_t *is, err_
       issue_pathlen(is->t, is->ca_cert, e) < 0 || issue_tbs(is, api, e) < 0)
     return -1;
   b = (certext_in_t){is->t,      api,        is->req,     X509_REQ_get0_pubkey(is->req),
-                     is->ca_cert, is->ca_pub, &is->rev,    is->row.id,
-                     c->region};
+                     is->ca_cert, is->ca_pub, &is->rev,
+                     is->partition[0] ? is->partition : is->row.id, c->region};
   if (certext_build(is->x, &b, e) < 0)
     return -1;
   if (X509_NAME_entry_count(X509_get_subject_name(is->x)) == 0 &&
@@ -261,7 +266,7 @@ static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char
   int ret = -1, claimed = 0, taken = -1;
   store_cert_new_t n = {is->row.id, is->norm, *arn, is->t->name, is->subj, c->actor,
                         is->nb,     is->na,  is->tbs, (size_t)is->tbs_len,
-                        r->signing_algorithm};
+                        r->signing_algorithm, is->partition[0] ? is->partition : NULL};
   memset(&locked, 0, sizeof locked);
   if (store_begin(c->store, e) < 0 || ca_get(c, r->ca_arn, STORE_LOCK_SHARE, &locked, e) < 0)
     goto out;

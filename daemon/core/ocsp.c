@@ -1,6 +1,10 @@
 #include "core/ocsp.h"
 
+#include <openssl/evp.h>
 #include <openssl/ocsp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,132 +12,338 @@
 #include "base/log.h"
 #include "core/crl.h"
 #include "core/key.h"
+#include "core/ocspcache.h"
 #include "core/serial.h"
 #include "shape/cacfg.h"
 #include "store/store_ca.h"
 #include "store/store_cert.h"
 
-#define OCSP_VALIDITY 3600 /* nextUpdate an hour after thisUpdate */
+#define OCSP_VALIDITY 3600   /* nextUpdate an hour after thisUpdate */
+#define OCSP_RELOAD_MS 1000  /* an unknown issuer reloads the list at most this often */
 
-/* The CA among cas that issued id (name and key hash); its certificate in
- * *cert. -1 when none. */
-static int ocsp_issuer(const store_ca_t *cas, int n, const OCSP_CERTID *id, X509 **cert) {
-  ASN1_OBJECT *md_obj = NULL;
-  const EVP_MD *md;
-  OCSP_id_get0_info(NULL, &md_obj, NULL, NULL, (OCSP_CERTID *)id);
-  md = md_obj ? EVP_get_digestbyobj(md_obj) : NULL;
-  for (int i = 0; md && i < n; i++) {
-    const unsigned char *q = cas[i].cert_der;
-    X509 *x = d2i_X509(NULL, &q, (long)cas[i].cert_len);
-    OCSP_CERTID *mine = x ? OCSP_cert_to_id(md, NULL, x) : NULL;
-    int same = mine && OCSP_id_issuer_cmp(mine, id) == 0;
-    OCSP_CERTID_free(mine);
-    if (same) {
-      *cert = x;
-      return i;
-    }
-    X509_free(x);
-  }
-  return -1;
+/* The digests a request's CertID may name the issuer with. */
+static const char *const ocsp_digests[] = {"SHA1", "SHA256", "SHA384", "SHA512"};
+#define OCSP_NDIGESTS (sizeof ocsp_digests / sizeof ocsp_digests[0])
+
+/* A CA whose OCSP pcad answers, with its CertIDs precomputed. */
+typedef struct {
+  char id[37];
+  unsigned char key_id[KEY_ID_LEN];
+  char sigalg[40];
+  char sha256[65]; /* of its certificate's DER */
+  X509 *cert;
+  OCSP_CERTID *ids[OCSP_NDIGESTS];
+} ocsp_issuer_t;
+
+struct ocsp {
+  pthread_rwlock_t lock; /* issuers */
+  ocsp_issuer_t *issuers;
+  int n;
+  pthread_mutex_t load_mu;
+  _Atomic long long loaded_ms; /* read without load_mu */
+  ocspcache_t *cache;
+};
+
+static void ocsp_issuer_clear(ocsp_issuer_t *is) {
+  X509_free(is->cert);
+  for (size_t k = 0; k < OCSP_NDIGESTS; k++)
+    OCSP_CERTID_free(is->ids[k]);
+  memset(is, 0, sizeof *is);
 }
 
-/* The status of one serial of ca, added to bs. */
-static int ocsp_status(const ctx_t *c, const store_ca_t *ca, OCSP_CERTID *id, OCSP_BASICRESP *bs,
-                       err_t *e) {
+static void ocsp_issuers_free(ocsp_issuer_t *v, int n) {
+  for (int i = 0; v && i < n; i++)
+    ocsp_issuer_clear(&v[i]);
+  free(v);
+}
+
+ocsp_t *ocsp_new(long cache_slots, long cache_age_s) {
+  ocsp_t *o = calloc(1, sizeof *o);
+  if (!o || !(o->cache = ocspcache_new(cache_slots, cache_age_s))) {
+    free(o);
+    return NULL;
+  }
+  pthread_rwlock_init(&o->lock, NULL);
+  pthread_mutex_init(&o->load_mu, NULL);
+  return o;
+}
+
+void ocsp_free(ocsp_t *o) {
+  if (!o)
+    return;
+  ocsp_issuers_free(o->issuers, o->n);
+  ocspcache_free(o->cache);
+  pthread_rwlock_destroy(&o->lock);
+  pthread_mutex_destroy(&o->load_mu);
+  free(o);
+}
+
+/* One CA row as an issuer: 0, or -1 when its certificate or configuration
+ * cannot be read. */
+static int ocsp_issuer_make(const store_ca_t *row, ocsp_issuer_t *is) {
+  const unsigned char *q = row->cert_der;
+  unsigned char md[32];
+  cacfg_t cfg;
+  err_t e;
+  int ok;
+  memset(is, 0, sizeof *is);
+  memset(&cfg, 0, sizeof cfg);
+  is->cert = d2i_X509(NULL, &q, (long)row->cert_len);
+  ok = is->cert && cacfg_algorithms_from_text(row->ca_config, &cfg, &e) == 0 &&
+       EVP_Digest(row->cert_der, row->cert_len, md, NULL, EVP_sha256(), NULL);
+  for (size_t k = 0; ok && k < OCSP_NDIGESTS; k++)
+    ok = (is->ids[k] = OCSP_cert_to_id(EVP_get_digestbyname(ocsp_digests[k]), NULL,
+                                       is->cert)) != NULL;
+  if (ok) {
+    snprintf(is->id, sizeof is->id, "%s", row->id);
+    memcpy(is->key_id, row->key_id, KEY_ID_LEN);
+    snprintf(is->sigalg, sizeof is->sigalg, "%s", cfg.signing_algorithm);
+    for (int i = 0; i < 32; i++)
+      snprintf(is->sha256 + 2 * i, 3, "%02x", md[i]);
+  }
+  cacfg_clear(&cfg);
+  return ok ? 0 : -1;
+}
+
+/* The list of issuers read again from the database. */
+static int ocsp_load(ocsp_t *o, const ctx_t *c, err_t *e) {
+  store_ca_t *rows = NULL;
+  ocsp_issuer_t *v, *old;
+  int n = 0, k = 0, oldn;
+  if (store_ca_ocsp(c->store, &rows, &n, e) < 0)
+    return -1;
+  if (!(v = calloc((size_t)(n ? n : 1), sizeof *v))) {
+    store_ca_free(rows, n);
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  }
+  for (int i = 0; i < n; i++) {
+    if (ocsp_issuer_make(&rows[i], &v[k]) == 0) {
+      k++;
+      continue;
+    }
+    ocsp_issuer_clear(&v[k]);
+    log_warn(c->rid, "OCSP: CA %s cannot be read", rows[i].arn);
+  }
+  store_ca_free(rows, n);
+  pthread_rwlock_wrlock(&o->lock);
+  old = o->issuers;
+  oldn = o->n;
+  o->issuers = v;
+  o->n = k;
+  pthread_rwlock_unlock(&o->lock);
+  ocsp_issuers_free(old, oldn);
+  return 0;
+}
+
+/* The issuer named by id, copied into *out with its own reference to the
+ * certificate: 1, or 0 when none is. */
+static int ocsp_lookup(ocsp_t *o, const OCSP_CERTID *id, ocsp_issuer_t *out) {
+  int found = 0;
+  pthread_rwlock_rdlock(&o->lock);
+  for (int i = 0; !found && i < o->n; i++)
+    for (size_t k = 0; !found && k < OCSP_NDIGESTS; k++)
+      if (OCSP_id_issuer_cmp(o->issuers[i].ids[k], id) == 0) {
+        *out = o->issuers[i];
+        memset(out->ids, 0, sizeof out->ids);
+        X509_up_ref(out->cert);
+        found = 1;
+      }
+  pthread_rwlock_unlock(&o->lock);
+  return found;
+}
+
+/* ocsp_lookup, reloading the list first when force is set, or when the
+ * issuer is unknown and the list is older than OCSP_RELOAD_MS. */
+static int ocsp_find(ocsp_t *o, const ctx_t *c, const OCSP_CERTID *id, int force,
+                     ocsp_issuer_t *out, err_t *e) {
+  long long seen = atomic_load(&o->loaded_ms);
+  int found = force ? 0 : ocsp_lookup(o, id, out);
+  if (found || (!force && clock_now_ms() - seen < OCSP_RELOAD_MS))
+    return found;
+  pthread_mutex_lock(&o->load_mu);
+  if (atomic_load(&o->loaded_ms) == seen) { /* nobody reloaded meanwhile */
+    if (ocsp_load(o, c, e) < 0) {
+      pthread_mutex_unlock(&o->load_mu);
+      return -1;
+    }
+    atomic_store(&o->loaded_ms, clock_now_ms());
+  }
+  pthread_mutex_unlock(&o->load_mu);
+  return ocsp_lookup(o, id, out);
+}
+
+/* What the database says of one serial, as a response says it. */
+static void ocsp_says(int found, const char *status, long long revoked_at, const char *reason,
+                      const char *ca_sha256, ocspcache_says_t *s) {
+  memset(s, 0, sizeof *s);
+  s->status = V_OCSP_CERTSTATUS_UNKNOWN;
+  s->revoked_at = -1;
+  s->reason = -1;
+  snprintf(s->ca_sha256, sizeof s->ca_sha256, "%s", ca_sha256);
+  if (!found || strcmp(status, "ISSUED") != 0)
+    return;
+  s->status = revoked_at >= 0 ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD;
+  if (revoked_at >= 0) {
+    s->revoked_at = revoked_at;
+    s->reason = crl_reason_code(reason);
+  }
+}
+
+/* The serial of id as pcad stores it; -1 (norm untouched) when it has
+ * none pcad could have issued. */
+static int ocsp_serial(OCSP_CERTID *id, char norm[64]) {
   ASN1_INTEGER *serial = NULL;
   BIGNUM *bn;
-  char *hex, norm[64];
-  store_cert_t crt;
-  int rc = 1, status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1, ok;
-  ASN1_TIME *rev = NULL, *now = ASN1_TIME_set(NULL, clock_now()),
-            *next = ASN1_TIME_set(NULL, clock_now() + OCSP_VALIDITY);
-  memset(&crt, 0, sizeof crt);
+  char *hex = NULL, tmp[64];
+  int rc = -1;
   OCSP_id_get0_info(NULL, NULL, NULL, &serial, id);
-  bn = serial ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
-  hex = bn ? BN_bn2hex(bn) : NULL;
-  if (hex && serial_normalize(hex, norm, sizeof norm) == 0)
-    rc = store_cert_by_serial(c->store, ca->id, norm, 0, &crt, e);
-  if (rc < 0)
-    goto out;
-  if (rc == 0 && strcmp(crt.status, "ISSUED") == 0) {
-    status = crt.revoked_at ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD;
-    if (crt.revoked_at) {
-      rev = ASN1_TIME_set(NULL, (time_t)strtod(crt.revoked_at, NULL));
-      reason = crl_reason_code(crt.revocation_reason);
-    }
+  if (serial && (bn = ASN1_INTEGER_to_BN(serial, NULL)) != NULL) {
+    hex = BN_bn2hex(bn);
+    BN_free(bn);
   }
-  ok = now && next && OCSP_basic_add1_status(bs, id, status, reason, rev, now, next) != NULL;
-  rc = ok ? 0 : err_set(e, ERR_InternalFailure, "cannot add an OCSP status");
-out:
-  store_cert_clear(&crt);
-  ASN1_TIME_free(rev);
-  ASN1_TIME_free(now);
-  ASN1_TIME_free(next);
+  if (hex && serial_normalize(hex, tmp, sizeof tmp) == 0) {
+    memcpy(norm, tmp, sizeof tmp);
+    rc = 0;
+  }
   OPENSSL_free(hex);
-  BN_free(bn);
   return rc;
 }
 
-/* The statuses for req, signed: SUCCESSFUL with *out, or the status that
- * says why not. */
-static int ocsp_basic(const ctx_t *c, OCSP_REQUEST *req, OCSP_BASICRESP **out) {
-  store_ca_t *cas = NULL;
-  X509 *issuer = NULL;
-  OCSP_BASICRESP *bs = NULL;
+/* Adds what s says of id to bs. */
+static int ocsp_add(OCSP_BASICRESP *bs, OCSP_CERTID *id, const ocspcache_says_t *s) {
+  ASN1_TIME *now = ASN1_TIME_set(NULL, clock_now()),
+            *next = ASN1_TIME_set(NULL, clock_now() + OCSP_VALIDITY),
+            *rev = s->revoked_at >= 0 ? ASN1_TIME_set(NULL, (time_t)s->revoked_at) : NULL;
+  int ok = now && next && (s->revoked_at < 0 || rev) &&
+           OCSP_basic_add1_status(bs, id, s->status, s->reason, rev, now, next) != NULL;
+  ASN1_TIME_free(rev);
+  ASN1_TIME_free(now);
+  ASN1_TIME_free(next);
+  return ok ? 0 : -1;
+}
+
+/* The statuses of the request's other serials (the first is in bs):
+ * OCSP_RESPONSE_STATUS_SUCCESSFUL, or the status that says why not. */
+static int ocsp_others(const ctx_t *c, OCSP_REQUEST *req, const ocsp_issuer_t *is,
+                       OCSP_BASICRESP *bs, err_t *e) {
   OCSP_CERTID *first = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
-  cacfg_t cfg;
-  err_t e;
-  int n = 0, k, ret = OCSP_RESPONSE_STATUS_TRYLATER;
-  memset(&cfg, 0, sizeof cfg);
-  err_clear(&e);
-  if (store_ca_ocsp(c->store, &cas, &n, &e) < 0)
-    goto out;
-  if ((k = ocsp_issuer(cas, n, first, &issuer)) < 0) {
-    ret = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
-    goto out;
-  }
-  if (!(bs = OCSP_BASICRESP_new()) || cacfg_algorithms_from_text(cas[k].ca_config, &cfg, &e) < 0)
-    goto out;
-  for (int i = 0; i < OCSP_request_onereq_count(req); i++) {
+  for (int i = 1; i < OCSP_request_onereq_count(req); i++) {
     OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
-    if (OCSP_id_issuer_cmp(id, first) != 0) {
-      ret = OCSP_RESPONSE_STATUS_UNAUTHORIZED; /* one issuer per request */
-      goto out;
-    }
-    if (ocsp_status(c, &cas[k], id, bs, &e) < 0)
-      goto out;
+    ocspcache_says_t says;
+    store_cert_t crt;
+    char norm[64];
+    int rc = 1;
+    if (OCSP_id_issuer_cmp(id, first) != 0)
+      return OCSP_RESPONSE_STATUS_UNAUTHORIZED; /* one issuer per request */
+    memset(&crt, 0, sizeof crt);
+    if (ocsp_serial(id, norm) == 0 &&
+        (rc = store_cert_by_serial(c->store, is->id, norm, 0, &crt, e)) < 0)
+      return OCSP_RESPONSE_STATUS_TRYLATER;
+    ocsp_says(rc == 0, crt.status, crt.revoked_at ? (long long)strtod(crt.revoked_at, NULL) : -1,
+              crt.revocation_reason, is->sha256, &says);
+    store_cert_clear(&crt);
+    if (ocsp_add(bs, id, &says) < 0)
+      return OCSP_RESPONSE_STATUS_INTERNALERROR;
   }
-  if (OCSP_copy_nonce(bs, req) <= 0)
+  return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+}
+
+/* A freshly signed response to req, whose first serial the database
+ * described as says, encoded into *der. */
+static int ocsp_sign(const ctx_t *c, OCSP_REQUEST *req, ocsp_issuer_t *is,
+                     const ocspcache_says_t *says, unsigned char **der, int *len, err_t *e) {
+  OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+  OCSP_RESPONSE *resp = NULL;
+  int st = OCSP_RESPONSE_STATUS_INTERNALERROR;
+  if (!bs || ocsp_add(bs, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0)), says) < 0 ||
+      (st = ocsp_others(c, req, is, bs, e)) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+      OCSP_copy_nonce(bs, req) <= 0) {
+    OCSP_BASICRESP_free(bs);
+    return st == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_RESPONSE_STATUS_INTERNALERROR : st;
+  }
+  bs = key_sign_ocsp(c, is->key_id, bs, is->cert, is->sigalg, e);
+  is->cert = NULL; /* the signer's now */
+  if (!bs)
+    return OCSP_RESPONSE_STATUS_TRYLATER;
+  resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+  *der = NULL;
+  *len = resp ? i2d_OCSP_RESPONSE(resp, der) : -1;
+  OCSP_RESPONSE_free(resp);
+  OCSP_BASICRESP_free(bs);
+  return *len > 0 ? OCSP_RESPONSE_STATUS_SUCCESSFUL : OCSP_RESPONSE_STATUS_INTERNALERROR;
+}
+
+/* The issuer of the request's first CertID and what the database says of
+ * its serial, in one round trip: SUCCESSFUL, or the status that says why
+ * not. A CA certificate that changed reloads the issuers once. */
+static int ocsp_check(ocsp_t *o, const ctx_t *c, OCSP_CERTID *first, ocsp_issuer_t *is,
+                      ocspcache_says_t *says, err_t *e) {
+  store_ocsp_t chk;
+  char norm[64] = "0";
+  int known = -1, rc;
+  ocsp_serial(first, norm); /* none: no row has it */
+  for (int round = 0; round < 2; round++) {
+    if ((rc = ocsp_find(o, c, first, round, is, e)) <= 0)
+      return rc < 0 ? OCSP_RESPONSE_STATUS_TRYLATER : OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+    if ((known = store_ca_ocsp_check(c->store, is->id, norm, &chk, e)) < 0)
+      return OCSP_RESPONSE_STATUS_TRYLATER;
+    if (known == 1 || !chk.answers)
+      return OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+    if (strcmp(chk.cert_sha256, is->sha256) == 0) {
+      ocsp_says(chk.found, chk.status, chk.revoked_at, chk.reason, is->sha256, says);
+      return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+    }
+    X509_free(is->cert);
+    is->cert = NULL;
+  }
+  return OCSP_RESPONSE_STATUS_TRYLATER;
+}
+
+/* The response to a parsed request: SUCCESSFUL with *der, or the status
+ * that says why not. A single-serial request without a nonce whose status
+ * is known is answered from the cache while the database agrees. */
+static int ocsp_answer(ocsp_t *o, const ctx_t *c, OCSP_REQUEST *req, unsigned char **der,
+                       int *len) {
+  OCSP_CERTID *first = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
+  ocsp_issuer_t is;
+  ocspcache_says_t says;
+  unsigned char *key = NULL;
+  int klen = -1, st, keep;
+  err_t e;
+  err_clear(&e);
+  memset(&is, 0, sizeof is);
+  st = ocsp_check(o, c, first, &is, &says, &e);
+  keep = st == OCSP_RESPONSE_STATUS_SUCCESSFUL && OCSP_request_onereq_count(req) == 1 &&
+         OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) < 0 &&
+         says.status != V_OCSP_CERTSTATUS_UNKNOWN && (klen = i2d_OCSP_CERTID(first, &key)) > 0;
+  if (keep && (*der = ocspcache_get(o->cache, key, (size_t)klen, &says, len)) != NULL)
     goto out;
-  *out = key_sign_ocsp(c, cas[k].key_id, bs, issuer, cfg.signing_algorithm, &e);
-  bs = NULL;
-  issuer = NULL; /* the signer's now */
-  if (*out)
-    ret = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+  if (st == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    st = ocsp_sign(c, req, &is, &says, der, len, &e);
+  if (keep && st == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    ocspcache_put(o->cache, key, (size_t)klen, &says, *der, *len);
 out:
   if (e.code != ERR_OK)
     log_warn(c->rid, "OCSP: %s", e.msg);
-  OCSP_BASICRESP_free(bs);
-  X509_free(issuer);
-  cacfg_clear(&cfg);
-  store_ca_free(cas, n);
-  return ret;
+  OPENSSL_free(key);
+  X509_free(is.cert);
+  return st;
 }
 
-int ocsp_respond(const ctx_t *c, const unsigned char *der, size_t len, unsigned char **out,
-                 int *out_len) {
+int ocsp_respond(ocsp_t *o, const ctx_t *c, const unsigned char *der, size_t len,
+                 unsigned char **out, int *out_len) {
   const unsigned char *q = der;
   OCSP_REQUEST *req = d2i_OCSP_REQUEST(NULL, &q, (long)len);
-  OCSP_BASICRESP *bs = NULL;
   OCSP_RESPONSE *resp;
   int status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
-  if (req && q == der + len && OCSP_request_onereq_count(req) > 0)
-    status = ocsp_basic(c, req, &bs);
-  resp = OCSP_response_create(status, status == OCSP_RESPONSE_STATUS_SUCCESSFUL ? bs : NULL);
   *out = NULL;
+  if (req && q == der + len && OCSP_request_onereq_count(req) > 0)
+    status = ocsp_answer(o, c, req, out, out_len);
+  OCSP_REQUEST_free(req);
+  if (status == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    return 0;
+  resp = OCSP_response_create(status, NULL);
   *out_len = resp ? i2d_OCSP_RESPONSE(resp, out) : -1;
   OCSP_RESPONSE_free(resp);
-  OCSP_BASICRESP_free(bs);
-  OCSP_REQUEST_free(req);
   return *out_len > 0 ? 0 : -1;
 }

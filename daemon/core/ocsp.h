@@ -7,12 +7,21 @@
 
 #include "core/ctx.h"
 
+/* The responder's state, shared by the workers: the CAs it answers for
+ * (read again when a request names an unknown issuer, at most once a
+ * second, or when a CA's certificate changed) and the cache of signed
+ * responses (core/ocspcache.h). */
+typedef struct ocsp ocsp_t;
+
+ocsp_t *ocsp_new(long cache_slots, long cache_age_s);
+void ocsp_free(ocsp_t *o);
+
 /* The DER OCSPResponse to a DER OCSPRequest, always: malformedRequest for
  * one that does not parse, unauthorized for an issuer pcad does not
  * answer for (no such CA, or its OCSP not enabled), tryLater when the
  * database or the token is away. *out is OPENSSL_malloc'ed; -1 only when
  * no response can be encoded at all. */
-int ocsp_respond(const ctx_t *c, const unsigned char *der, size_t len, unsigned char **out,
-                 int *out_len);
+int ocsp_respond(ocsp_t *o, const ctx_t *c, const unsigned char *der, size_t len,
+                 unsigned char **out, int *out_len);
 
 #endif

@@ -141,15 +141,16 @@ static int report_cert(void *arg, const store_report_cert_t *c) {
 
 /* The object of report r: 0 written, 1 not written (o->werr says why),
  * -1 the database failed (e). */
-static int report_write(const ctx_t *c, const store_report_t *r, const char *root,
-                        int autocreate, report_out_t *o, err_t *e) {
+static int report_write(const ctx_t *c, const store_report_t *r, const bucket_t *b,
+                        report_out_t *o, err_t *e) {
   char target[1100];
   int rc;
   o->line.csv = strcmp(r->format, "CSV") == 0;
   o->line.partition = c->partition;
   o->line.account = r->account;
   snprintf(target, sizeof target, "%s/%s", r->bucket, r->key);
-  if (!(o->f = bucket_open(root, target, autocreate, &o->werr)))
+  if (!(o->f = bucket_open(b, target, o->line.csv ? "text/csv" : "application/json", NULL,
+                           &o->werr)))
     return 1;
   if (buf_puts(&o->buf, reportline_head(&o->line)) < 0) {
     o->wfailed = 1;
@@ -168,7 +169,7 @@ static int report_write(const ctx_t *c, const store_report_t *r, const char *roo
   return o->wfailed ? 1 : rc;
 }
 
-int report_build_next(const ctx_t *c, const char *root, int autocreate, err_t *e) {
+int report_build_next(const ctx_t *c, const bucket_t *b, err_t *e) {
   store_report_t r;
   report_out_t o;
   long long t0 = clock_now_ms();
@@ -182,7 +183,11 @@ int report_build_next(const ctx_t *c, const char *root, int autocreate, err_t *e
     ret = 0;
     goto out;
   }
-  if ((w = report_write(c, &r, root, autocreate, &o, e)) < 0 ||
+  if ((w = report_write(c, &r, b, &o, e)) == 1 && o.werr.code == ERR_ServiceUnavailable) {
+    *e = o.werr; /* S3 away: CREATING still, tried again next round */
+    goto out;
+  }
+  if (w < 0 ||
       store_report_finish(c->store, r.id, w ? "FAILED" : "SUCCESS", w ? o.werr.msg : NULL,
                           e) < 0 ||
       store_commit(c->store, e) < 0)

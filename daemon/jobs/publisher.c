@@ -14,9 +14,10 @@
 
 #define PUBLISHER_BACKOFF_MAX_MS 60000
 
-/* What this instance has written, per CA. */
+/* What this instance has written, per object (a CA's complete CRL, or a
+ * partition's). */
 typedef struct {
-  char ca_id[37];
+  char target[512];
   char number[32];
   int failures;
   long long next_ms;
@@ -24,6 +25,7 @@ typedef struct {
 
 struct publisher {
   const cfg_t *cfg;
+  const bucket_t *bucket;
   p11_t *p11;
   store_t *store;
   publisher_seen_t *seen;
@@ -31,23 +33,23 @@ struct publisher {
   ticker_t *ticker;
 };
 
-static publisher_seen_t *publisher_find(publisher_t *p, const char *ca_id) {
+static publisher_seen_t *publisher_find(publisher_t *p, const char *target) {
   publisher_seen_t *grown;
   for (int i = 0; i < p->nseen; i++)
-    if (strcmp(p->seen[i].ca_id, ca_id) == 0)
+    if (strcmp(p->seen[i].target, target) == 0)
       return &p->seen[i];
   grown = realloc(p->seen, (size_t)(p->nseen + 1) * sizeof *grown);
   if (!grown)
     return NULL;
   p->seen = grown;
   memset(&p->seen[p->nseen], 0, sizeof *grown);
-  snprintf(p->seen[p->nseen].ca_id, sizeof p->seen[p->nseen].ca_id, "%s", ca_id);
+  snprintf(p->seen[p->nseen].target, sizeof p->seen[p->nseen].target, "%s", target);
   return &p->seen[p->nseen++];
 }
 
-/* The newest CRL of one CA into its bucket, unless written already. */
+/* One newest CRL into its bucket, unless written already. */
 static void publisher_write(publisher_t *p, const store_crl_head_t *h) {
-  publisher_seen_t *s = publisher_find(p, h->ca_id);
+  publisher_seen_t *s = publisher_find(p, h->target);
   unsigned char *der = NULL;
   size_t len = 0;
   long long now = clock_now_ms();
@@ -56,7 +58,8 @@ static void publisher_write(publisher_t *p, const store_crl_head_t *h) {
   if (!s || (strcmp(s->number, h->number) == 0 && s->failures == 0) || now < s->next_ms)
     return;
   if (store_crl_der(p->store, h->ca_id, h->number, &der, &len, &e) == 0 &&
-      bucket_write(p->cfg->bucket_root, h->target, (int)p->cfg->bucket_autocreate, der, len, &e) == 0) {
+      bucket_write(p->bucket, h->target, "application/pkix-crl", crl_s3_acl(h->acl), der, len,
+                   &e) == 0) {
     snprintf(s->number, sizeof s->number, "%s", h->number);
     if (s->failures)
       log_notice("publisher", "CRL %s written again after %d failures", h->target, s->failures);
@@ -92,11 +95,12 @@ static void publisher_round(void *arg) {
   store_crl_heads_free(heads, n);
 }
 
-publisher_t *publisher_start(const cfg_t *cfg, p11_t *p11) {
+publisher_t *publisher_start(const cfg_t *cfg, const bucket_t *bucket, p11_t *p11) {
   publisher_t *p = calloc(1, sizeof *p);
   if (!p)
     return NULL;
   p->cfg = cfg;
+  p->bucket = bucket;
   p->p11 = p11;
   p->store = store_new(cfg->db_conninfo, cfg->db_connect_timeout);
   if (!p->store || !(p->ticker = ticker_start(1, publisher_round, p))) {

@@ -9,6 +9,7 @@
 
 struct reporter {
   const cfg_t *cfg;
+  const bucket_t *bucket;
   store_t *store;
   ticker_t *ticker;
 };
@@ -22,18 +23,18 @@ static void reporter_round(void *arg) {
   err_clear(&e);
   if (store_ready(r->store, &e) < 0)
     return; /* the database is away; the next round tries again */
-  while ((rc = report_build_next(&c, r->cfg->bucket_root, (int)r->cfg->bucket_autocreate, &e)) ==
-         1)
+  while ((rc = report_build_next(&c, r->bucket, &e)) == 1)
     ;
   if (rc < 0)
     log_err("reporter", "audit reports: %s", e.msg);
 }
 
-reporter_t *reporter_start(const cfg_t *cfg) {
+reporter_t *reporter_start(const cfg_t *cfg, const bucket_t *bucket) {
   reporter_t *r = calloc(1, sizeof *r);
   if (!r)
     return NULL;
   r->cfg = cfg;
+  r->bucket = bucket;
   r->store = store_new(cfg->db_conninfo, cfg->db_connect_timeout);
   if (!r->store || !(r->ticker = ticker_start(1, reporter_round, r))) {
     store_free(r->store);

@@ -282,6 +282,8 @@ static void httpd_reply(request_t *req, int status, const char *content_type, co
     evhttp_add_header(out, "x-amzn-RequestId", req->rid);
     if (err_type)
       evhttp_add_header(out, "x-amzn-ErrorType", err_type);
+    for (size_t i = 0; i < req->nout; i++)
+      evhttp_add_header(out, req->out[i].name, req->out[i].value);
     if (buf && len)
       evbuffer_add(buf, body, len);
     evhttp_send_reply(ev, status, httpd_reason(status), buf);

@@ -87,6 +87,9 @@ static int revcfg_decode(const json_t *rc, const char *text, revcfg_t *out, err_
   out->crl_cname = revcfg_dup(crl, "CustomCname");
   out->crl_bucket = revcfg_dup(crl, "S3BucketName");
   out->crl_path = revcfg_dup(crl, "CustomPath");
+  out->crl_partitioned =
+      json_string_value(json_object_get(crl, "CrlType")) &&
+      strcmp(json_string_value(json_object_get(crl, "CrlType")), "PARTITIONED") == 0;
   out->crl_days = json_integer_value(json_object_get(crl, "ExpirationInDays"));
   if (out->crl_days <= 0)
     out->crl_days = 7;
@@ -136,4 +139,39 @@ void revcfg_clear(revcfg_t *r) {
   free(r->ocsp_cname);
   free(r->text);
   memset(r, 0, sizeof *r);
+}
+
+/* "<path>/<name>.crl", the path as CustomPath gives it (crl by default)
+ * without leading or trailing '/'. */
+static int revcfg_crl_object(const revcfg_t *r, const char *name, char *out, size_t cap) {
+  const char *dir = r->crl_path ? r->crl_path : "crl";
+  size_t n;
+  while (*dir == '/')
+    dir++;
+  for (n = strlen(dir); n && dir[n - 1] == '/'; n--)
+    ;
+  return snprintf(out, cap, "%.*s%s%s.crl", (int)n, dir, n ? "/" : "", name) < (int)cap ? 0
+                                                                                       : -1;
+}
+
+int revcfg_crl_key(const revcfg_t *r, const char *name, char *out, size_t cap) {
+  char obj[512];
+  if (revcfg_crl_object(r, name, obj, sizeof obj) < 0)
+    return -1;
+  return snprintf(out, cap, "%s/%s", r->crl_bucket ? r->crl_bucket : "", obj) < (int)cap ? 0
+                                                                                         : -1;
+}
+
+int revcfg_crl_url(const revcfg_t *r, const char *name, const char *region, char *out,
+                   size_t cap) {
+  char obj[512];
+  int n;
+  if (revcfg_crl_object(r, name, obj, sizeof obj) < 0)
+    return -1;
+  if (r->crl_cname && *r->crl_cname)
+    n = snprintf(out, cap, "http://%s/%s", r->crl_cname, obj);
+  else
+    n = snprintf(out, cap, "http://%s.s3.%s.amazonaws.com/%s", r->crl_bucket ? r->crl_bucket : "",
+                 region, obj);
+  return n < (int)cap ? 0 : -1;
 }

@@ -12,6 +12,7 @@ typedef struct {
   char *crl_bucket;    /* S3BucketName */
   char *crl_path;      /* CustomPath */
   long crl_days;       /* ExpirationInDays (7 when unset) */
+  int crl_partitioned; /* CrlType PARTITIONED */
   int ocsp_enabled;
   char *ocsp_cname;    /* OcspCustomCname */
   char *text;          /* the document as stored: compact JSON */
@@ -29,6 +30,14 @@ int revcfg_from_text(const char *text, revcfg_t *out, err_t *e);
  * blocks always there): a new JSON object. */
 struct json_t *revcfg_describe(const char *text);
 void revcfg_clear(revcfg_t *r);
+/* Where the CRL called name (the CA id, or a partition's id) goes:
+ * "<S3BucketName>/<CustomPath or crl>/<name>.crl" (the path without
+ * leading or trailing '/'), and the URL a certificate's CDP gives for it:
+ * http://<CustomCname>/<path>/<name>.crl, or the bucket's S3 URL in
+ * region. -1 when it does not fit in cap. */
+int revcfg_crl_key(const revcfg_t *r, const char *name, char *out, size_t cap);
+int revcfg_crl_url(const revcfg_t *r, const char *name, const char *region, char *out,
+                   size_t cap);
 /* S3's bucket naming rules for the part of b before any '/': 0, or
  * InvalidArgsException. */
 int revcfg_bucket_check(const char *b, err_t *e);

@@ -117,12 +117,16 @@ int store_ca_list(store_t *s, const char *account, const char *cursor, int limit
   return 0;
 }
 
+/* The CAs whose OCSP responder pcad runs (columns of certificate_authorities). */
+#define STORE_CA_OCSP_ANSWERS                                                        \
+  "a.certificate_der IS NOT NULL AND a.key_id IS NOT NULL"                          \
+  " AND a.status IN ('ACTIVE', 'DISABLED', 'EXPIRED')"                             \
+  " AND a.revocation_config #>> '{OcspConfiguration,Enabled}' = 'true'"
+
 int store_ca_ocsp(store_t *s, store_ca_t **rows, int *nrows, err_t *e) {
   PGresult *r = store_exec(s,
-                           "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
-                           " WHERE certificate_der IS NOT NULL AND key_id IS NOT NULL"
-                           " AND status IN ('ACTIVE', 'DISABLED', 'EXPIRED')"
-                           " AND revocation_config #>> '{OcspConfiguration,Enabled}' = 'true'",
+                           "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities a"
+                           " WHERE " STORE_CA_OCSP_ANSWERS,
                            0, NULL, e);
   int n;
   *rows = NULL;
@@ -152,6 +156,31 @@ int store_ca_get(store_t *s, const char *account, const char *arn, int lock, sto
                            " WHERE arn = $1 AND account_id = $2 FOR SHARE"};
   int rc = store_ca_select1(s, sql[lock], 2, p, out, e);
   return rc < 0 ? -1 : !rc;
+}
+
+static void store_ca_ocsp_fill(void *out, PGresult *r, int i) {
+  store_ocsp_t *o = out;
+  o->answers = strcmp(PQgetvalue(r, i, 0), "t") == 0;
+  snprintf(o->cert_sha256, sizeof o->cert_sha256, "%s", PQgetvalue(r, i, 1));
+  o->found = !PQgetisnull(r, i, 2);
+  snprintf(o->status, sizeof o->status, "%s", PQgetvalue(r, i, 2));
+  o->revoked_at = PQgetisnull(r, i, 3) ? -1 : strtoll(PQgetvalue(r, i, 3), NULL, 10);
+  snprintf(o->reason, sizeof o->reason, "%s", PQgetvalue(r, i, 4));
+}
+
+int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *serial, store_ocsp_t *out,
+                        err_t *e) {
+  const char *p[2] = {ca_id, serial};
+  int found;
+  memset(out, 0, sizeof *out);
+  found = store_exec_row(s,
+                         "SELECT coalesce(" STORE_CA_OCSP_ANSWERS ", false),"
+                         " encode(sha256(coalesce(a.certificate_der, '')), 'hex'), c.status,"
+                         " floor(extract(epoch from c.revoked_at))::bigint, c.revocation_reason"
+                         " FROM certificate_authorities a LEFT JOIN certificates c"
+                         " ON c.ca_id = a.id AND c.serial = $2 WHERE a.id = $1::uuid",
+                         2, p, store_ca_ocsp_fill, out, e);
+  return found < 0 ? -1 : !found;
 }
 
 int store_ca_count(store_t *s, const char *account, long *n, err_t *e) {

@@ -46,6 +46,20 @@ int store_ca_get(store_t *s, const char *account, const char *arn, int lock, sto
 /* Every CA (any account) whose OCSP is enabled and that has a certificate
  * and a key, for the OCSP responder to find an issuer among. */
 int store_ca_ocsp(store_t *s, store_ca_t **rows, int *nrows, err_t *e);
+/* What one OCSP answer needs, in one round trip: whether the CA still
+ * answers OCSP (as store_ca_ocsp selects them), the SHA-256 of its
+ * certificate (lower-case hex), and one serial's row. */
+typedef struct {
+  int answers;
+  char cert_sha256[65];
+  int found;          /* the serial has a row */
+  char status[16];    /* PENDING, ISSUED, FAILED */
+  long long revoked_at; /* epoch seconds, -1 when not revoked */
+  char reason[40];
+} store_ocsp_t;
+/* 0, or 1 when there is no such CA. */
+int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *serial, store_ocsp_t *out,
+                        err_t *e);
 /* CAs of the account that still exist (any status). */
 int store_ca_count(store_t *s, const char *account, long *n, err_t *e);
 /* Serializes creations of one account (transaction-scoped). */

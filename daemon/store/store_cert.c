@@ -44,20 +44,27 @@ static int store_cert_one(store_t *s, const char *sql, int n, const char *const 
 
 int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {
   char nb[32], na[32];
-  const char *p[10] = {n->ca_id, n->serial, n->arn, n->template_name, n->subject,
-                       n->requested_by, nb, na, (const char *)n->tbs, n->signing_algorithm};
-  int lens[10] = {0, 0, 0, 0, 0, 0, 0, 0, (int)n->tbs_len, 0};
-  int fmts[10] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+  const char *p[11] = {n->ca_id,      n->serial, n->arn, n->template_name,
+                       n->subject,    n->requested_by, nb, na, (const char *)n->tbs,
+                       n->signing_algorithm, n->crl_partition};
+  int lens[11] = {0, 0, 0, 0, 0, 0, 0, 0, (int)n->tbs_len, 0, 0};
+  int fmts[11] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
   PGresult *r;
   int rows;
   snprintf(nb, sizeof nb, "%lld", n->not_before);
   snprintf(na, sizeof na, "%lld", n->not_after);
+  if (n->crl_partition &&
+      store_rows(store_exec(s,
+                            "INSERT INTO crl_partitions (ca_id, id) VALUES ($1::uuid, $2::uuid)"
+                            " ON CONFLICT DO NOTHING",
+                            2, (const char *const[]){n->ca_id, n->crl_partition}, e)) < 0)
+    return -1;
   r = store_exec_bin(s,
                      "INSERT INTO certificates (ca_id, serial, arn, status, template, subject,"
-                     " requested_by, not_before, not_after, tbs, signing_algorithm)"
+                     " requested_by, not_before, not_after, tbs, signing_algorithm, crl_partition)"
                      " VALUES ($1::uuid, $2, $3, 'PENDING', $4, $5, $6, to_timestamp($7),"
-                     " to_timestamp($8), $9, $10) ON CONFLICT DO NOTHING",
-                     10, p, lens, fmts, e);
+                     " to_timestamp($8), $9, $10, $11::uuid) ON CONFLICT DO NOTHING",
+                     11, p, lens, fmts, e);
   rows = store_rows(r);
   return rows < 0 ? -1 : rows == 1 ? 0 : 1;
 }

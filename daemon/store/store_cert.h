@@ -17,6 +17,7 @@ typedef struct {
   const unsigned char *tbs; /* the certificate to sign, DER */
   size_t tbs_len;
   const char *signing_algorithm;
+  const char *crl_partition; /* NULL: the complete CRL lists it */
 } store_cert_new_t;
 
 /* A PENDING certificate past its deadline, with what finishing it needs. */
@@ -27,8 +28,9 @@ typedef struct {
 } store_cert_stale_t;
 
 void store_cert_clear(store_cert_t *c);
-/* Reserves the serial: a PENDING row (in the caller's transaction). 1 when
- * the serial is taken already (never reused), 0 done, -1 error. */
+/* Reserves the serial: a PENDING row (in the caller's transaction), and
+ * its CRL partition when it has one. 1 when the serial is taken already
+ * (never reused), 0 done, -1 error. */
 int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e);
 /* PENDING -> ISSUED with the DER. 1 done, 0 when no longer PENDING. */
 int store_cert_issued(store_t *s, const char *ca_id, const char *serial,

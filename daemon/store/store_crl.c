@@ -18,18 +18,25 @@ int store_crl_due(store_t *s, long delay_s, store_crl_due_t **out, int *n, err_t
   snprintf(delay, sizeof delay, "%ld", delay_s);
   *out = NULL;
   *n = 0;
+  /* the complete CRL of each CA (partition NULL), and one per partition:
+   * the CA's or the partition's revocation counter against the one its
+   * newest CRL saw */
   r = store_exec(s,
                  "SELECT ca.id::text, ca.arn, ca.account_id, ca.revocation_config::text,"
-                 " ca.revocations FROM certificate_authorities ca LEFT JOIN LATERAL"
+                 " x.revocations, x.partition::text FROM certificate_authorities ca"
+                 " CROSS JOIN LATERAL (SELECT NULL::uuid AS partition, ca.revocations UNION ALL"
+                 "  SELECT id, revocations FROM crl_partitions WHERE ca_id = ca.id) x"
+                 " LEFT JOIN LATERAL"
                  " (SELECT created_at, this_update, next_update, revocations, config FROM crls"
-                 "  WHERE crls.ca_id = ca.id ORDER BY number DESC LIMIT 1) l ON true"
+                 "  WHERE crls.ca_id = ca.id AND crls.partition IS NOT DISTINCT FROM x.partition"
+                 "  ORDER BY number DESC LIMIT 1) l ON true"
                  " WHERE ca.status IN ('ACTIVE', 'DISABLED') AND ca.certificate_der IS NOT NULL"
                  " AND ca.revocation_config #>> '{CrlConfiguration,Enabled}' = 'true'"
                  " AND (l.config IS NULL OR l.config <> ca.revocation_config"
                  "  OR now() > l.this_update + (l.next_update - l.this_update) / 2"
-                 "  OR (ca.revocations > l.revocations"
+                 "  OR (x.revocations > l.revocations"
                  "      AND l.created_at < now() - $1::int * interval '1 second'))"
-                 " ORDER BY ca.id LIMIT 16",
+                 " ORDER BY ca.id, x.partition NULLS FIRST LIMIT 16",
                  1, p, e);
   if (!r)
     return -1;
@@ -41,6 +48,7 @@ int store_crl_due(store_t *s, long delay_s, store_crl_due_t **out, int *n, err_t
     d->account = store_crl_col(r, i, 2);
     d->revocation_config = store_crl_col(r, i, 3);
     d->revocations = atoll(PQgetvalue(r, i, 4));
+    d->partition = store_crl_col(r, i, 5);
   }
   PQclear(r);
   return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
@@ -52,6 +60,7 @@ void store_crl_due_free(store_crl_due_t *v, int n) {
     free(v[i].arn);
     free(v[i].account);
     free(v[i].revocation_config);
+    free(v[i].partition);
   }
   free(v);
 }
@@ -70,10 +79,10 @@ int store_crl_lock(store_t *s, const char *ca_id, err_t *e) {
   return got;
 }
 
-int store_crl_entries(store_t *s, const char *ca_id, long grace_s, store_crl_entry_t **out,
-                      int *n, err_t *e) {
+int store_crl_entries(store_t *s, const char *ca_id, const char *partition, long grace_s,
+                      store_crl_entry_t **out, int *n, err_t *e) {
   char grace[24];
-  const char *p[2] = {ca_id, grace};
+  const char *p[3] = {ca_id, grace, partition};
   PGresult *r;
   snprintf(grace, sizeof grace, "%ld", grace_s);
   *out = NULL;
@@ -81,8 +90,9 @@ int store_crl_entries(store_t *s, const char *ca_id, long grace_s, store_crl_ent
   r = store_exec(s,
                  "SELECT serial, extract(epoch from revoked_at)::bigint, revocation_reason"
                  " FROM certificates WHERE ca_id = $1::uuid AND revoked_at IS NOT NULL"
-                 " AND not_after > now() - $2::int * interval '1 second' ORDER BY serial",
-                 2, p, e);
+                 " AND not_after > now() - $2::int * interval '1 second'"
+                 " AND ($3::uuid IS NULL OR crl_partition = $3::uuid) ORDER BY serial",
+                 3, p, e);
   if (!r)
     return -1;
   *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
@@ -117,38 +127,42 @@ int store_crl_next_number(store_t *s, const char *ca_id, char num[32], err_t *e)
   return 0;
 }
 
-int store_crl_insert(store_t *s, const char *ca_id, const char *number, long long this_update,
-                     long long next_update, long long revocations, const char *target,
-                     const unsigned char *der, size_t len, err_t *e) {
+int store_crl_insert(store_t *s, const store_crl_new_t *c, err_t *e) {
   char tu[24], nu[24], rv[24];
-  const char *p[7] = {ca_id, number, tu, nu, rv, target, (const char *)der};
-  int lens[7] = {0, 0, 0, 0, 0, 0, (int)len}, fmts[7] = {0, 0, 0, 0, 0, 0, 1};
-  snprintf(tu, sizeof tu, "%lld", this_update);
-  snprintf(nu, sizeof nu, "%lld", next_update);
-  snprintf(rv, sizeof rv, "%lld", revocations);
+  const char *p[8] = {c->ca_id, c->number, tu, nu, rv, c->target, (const char *)c->der,
+                      c->partition};
+  const char *q[2] = {c->ca_id, c->partition};
+  int lens[8] = {0, 0, 0, 0, 0, 0, (int)c->len, 0}, fmts[8] = {0, 0, 0, 0, 0, 0, 1, 0};
+  snprintf(tu, sizeof tu, "%lld", c->this_update);
+  snprintf(nu, sizeof nu, "%lld", c->next_update);
+  snprintf(rv, sizeof rv, "%lld", c->revocations);
   if (store_rows(store_exec_bin(
           s,
           "INSERT INTO crls (ca_id, number, this_update, next_update, revocations, config,"
-          " target, der) SELECT $1::uuid, $2::numeric, to_timestamp($3), to_timestamp($4),"
-          " $5, revocation_config, $6, $7 FROM certificate_authorities WHERE id = $1::uuid",
-          7, p, lens, fmts, e)) != 1)
+          " target, der, partition) SELECT $1::uuid, $2::numeric, to_timestamp($3),"
+          " to_timestamp($4), $5, revocation_config, $6, $7, $8::uuid"
+          " FROM certificate_authorities WHERE id = $1::uuid",
+          8, p, lens, fmts, e)) != 1)
     return -1;
   /* the newest two stay: a writer may still be writing the one before */
   return store_rows(store_exec(s,
-                               "DELETE FROM crls WHERE ca_id = $1::uuid AND number <"
+                               "DELETE FROM crls WHERE ca_id = $1::uuid"
+                               " AND partition IS NOT DISTINCT FROM $2::uuid AND number <"
                                " (SELECT min(number) FROM (SELECT number FROM crls WHERE"
-                               " ca_id = $1::uuid ORDER BY number DESC LIMIT 2) newest)",
-                               1, p, e)) < 0
+                               " ca_id = $1::uuid AND partition IS NOT DISTINCT FROM $2::uuid"
+                               " ORDER BY number DESC LIMIT 2) newest)",
+                               2, q, e)) < 0
              ? -1
              : 0;
 }
 
 int store_crl_heads(store_t *s, store_crl_head_t **out, int *n, err_t *e) {
   PGresult *r = store_exec(s,
-                           "SELECT DISTINCT ON (c.ca_id) c.ca_id::text, c.number::text, c.target"
+                           "SELECT DISTINCT ON (c.ca_id, c.partition) c.ca_id::text, c.number::text, c.target,"
+                           " coalesce(c.config #>> '{CrlConfiguration,S3ObjectAcl}', 'PUBLIC_READ')"
                            " FROM crls c JOIN certificate_authorities ca ON ca.id = c.ca_id"
                            " WHERE ca.revocation_config #>> '{CrlConfiguration,Enabled}' = 'true'"
-                           " ORDER BY c.ca_id, c.number DESC",
+                           " ORDER BY c.ca_id, c.partition, c.number DESC",
                            0, NULL, e);
   *out = NULL;
   *n = 0;
@@ -159,6 +173,7 @@ int store_crl_heads(store_t *s, store_crl_head_t **out, int *n, err_t *e) {
     (*out)[i].ca_id = store_crl_col(r, i, 0);
     (*out)[i].number = store_crl_col(r, i, 1);
     (*out)[i].target = store_crl_col(r, i, 2);
+    (*out)[i].acl = store_crl_col(r, i, 3);
   }
   PQclear(r);
   return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
@@ -169,6 +184,7 @@ void store_crl_heads_free(store_crl_head_t *v, int n) {
     free(v[i].ca_id);
     free(v[i].number);
     free(v[i].target);
+    free(v[i].acl);
   }
   free(v);
 }
@@ -194,12 +210,33 @@ int store_crl_der(store_t *s, const char *ca_id, const char *number, unsigned ch
   return rc;
 }
 
-int store_crl_count_revocation(store_t *s, const char *ca_id, err_t *e) {
-  const char *p[1] = {ca_id};
+int store_crl_count_revocation(store_t *s, const char *ca_id, const char *serial, err_t *e) {
+  const char *p[2] = {ca_id, serial};
+  if (store_rows(store_exec(s,
+                            "UPDATE certificate_authorities SET revocations = revocations + 1"
+                            " WHERE id = $1::uuid",
+                            1, p, e)) != 1)
+    return -1;
   return store_rows(store_exec(s,
-                               "UPDATE certificate_authorities SET revocations = revocations + 1"
-                               " WHERE id = $1::uuid",
-                               1, p, e)) == 1
-             ? 0
-             : -1;
+                               "UPDATE crl_partitions SET revocations = revocations + 1"
+                               " WHERE ca_id = $1::uuid AND id = (SELECT crl_partition FROM"
+                               " certificates WHERE ca_id = $1::uuid AND serial = $2)",
+                               2, p, e)) < 0
+             ? -1
+             : 0;
+}
+
+int store_crl_partition_next(store_t *s, const char *ca_id, long size, char out[37], err_t *e) {
+  char sz[24];
+  const char *p[2] = {ca_id, sz};
+  PGresult *r;
+  snprintf(sz, sizeof sz, "%ld", size);
+  r = store_exec(s,
+                 "SELECT md5($1 || ':' || (nextval('crl_partition_seq') / $2::bigint))::uuid::text",
+                 2, p, e);
+  if (!r)
+    return -1;
+  snprintf(out, 37, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return 0;
 }

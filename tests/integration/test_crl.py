@@ -1,11 +1,14 @@
 """CRLs that relying parties can see: made after enabling and after
 revocations, signed in the token, written into the bucket directory and
 served by the publish listener; checked with openssl."""
+import email.utils
 import os
+import re
 import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 from cryptography import x509
@@ -22,7 +25,7 @@ class Crl(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pe = Env()
-        cls.pe.reconfigure({'publish': {'crl_publish_delay': 1}})
+        cls.pe.reconfigure({'publish': {'crl_publish_delay': 1, 'crl_partition_size': 2}})
         cls.c = cls.pe.boto3()
         cls.work = tempfile.mkdtemp(dir=cls.pe.dir)
         cls.ca = make_root(cls.c, *EC, 'crl root')
@@ -144,6 +147,104 @@ class Crl(unittest.TestCase):
                                           % self.ca_id), '2')
         finally:
             subprocess.run(['umount', d], capture_output=True)
+
+    def test_3_http_caching_headers(self):
+        self.enable()
+        url = 'http://%s/crl/%s.crl' % (self.pe.env['PCA_PUBLISH'], self.ca_id)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            body, h = r.read(), r.headers
+        crl = x509.load_der_x509_crl(body)
+        self.assertRegex(h['ETag'], r'^"[0-9a-f]{32}"$')
+        modified = email.utils.parsedate_to_datetime(h['Last-Modified'])
+        path = os.path.join(self.pe.env['PCA_BUCKET_DIR'], 'pki-crl', 'crl', self.ca_id + '.crl')
+        self.assertEqual(int(modified.timestamp()), int(os.path.getmtime(path)))
+        cc = dict(p.strip().partition('=')[::2] for p in h['Cache-Control'].split(','))
+        self.assertIn('public', cc)
+        self.assertIn('must-revalidate', cc)
+        # up to nextUpdate, not beyond
+        left = crl.next_update_utc.timestamp() - time.time()
+        self.assertAlmostEqual(int(cc['max-age']), left, delta=5)
+        # the client has it: 304 without a body, the same ETag
+        req = urllib.request.Request(url, headers={'If-None-Match': h['ETag']})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req, timeout=5)
+        self.assertEqual(cm.exception.code, 304)
+        self.assertEqual(cm.exception.headers['ETag'], h['ETag'])
+        self.assertEqual(cm.exception.read(), b'')
+        # a new CRL has another ETag, and a stale If-None-Match gets it whole
+        (cert, _) = self.issue()
+        self.c.revoke_certificate(CertificateAuthorityArn=self.ca,
+                                  CertificateSerial='%x' % cert.serial_number,
+                                  RevocationReason='UNSPECIFIED')
+        self.assertTrue(wait_for(lambda: self.bucket_crl() != body, 10))
+        with urllib.request.urlopen(req, timeout=5) as r:
+            self.assertNotEqual(r.headers['ETag'], h['ETag'])
+            self.assertEqual(r.read(), self.bucket_crl())
+
+    def test_4_partitioned(self):
+        """CrlType PARTITIONED (2 certificates a partition here): each leaf's
+        CDP names its partition's CRL, which exists once the leaf does, has
+        the critical IDP of that URL, and lists the partition's revocations
+        only; openssl keeps the scopes apart."""
+        host = self.pe.env['PCA_PUBLISH']
+        ca = make_root(self.c, *EC, 'partitioned root')
+        work = tempfile.mkdtemp(dir=self.pe.dir)
+        issuer = ca_pem(self.c, ca, work)
+        self.c.update_certificate_authority(CertificateAuthorityArn=ca, RevocationConfiguration={
+            'CrlConfiguration': {'Enabled': True, 'S3BucketName': 'pki-part', 'CustomCname': host,
+                                 'CrlType': 'PARTITIONED'}})
+        got = self.c.describe_certificate_authority(CertificateAuthorityArn=ca)
+        self.assertEqual(got['CertificateAuthority']['RevocationConfiguration'][
+            'CrlConfiguration']['CrlType'], 'PARTITIONED')
+        leaves = []
+        for _ in range(3):
+            cert, path = issue_leaf(self.c, ca, self.csr, work, EC[1])
+            url = cert.extensions.get_extension_for_class(
+                x509.CRLDistributionPoints).value[0].full_name[0].value
+            self.assertRegex(url, r'^http://%s/crl/[0-9a-f-]{36}\.crl$' % re.escape(host))
+            self.assertNotIn(ca.rsplit('/', 1)[1], url)
+            leaves.append((cert, path, url))
+        urls = sorted({u for _, _, u in leaves})
+        self.assertEqual(len(urls), 2, 'three certificates, two a partition')
+
+        def fetch(url):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    return x509.load_der_x509_crl(r.read())
+            except urllib.error.HTTPError:
+                return None
+        for url in urls:
+            self.assertTrue(wait_for(lambda: fetch(url) is not None, 10), 'no CRL at ' + url)
+            crl = fetch(url)
+            idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint)
+            self.assertTrue(idp.critical)
+            self.assertEqual(idp.value.full_name[0].value, url)
+            self.assertEqual(len(crl), 0)
+        (bad, bad_path, bad_url), = [x for x in leaves if x[2] == urls[1]][:1]
+        live, live_path, live_url = [x for x in leaves if x[2] == urls[0]][0]
+        self.c.revoke_certificate(CertificateAuthorityArn=ca,
+                                  CertificateSerial='%x' % bad.serial_number,
+                                  RevocationReason='KEY_COMPROMISE')
+        self.assertTrue(wait_for(lambda: len(fetch(bad_url)) == 1, 10))
+        self.assertEqual(fetch(bad_url)[0].serial_number, bad.serial_number)
+        self.assertEqual(len(fetch(live_url)), 0)
+
+        def verify(leaf, url):
+            with urllib.request.urlopen(url, timeout=5) as r:
+                der = r.read()
+            pem = os.path.join(work, 'p.crl.pem')
+            subprocess.run(['openssl', 'crl', '-inform', 'DER', '-out', pem], input=der,
+                           check=True, capture_output=True)
+            v = subprocess.run(['openssl', 'verify', '-crl_check', '-CAfile', issuer,
+                                '-CRLfile', pem, leaf], capture_output=True, text=True)
+            return v.returncode, v.stdout + v.stderr
+        rc, out = verify(bad_path, bad_url)
+        self.assertIn('certificate revoked', out)
+        self.assertEqual(verify(live_path, live_url), (0, '%s: OK\n' % live_path))
+        # another partition's CRL is out of the certificate's scope
+        rc, out = verify(live_path, bad_url)
+        self.assertNotEqual(rc, 0)
+        self.assertIn('different CRL scope', out)
 
     def test_unknown_paths_are_404(self):
         for path in ('/crl/00000000-0000-0000-0000-000000000000.crl', '/crl/../pcad.conf',

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -14,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from pcatest import Env, make_root
+from pcatest import Env, make_root, wait_for
 from pki import TestRoot, ca_pem, issue_leaf, leaf_csr
 
 EC = ('EC_prime256v1', 'SHA256WITHECDSA')
@@ -125,6 +126,103 @@ class Ocsp(unittest.TestCase):
         self.assertLess(time.time() - t, 1.0)
         self.assertEqual(resp.certificate_status, ocsp.OCSPCertStatus.REVOKED)
         self.assertEqual(resp.revocation_reason, x509.ReasonFlags.superseded)
+
+    # ---- the cache of signed responses ----
+
+    def raw_post(self, der):
+        req = urllib.request.Request(self.url, data=der,
+                                     headers={'Content-Type': 'application/ocsp-request'})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.read()
+
+    def test_cached_response_follows_the_database(self):
+        cert, path = self.issue()
+        der = self.request(cert, nonce=False).public_bytes(serialization.Encoding.DER)
+        first = self.raw_post(der)
+        # a second ask is the kept response, byte for byte (a new one would
+        # have another ECDSA signature); openssl verifies it
+        self.assertEqual(self.raw_post(der), first)
+        resp = os.path.join(self.work, 'cached.der')
+        with open(resp, 'wb') as f:
+            f.write(first)
+        r = subprocess.run(['openssl', 'ocsp', '-respin', resp, '-issuer', self.ca_pem,
+                            '-CAfile', self.ca_pem, '-cert', path, '-no_nonce', '-resp_text'],
+                           capture_output=True, text=True)
+        self.assertIn('Response verify OK', r.stdout + r.stderr)
+        self.assertIn('%s: good' % path, r.stdout)
+        # a revocation written by another instance (straight into the
+        # database: this process is told nothing) is answered at once
+        self.pe.psql("UPDATE certificates SET revoked_at = now(), revocation_reason ="
+                     " 'CESSATION_OF_OPERATION' WHERE serial = '%x'" % cert.serial_number)
+        got = ocsp.load_der_ocsp_response(self.raw_post(der))
+        self.assertEqual(got.certificate_status, ocsp.OCSPCertStatus.REVOKED)
+        self.assertEqual(got.revocation_reason, x509.ReasonFlags.cessation_of_operation)
+        # requests with a nonce are signed afresh, each with its nonce
+        nonced = [self.post(self.request(cert).public_bytes(serialization.Encoding.DER))
+                  for _ in range(2)]
+        self.assertNotEqual(nonced[0].extensions.get_extension_for_class(x509.OCSPNonce).value,
+                            nonced[1].extensions.get_extension_for_class(x509.OCSPNonce).value)
+
+    def test_cached_issuer_disabled_is_unauthorized(self):
+        ca = make_root(self.c, *EC, 'ocsp disabled later')
+        self.c.update_certificate_authority(
+            CertificateAuthorityArn=ca,
+            RevocationConfiguration={'OcspConfiguration': {'Enabled': True}})
+        work = tempfile.mkdtemp(dir=self.pe.dir)
+        cert, _ = issue_leaf(self.c, ca, leaf_csr(work, 'later.test'), work, EC[1])
+        with open(ca_pem(self.c, ca, work), 'rb') as f:
+            issuer = x509.load_pem_x509_certificate(f.read())
+        der = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256()).build() \
+            .public_bytes(serialization.Encoding.DER)
+        for _ in range(2):  # the issuer and the response are now kept
+            self.assertEqual(ocsp.load_der_ocsp_response(self.raw_post(der)).certificate_status,
+                             ocsp.OCSPCertStatus.GOOD)
+        self.c.update_certificate_authority(
+            CertificateAuthorityArn=ca,
+            RevocationConfiguration={'OcspConfiguration': {'Enabled': False}})
+        self.assertEqual(ocsp.load_der_ocsp_response(self.raw_post(der)).response_status,
+                         ocsp.OCSPResponseStatus.UNAUTHORIZED)
+
+    def test_relying_party_follows_the_urls_in_the_certificate(self):
+        """CustomCname and OcspCustomCname naming the publish listener: the
+        CDP and AIA of an issued certificate lead to a CRL and an OCSP
+        responder that both say revoked once RevokeCertificate returned."""
+        host = self.pe.env['PCA_PUBLISH']
+        ca = make_root(self.c, *EC, 'relying party root')
+        self.c.update_certificate_authority(CertificateAuthorityArn=ca, RevocationConfiguration={
+            'CrlConfiguration': {'Enabled': True, 'S3BucketName': 'rp-crl', 'CustomCname': host,
+                                 'CustomPath': 'pki/crls'},
+            'OcspConfiguration': {'Enabled': True, 'OcspCustomCname': host}})
+        work = tempfile.mkdtemp(dir=self.pe.dir)
+        issuer = ca_pem(self.c, ca, work)
+        cert, path = issue_leaf(self.c, ca, leaf_csr(work, 'rp.test'), work, EC[1])
+        cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        crl_url = cdp[0].full_name[0].value
+        self.assertEqual(crl_url, 'http://%s/pki/crls/%s.crl' % (host, ca.rsplit('/', 1)[1]))
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+        ocsp_url = aia[0].access_location.value
+        self.assertEqual(ocsp_url, 'http://%s/' % host)
+        self.c.revoke_certificate(CertificateAuthorityArn=ca,
+                                  CertificateSerial='%x' % cert.serial_number,
+                                  RevocationReason='KEY_COMPROMISE')
+        r = subprocess.run(['openssl', 'ocsp', '-issuer', issuer, '-CAfile', issuer, '-cert', path,
+                            '-url', ocsp_url, '-resp_text'], capture_output=True, text=True)
+        self.assertIn('Response verify OK', r.stdout + r.stderr)
+        self.assertIn('%s: revoked' % path, r.stdout)
+
+        def crl_rejects():
+            try:
+                with urllib.request.urlopen(crl_url, timeout=5) as resp:
+                    der = resp.read()
+            except urllib.error.HTTPError:
+                return False  # not written yet
+            pem = os.path.join(work, 'rp.crl.pem')
+            subprocess.run(['openssl', 'crl', '-inform', 'DER', '-out', pem], input=der,
+                           check=True, capture_output=True)
+            v = subprocess.run(['openssl', 'verify', '-crl_check', '-CAfile', issuer,
+                                '-CRLfile', pem, path], capture_output=True, text=True)
+            return 'certificate revoked' in v.stdout + v.stderr
+        self.assertTrue(wait_for(crl_rejects, 10), 'the CRL at the CDP URL does not list it')
 
     def test_unknown_issuer_and_malformed(self):
         other = TestRoot(self.work, cn='not pcad')

@@ -99,7 +99,7 @@ class Report(EnvTestCase):
                                      CertificateSerial='%x' % cert['x'].serial_number,
                                      RevocationReason=reason)
             cert['revoked'] = (t0, time.time(), reason)
-        certs[0]['arn'] = '%s/certificate/%x' % (ca, certs[0]['x'].serial_number)
+        certs[0]['arn'] = '%s/certificate/%032x' % (ca, certs[0]['x'].serial_number)
         return certs
 
     @classmethod

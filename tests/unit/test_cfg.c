@@ -90,15 +90,20 @@ typedef struct {
 
 static void example_key(const char *section, const char *key, const char *def, void *arg) {
   example_t *x = arg;
-  char want[512], *sec, *p;
+  char want[512], *sec, *end, *p;
   snprintf(want, sizeof want, "[%s]", section);
   sec = strstr(x->text, want);
   if (!sec)
     fail_msg("example lacks section [%s]", section);
+  /* the key must sit in its own section: before the next '[' at a line start */
+  end = strstr(sec + 1, "\n[");
   snprintf(want, sizeof want, "\n%s = %s", key, def ? def : "");
   p = strstr(sec, want);
-  /* the key must sit in its own section: before the next '[' at a line start */
-  if (!p || (strstr(sec + 1, "\n[") && p > strstr(sec + 1, "\n[")))
+  if ((!p || (end && p > end)) && !def) { /* a key without a default may be listed empty */
+    snprintf(want, sizeof want, "\n%s =\n", key);
+    p = strstr(sec, want);
+  }
+  if (!p || (end && p > end))
     fail_msg("example lacks '%s = %s' in [%s]", key, def ? def : "", section);
   x->n++;
 }
