@@ -98,10 +98,8 @@ int act_list_cas(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
     json_decref(list);
     return -1;
   }
-  /* CAs shared through resource policies arrive with the access issue;
-   * until then no other account shares any CA with the caller. */
-  if (strcmp(owner, "OTHER_ACCOUNTS") != 0 &&
-      ca_list(c, p.cursor, p.limit, &cas, &n, &next, e) < 0) {
+  if (ca_list(c, strcmp(owner, "OTHER_ACCOUNTS") == 0, p.cursor, p.limit, &cas, &n, &next,
+              e) < 0) {
     free(p.cursor);
     json_decref(list);
     return -1;

@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "shape/policy.h"
 
 #define CREDS_ID_MAX 128
 #define CREDS_SECRET_MAX 128
@@ -17,30 +20,57 @@ typedef struct {
   char id[CREDS_ID_MAX + 1];
   char secret[CREDS_SECRET_MAX + 1];
   char account[13];
+  policy_t *policy; /* NULL: full control of its account */
 } creds_key_t;
 
 struct creds {
   creds_key_t *keys;
   int n;
+  atomic_int refs;
 };
 
-static int creds_parse_line(char *line, creds_key_t *k) {
+/* The key's policy file, read and checked. */
+static int creds_policy_load(const char *path, creds_key_t *k, err_t *e) {
+  char text[POLICY_MAX_CHARS + 2];
+  FILE *f = fopen(path, "r");
+  size_t n;
+  if (!f)
+    return err_set(e, ERR_InternalFailure, "%s: cannot open: %s", path, strerror(errno));
+  n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  if (!(k->policy = calloc(1, sizeof *k->policy)))
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  if (policy_parse(text, NULL, k->policy, e) < 0) {
+    free(k->policy);
+    k->policy = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* KEY_ID SECRET ACCOUNT_ID [POLICY_FILE] */
+static int creds_parse_line(char *line, creds_key_t *k, err_t *e) {
   char *save = NULL, *id = strtok_r(line, " \t\r\n", &save);
   char *secret = strtok_r(NULL, " \t\r\n", &save);
   char *account = strtok_r(NULL, " \t\r\n", &save);
+  char *policy = strtok_r(NULL, " \t\r\n", &save);
   if (!id || !secret || !account || strtok_r(NULL, " \t\r\n", &save) ||
       strlen(id) > CREDS_ID_MAX || strlen(secret) > CREDS_SECRET_MAX || strlen(account) != 12 ||
       strspn(account, "0123456789") != 12)
-    return -1;
+    return err_set(e, ERR_InternalFailure,
+                   "expected 'KEY_ID SECRET ACCOUNT_ID [POLICY_FILE]' (a 12-digit account)");
   strcpy(k->id, id);
   strcpy(k->secret, secret);
   strcpy(k->account, account);
-  return 0;
+  return policy ? creds_policy_load(policy, k, e) : 0;
 }
 
 creds_t *creds_load(const char *path, err_t *e) {
   creds_t *c = calloc(1, sizeof *c);
   FILE *f = NULL;
+  if (c)
+    atomic_init(&c->refs, 1);
   struct stat st;
   char line[512];
   int lineno = 0, fd = -1;
@@ -75,9 +105,11 @@ creds_t *creds_load(const char *path, err_t *e) {
       goto fail;
     c->keys = grown;
     memset(&c->keys[c->n], 0, sizeof c->keys[c->n]);
-    if (creds_parse_line(p, &c->keys[c->n]) < 0) {
-      err_set(e, ERR_InternalFailure,
-              "%s:%d: expected 'KEY_ID SECRET ACCOUNT_ID' (a 12-digit account)", path, lineno);
+    if (creds_parse_line(p, &c->keys[c->n], e) < 0) {
+      char why[sizeof e->msg];
+      snprintf(why, sizeof why, "%s", e->msg);
+      err_set(e, ERR_InternalFailure, "%s:%d: %s", path, lineno, why);
+      c->n++; /* its policy, if any, is freed with the rest */
       goto fail;
     }
     c->n++;
@@ -95,9 +127,27 @@ fail:
   return NULL;
 }
 
+creds_t *creds_ref(creds_t *c) {
+  if (c)
+    atomic_fetch_add(&c->refs, 1);
+  return c;
+}
+
+const policy_t *creds_policy(const creds_t *c, const char *akid) {
+  for (int i = 0; c && i < c->n; i++)
+    if (strcmp(c->keys[i].id, akid) == 0)
+      return c->keys[i].policy;
+  return NULL;
+}
+
 void creds_free(creds_t *c) {
-  if (!c)
+  if (!c || atomic_fetch_sub(&c->refs, 1) > 1)
     return;
+  for (int i = 0; c->keys && i < c->n; i++)
+    if (c->keys[i].policy) {
+      policy_clear(c->keys[i].policy);
+      free(c->keys[i].policy);
+    }
   if (c->keys)
     OPENSSL_cleanse(c->keys, (size_t)c->n * sizeof *c->keys);
   free(c->keys);

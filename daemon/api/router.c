@@ -8,6 +8,7 @@
 
 #include "api/act.h"
 #include "api/awsjson.h"
+#include "core/access.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "api/model.h"
@@ -37,6 +38,7 @@ typedef struct {
   const router_action_t *act;
   json_t *in, *out;
   sigv4_principal_t who;
+  creds_t *creds; /* a reference: the key's policy stays while the job runs */
   err_t err;
   struct timespec t0;
 } router_job_t;
@@ -71,7 +73,23 @@ static void router_job_free(router_job_t *j) {
   json_decref(j->in);
   json_decref(j->out);
   OPENSSL_cleanse(&j->who, sizeof j->who);
+  creds_free(j->creds);
   free(j);
+}
+
+/* Whether the caller may run the job's operation (core/access.c), and on
+ * whose behalf: ctx->account becomes the CA owner's for a shared CA. */
+static int router_authorize(router_job_t *j, ctx_t *ctx, char owner[13]) {
+  const char *ca = json_string_value(json_object_get(j->in, "CertificateAuthorityArn"));
+  if (!ca)
+    ca = json_string_value(json_object_get(j->in, "ResourceArn"));
+  ctx->key_policy = creds_policy(j->creds, j->who.access_key);
+  if (access_authorize(ctx, j->act->name, ca,
+                       json_string_value(json_object_get(j->in, "TemplateArn")), owner,
+                       &j->err) < 0)
+    return -1;
+  ctx->account = owner;
+  return 0;
 }
 
 static void router_job_run(workq_job_t *job, void *state) {
@@ -92,7 +110,8 @@ static void router_job_run(workq_job_t *job, void *state) {
                .report_interval = j->r->cfg->audit_report_interval,
                .crl_partition_size = j->r->cfg->crl_partition_size};
   act_fn_t fn = j->act->fn;
-  if (ctx_ready(&ctx, &j->err) < 0)
+  char owner[13];
+  if (ctx_ready(&ctx, &j->err) < 0 || router_authorize(j, &ctx, owner) < 0)
     return;
   if (fn(&ctx, j->in, &j->out, &j->err) < 0 && j->err.code == ERR_OK)
     err_set(&j->err, ERR_InternalFailure, "handler failed without an error");
@@ -187,6 +206,7 @@ void router_handle(void *arg, request_t *req) {
   }
   j->r = r;
   j->req = req;
+  j->creds = creds_ref(r->creds);
   j->job.run = router_job_run;
   j->job.done = router_job_done;
   if (workq_submit(r->q, &j->job) < 0) {

@@ -68,3 +68,18 @@ char *arn_ca_make(const char *partition, const char *region, const char *account
     return NULL;
   return s;
 }
+
+int arn_ca_account(const char *arn, char account[13]) {
+  const char *p = arn;
+  char id[37];
+  err_t e;
+  if (arn_ca_parse(arn, id, &e) < 0)
+    return -1;
+  for (int field = 0; field < 4; field++) /* arn:partition:acm-pca:region: */
+    p = strchr(p, ':') + 1;
+  if (strspn(p, "0123456789") != 12 || p[12] != ':')
+    return -1;
+  memcpy(account, p, 12);
+  account[12] = '\0';
+  return 0;
+}

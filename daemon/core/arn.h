@@ -6,6 +6,8 @@
 /* Checks a CA ARN's form and copies its CA id (the UUID); a malformed one
  * is InvalidArnException. Whether it exists is the store's question. */
 int arn_ca_parse(const char *arn, char id[37], err_t *e);
+/* The account field of a well-formed CA ARN (12 digits): 0, or -1. */
+int arn_ca_account(const char *arn, char account[13]);
 /* malloc'ed CA ARN. */
 char *arn_ca_make(const char *partition, const char *region, const char *account,
                   const char *id);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/arn.h"
+#include "core/access.h"
 #include "core/audit.h"
 #include "core/cacert.h"
 #include "core/key.h"
@@ -164,21 +165,28 @@ int ca_describe(const ctx_t *c, const char *arn, ca_info_t *out, err_t *e) {
   return 0;
 }
 
-int ca_list(const ctx_t *c, const char *cursor, int limit, ca_info_t **cas, int *ncas,
-            char **next, err_t *e) {
+int ca_list(const ctx_t *c, int shared, const char *cursor, int limit, ca_info_t **cas,
+            int *ncas, char **next, err_t *e) {
   store_ca_t *rows = NULL;
   int n = 0, rc = 0;
   *cas = NULL;
   *ncas = 0;
-  if (store_ca_list(c->store, c->account, cursor, limit, &rows, &n, next, e) < 0)
+  if (store_ca_list(c->store, c->account, shared, cursor, limit, &rows, &n, next, e) < 0)
     return -1;
   *cas = calloc(n ? (size_t)n : 1, sizeof **cas);
-  if (*cas) {
-    for (int i = 0; i < n; i++)
-      ca_info_from(&rows[i], &(*cas)[i]);
-    *ncas = n;
-  } else {
+  if (!*cas)
     rc = err_set(e, ERR_InternalFailure, "out of memory");
+  for (int i = 0; rc == 0 && i < n; i++) {
+    int named = shared ? access_shared_with(c, rows[i].arn, e) : 1;
+    if (named < 0)
+      rc = -1;
+    else if (named)
+      ca_info_from(&rows[i], &(*cas)[(*ncas)++]);
+  }
+  if (rc < 0) {
+    ca_info_free(*cas, *ncas);
+    *cas = NULL;
+    *ncas = 0;
     free(*next);
     *next = NULL;
   }

@@ -38,9 +38,10 @@ void ca_info_free(ca_info_t *v, int n);
  * make the key. *arn is malloc'ed. */
 int ca_create(const ctx_t *c, const ca_new_t *n, char **arn, err_t *e);
 int ca_describe(const ctx_t *c, const char *arn, ca_info_t *out, err_t *e);
-/* The account's CAs in creation order after cursor; *next for the rest. */
-int ca_list(const ctx_t *c, const char *cursor, int limit, ca_info_t **cas, int *ncas,
-            char **next, err_t *e);
+/* The account's CAs (shared: those of other accounts whose resource
+ * policy names it) in creation order after cursor; *next for the rest. */
+int ca_list(const ctx_t *c, int shared, const char *cursor, int limit, ca_info_t **cas,
+            int *ncas, char **next, err_t *e);
 /* status (NULL: unchanged) ACTIVE or DISABLED; rev NULL: unchanged. */
 int ca_update(const ctx_t *c, const char *arn, const char *status, const revcfg_t *rev,
               err_t *e);

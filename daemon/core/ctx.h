@@ -8,11 +8,13 @@
 
 typedef struct store store_t;
 typedef struct p11 p11_t;
+struct policy;
 
 typedef struct {
   const char *rid;      /* request id, for log lines and audit events */
   const char *account;  /* the caller's account */
   const char *actor;    /* the caller's access key id */
+  const struct policy *key_policy; /* its policy (shape/policy.h), NULL: full control */
   const char *region;
   const char *partition;
   const unsigned char *page_key; /* 32 bytes: authenticates NextToken */

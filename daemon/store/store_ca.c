@@ -75,18 +75,22 @@ static int store_ca_select1(store_t *s, const char *sql, int n, const char *cons
   return store_exec_row(s, sql, n, p, store_ca_fill_row, out, e);
 }
 
-int store_ca_list(store_t *s, const char *account, const char *cursor, int limit,
+#define STORE_CA_LIST(where)                                                           \
+  "SELECT " STORE_CA_COLUMNS ","                                                       \
+  " (extract(epoch from created_at) * 1000000)::bigint::text || ':' || id::text"       \
+  " FROM certificate_authorities WHERE " where                                         \
+  " AND ($2::text IS NULL OR (created_at, id) >"                                       \
+  "  (timestamptz 'epoch' + split_part($2, ':', 1)::bigint * interval '1 microsecond',"  \
+  "   split_part($2, ':', 2)::uuid))"                                                  \
+  /* qualified: the output columns of the same names are text */                       \
+  " ORDER BY certificate_authorities.created_at, certificate_authorities.id LIMIT $3"
+
+int store_ca_list(store_t *s, const char *account, int shared, const char *cursor, int limit,
                   store_ca_t **rows, int *nrows, char **next, err_t *e) {
   /* keyset pagination on (created_at, id); a cursor is "<micros>:<uuid>" */
-  static const char sql[] =
-      "SELECT " STORE_CA_COLUMNS ","
-      " (extract(epoch from created_at) * 1000000)::bigint::text || ':' || id::text"
-      " FROM certificate_authorities WHERE account_id = $1"
-      " AND ($2::text IS NULL OR (created_at, id) >"
-      "  (timestamptz 'epoch' + split_part($2, ':', 1)::bigint * interval '1 microsecond',"
-      "   split_part($2, ':', 2)::uuid))"
-      /* qualified: the output columns of the same names are text */
-      " ORDER BY certificate_authorities.created_at, certificate_authorities.id LIMIT $3";
+  static const char *const sql[2] = {
+      STORE_CA_LIST("account_id = $1"),
+      STORE_CA_LIST("account_id <> $1 AND policy LIKE '%' || $1 || '%'")};
   char lim[16];
   const char *p[3] = {account, cursor, lim};
   PGresult *r;
@@ -95,7 +99,7 @@ int store_ca_list(store_t *s, const char *account, const char *cursor, int limit
   *nrows = 0;
   *next = NULL;
   snprintf(lim, sizeof lim, "%d", limit + 1);
-  r = store_exec(s, sql, 3, p, e);
+  r = store_exec(s, sql[shared != 0], 3, p, e);
   if (!r)
     return -1;
   n = PQntuples(r);
@@ -181,6 +185,36 @@ int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *serial, store
                          " ON c.ca_id = a.id AND c.serial = $2 WHERE a.id = $1::uuid",
                          2, p, store_ca_ocsp_fill, out, e);
   return found < 0 ? -1 : !found;
+}
+
+typedef struct {
+  char **policy;
+  char *owner;
+} store_ca_policy_t;
+
+static void store_ca_policy_fill(void *out, PGresult *r, int i) {
+  store_ca_policy_t *o = out;
+  *o->policy = PQgetisnull(r, i, 0) ? NULL : strdup(PQgetvalue(r, i, 0));
+  snprintf(o->owner, 13, "%s", PQgetvalue(r, i, 1));
+}
+
+int store_ca_policy(store_t *s, const char *arn, char **policy, char owner[13], err_t *e) {
+  const char *p[1] = {arn};
+  store_ca_policy_t o = {policy, owner};
+  int found;
+  *policy = NULL;
+  found = store_exec_row(s,
+                         "SELECT policy, account_id FROM certificate_authorities WHERE arn = $1",
+                         1, p, store_ca_policy_fill, &o, e);
+  return found < 0 ? -1 : !found;
+}
+
+int store_ca_set_policy(store_t *s, const char *id, const char *text, err_t *e) {
+  const char *p[2] = {id, text};
+  return store_rows(store_exec(s, "UPDATE certificate_authorities SET policy = $2 WHERE id = $1::uuid",
+                               2, p, e)) == 1
+             ? 0
+             : -1;
 }
 
 int store_ca_count(store_t *s, const char *account, long *n, err_t *e) {

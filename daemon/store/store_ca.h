@@ -33,8 +33,10 @@ void store_ca_clear(store_ca_t *c);
 void store_ca_free(store_ca_t *rows, int n);
 
 /* The account's CAs in creation order after cursor (NULL: from the start),
- * at most limit. *next is a cursor for the rest, or NULL when none is left. */
-int store_ca_list(store_t *s, const char *account, const char *cursor, int limit,
+ * at most limit. *next is a cursor for the rest, or NULL when none is left.
+ * shared: instead the other accounts' CAs whose resource policy mentions
+ * the account (the caller checks that it names it). */
+int store_ca_list(store_t *s, const char *account, int shared, const char *cursor, int limit,
                   store_ca_t **rows, int *nrows, char **next, err_t *e);
 #define STORE_LOCK_NONE 0
 #define STORE_LOCK_UPDATE 1 /* state changes */
@@ -60,6 +62,12 @@ typedef struct {
 /* 0, or 1 when there is no such CA. */
 int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *serial, store_ocsp_t *out,
                         err_t *e);
+/* A CA's resource policy by ARN, whoever owns it: 0 (*policy malloc'ed,
+ * NULL when it has none; *owner its account), or 1 when there is no such
+ * CA. */
+int store_ca_policy(store_t *s, const char *arn, char **policy, char owner[13], err_t *e);
+/* Sets (text) or removes (NULL) the CA's resource policy. */
+int store_ca_set_policy(store_t *s, const char *id, const char *text, err_t *e);
 /* CAs of the account that still exist (any status). */
 int store_ca_count(store_t *s, const char *account, long *n, err_t *e);
 /* Serializes creations of one account (transaction-scoped). */

@@ -155,11 +155,13 @@ class Protocol(EnvTestCase):
 
     def test_every_unbuilt_operation_says_so(self):
         # the operations whose issues have not landed yet
-        ops = ['GetPolicy', 'DeletePolicy', 'ListPermissions']
+        ops = ['ListPermissions', 'CreatePermission', 'DeletePermission']
         arn = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/x'
         bodies = {
-            'GetPolicy': '{"ResourceArn":"%s"}' % arn,
-            'DeletePolicy': '{"ResourceArn":"%s"}' % arn,
+            'CreatePermission': '{"CertificateAuthorityArn":"%s","Principal":"acm.amazonaws.com",'
+            '"Actions":["IssueCertificate"]}' % arn,
+            'DeletePermission': '{"CertificateAuthorityArn":"%s","Principal":"acm.amazonaws.com"}'
+            % arn,
             'IssueCertificate': '{"CertificateAuthorityArn":"%s","Csr":"QUJD",'
             '"SigningAlgorithm":"SHA256WITHRSA","Validity":{"Value":1,"Type":"DAYS"}}' % arn,
             'GetCertificate': '{"CertificateAuthorityArn":"%s","CertificateArn":"%s"}' % (arn, arn),

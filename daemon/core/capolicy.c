@@ -1,0 +1,57 @@
+#include "core/capolicy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/ca_row.h"
+#include "shape/policy.h"
+#include "store/store_ca.h"
+
+/* One change of the policy (text NULL: removed), the CA row locked. */
+static int capolicy_set(const ctx_t *c, const char *arn, const char *text, err_t *e) {
+  store_ca_t row;
+  int ret = -1;
+  memset(&row, 0, sizeof row);
+  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
+    goto out;
+  if (strcmp(row.status, "DELETED") == 0) {
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is DELETED; its policy cannot change.", arn);
+    goto out;
+  }
+  if (store_ca_set_policy(c->store, row.id, text, e) == 0 &&
+      audit_event(c, text ? "PutPolicy" : "DeletePolicy", arn, NULL, "%s",
+                  text ? "policy set" : "policy removed") == 0 &&
+      store_commit(c->store, e) == 0)
+    ret = 0;
+out:
+  if (ret < 0)
+    store_rollback(c->store);
+  store_ca_clear(&row);
+  return ret;
+}
+
+int capolicy_put(const ctx_t *c, const char *arn, const char *text, err_t *e) {
+  policy_t p;
+  char id[37];
+  if (ca_resolve(c, arn, 0, id, e) < 0 || policy_parse(text, arn, &p, e) < 0)
+    return -1;
+  policy_clear(&p);
+  return capolicy_set(c, arn, text, e);
+}
+
+int capolicy_get(const ctx_t *c, const char *arn, char **text, err_t *e) {
+  char id[37], owner[13];
+  *text = NULL;
+  if (ca_resolve(c, arn, 0, id, e) < 0 || store_ca_policy(c->store, arn, text, owner, e) < 0)
+    return -1;
+  if (!*text)
+    return err_set(e, ERR_ResourceNotFoundException,
+                   "The certificate authority %s has no resource policy", arn);
+  return 0;
+}
+
+int capolicy_delete(const ctx_t *c, const char *arn, err_t *e) {
+  return capolicy_set(c, arn, NULL, e);
+}

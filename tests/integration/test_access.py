@@ -1,0 +1,349 @@
+"""Access: accounts are isolated, a CA's resource policy shares exactly
+what it says with another account (and only the operations and templates
+AWS shares), a key's own policy limits it within its account (the
+aws-privateca-issuer policy), Deny wins, and key or policy changes take
+effect without a restart."""
+import json
+import os
+import secrets
+import signal
+import subprocess
+import tempfile
+
+import botocore.config
+import boto3
+
+from pcatest import AWS_V1, AWS_V2, TEMPLATE_ARN, EnvTestCase, make_root, wait_for
+from pki import leaf_csr
+
+EC = ('EC_prime256v1', 'SHA256WITHECDSA')
+ISSUER_POLICY = {  # aws-privateca-issuer's documented IAM policy, on one CA
+    'Version': '2012-10-17',
+    'Statement': [{'Effect': 'Allow', 'Action': ['acm-pca:DescribeCertificateAuthority',
+                                                 'acm-pca:GetCertificate',
+                                                 'acm-pca:IssueCertificate'],
+                   'Resource': None}]}
+
+
+def new_key(account):
+    return 'AKIA' + secrets.token_hex(8).upper(), secrets.token_urlsafe(30), account
+
+
+class Access(EnvTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.work = tempfile.mkdtemp(dir=cls.pe.dir)
+        cls.a = cls.pe.boto3()
+        cls.ca = make_root(cls.a, *EC, 'access root')
+        cls.account = cls.ca.split(':')[4]
+        cls.other = '%012d' % (int(cls.account) ^ 1)
+        cls.csr = leaf_csr(cls.work, 'access.test')
+        cls.keys = {'b': new_key(cls.other), 'issuer': new_key(cls.account),
+                    'nodeny': new_key(cls.account)}
+        issuer = dict(ISSUER_POLICY)
+        issuer['Statement'] = [dict(issuer['Statement'][0], Resource=cls.ca),
+                               {'Effect': 'Deny', 'Action': 'acm-pca:IssueCertificate',
+                                'Resource': '*', 'Condition': {'StringLike': {
+                                    'acm-pca:TemplateArn': TEMPLATE_ARN + '*CACertificate*'}}}]
+        cls.policies = {
+            'issuer': issuer,
+            'nodeny': {'Statement': [
+                {'Effect': 'Allow', 'Action': 'acm-pca:*', 'Resource': '*'},
+                {'Effect': 'Deny', 'Action': 'acm-pca:Revoke*', 'Resource': '*'}]}}
+        cls.write_keys()
+
+    @classmethod
+    def write_keys(cls, drop=()):
+        path = os.path.join(cls.pe.dir, 'credentials')
+        with open(path) as f:
+            own = [line for line in f.read().splitlines() if line.count(' ') == 2][:1]
+        lines = own[:]
+        for name, (akid, secret, account) in cls.keys.items():
+            if name in drop:
+                continue
+            line = '%s %s %s' % (akid, secret, account)
+            if name in cls.policies:
+                pf = os.path.join(cls.work, name + '.policy.json')
+                with open(pf, 'w') as f:
+                    json.dump(cls.policies[name], f)
+                line += ' ' + pf
+            lines.append(line)
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        before = cls.pe.log().count('credentials reloaded')
+        os.kill(cls.pe.pid(), signal.SIGHUP)
+        assert wait_for(lambda: cls.pe.log().count('credentials reloaded') > before, 5)
+
+    def client(self, name):
+        akid, secret, _ = self.keys[name]
+        return boto3.client(
+            'acm-pca', endpoint_url=self.pe.endpoint, region_name=self.pe.env['AWS_REGION'],
+            aws_access_key_id=akid, aws_secret_access_key=secret,
+            verify=self.pe.env['PCA_CA_BUNDLE'],
+            config=botocore.config.Config(retries={'max_attempts': 0}))
+
+    def cli(self, name, v2, *args):
+        akid, secret, _ = self.keys[name]
+        env = dict(self.pe.client_env(), AWS_ACCESS_KEY_ID=akid, AWS_SECRET_ACCESS_KEY=secret)
+        return subprocess.run([AWS_V2 if v2 else AWS_V1, 'acm-pca', *args, '--endpoint-url',
+                               self.pe.endpoint, '--ca-bundle', self.pe.env['PCA_CA_BUNDLE'],
+                               '--output', 'json'], capture_output=True, text=True, env=env,
+                              cwd=self.work, timeout=120)
+
+    def code(self, fn, **kw):
+        try:
+            fn(**kw)
+            return 'OK'
+        except self.a.exceptions.ClientError as e:
+            return e.response['Error']['Code']
+
+    def issue(self, c, template='EndEntityCertificate/V1'):
+        return c.issue_certificate(CertificateAuthorityArn=self.ca, Csr=self.csr,
+                                   SigningAlgorithm=EC[1], TemplateArn=TEMPLATE_ARN + template,
+                                   Validity={'Value': 10, 'Type': 'DAYS'})['CertificateArn']
+
+    def state(self):
+        return self.pe.psql("SELECT status, coalesce(policy, ''), revocation_config::text,"
+                            " (SELECT count(*) FROM certificates WHERE ca_id = ca.id),"
+                            " (SELECT count(*) FROM ca_tags WHERE ca_id = ca.id)"
+                            " FROM certificate_authorities ca WHERE arn = '%s'" % self.ca)
+
+    # ---- isolation ----
+
+    def calls(self, cert_arn):
+        ca = self.ca
+        return {
+            'CreateCertificateAuthorityAuditReport': dict(
+                CertificateAuthorityArn=ca, S3BucketName='pki-audit',
+                AuditReportResponseFormat='JSON'),
+            'DeleteCertificateAuthority': dict(CertificateAuthorityArn=ca),
+            'DeletePolicy': dict(ResourceArn=ca),
+            'DescribeCertificateAuthority': dict(CertificateAuthorityArn=ca),
+            'DescribeCertificateAuthorityAuditReport': dict(
+                CertificateAuthorityArn=ca, AuditReportId='00000000-0000-4000-8000-000000000000'),
+            'GetCertificate': dict(CertificateAuthorityArn=ca, CertificateArn=cert_arn),
+            'GetCertificateAuthorityCertificate': dict(CertificateAuthorityArn=ca),
+            'GetCertificateAuthorityCsr': dict(CertificateAuthorityArn=ca),
+            'GetPolicy': dict(ResourceArn=ca),
+            'ImportCertificateAuthorityCertificate': dict(
+                CertificateAuthorityArn=ca, Certificate=b'x'),
+            'IssueCertificate': dict(CertificateAuthorityArn=ca, Csr=self.csr,
+                                     SigningAlgorithm=EC[1],
+                                     Validity={'Value': 1, 'Type': 'DAYS'}),
+            'ListTags': dict(CertificateAuthorityArn=ca),
+            'PutPolicy': dict(ResourceArn=ca, Policy=json.dumps(self.share_policy())),
+            'RestoreCertificateAuthority': dict(CertificateAuthorityArn=ca),
+            'RevokeCertificate': dict(CertificateAuthorityArn=ca, CertificateSerial='01',
+                                      RevocationReason='UNSPECIFIED'),
+            'TagCertificateAuthority': dict(CertificateAuthorityArn=ca,
+                                            Tags=[{'Key': 'k', 'Value': 'v'}]),
+            'UntagCertificateAuthority': dict(CertificateAuthorityArn=ca, Tags=[{'Key': 'k'}]),
+            'UpdateCertificateAuthority': dict(CertificateAuthorityArn=ca, Status='DISABLED'),
+        }
+
+    @staticmethod
+    def snake(op):
+        return ''.join('_' + ch.lower() if ch.isupper() else ch for ch in op).lstrip('_')
+
+    def assert_isolated(self, allowed=()):
+        """Every operation of account b on the CA: not found (no policy
+        names b) or denied, and nothing changes."""
+        b = self.client('b')
+        cert = self.issue(self.a)
+        before = self.state()
+        for op, kw in self.calls(cert).items():
+            if op in allowed:
+                continue
+            with self.subTest(op=op):
+                got = self.code(getattr(b, self.snake(op)), **kw)
+                self.assertIn(got, ('ResourceNotFoundException', 'AccessDeniedException'), op)
+                if not allowed:
+                    self.assertEqual(got, 'ResourceNotFoundException', op)
+        self.assertEqual(self.state(), before)
+        listed = [x['Arn'] for x in b.list_certificate_authorities()['CertificateAuthorities']]
+        self.assertNotIn(self.ca, listed)
+
+    def test_1_accounts_are_isolated(self):
+        self.assert_isolated()
+
+    # ---- resource policies ----
+
+    def share_policy(self, deny_get=False):
+        st = [{'Sid': 'issue', 'Effect': 'Allow', 'Principal': {'AWS': self.other},
+               'Action': ['acm-pca:IssueCertificate'], 'Resource': self.ca,
+               'Condition': {'StringEquals': {
+                   'acm-pca:TemplateArn': TEMPLATE_ARN + 'EndEntityCertificate/V1'}}},
+              {'Sid': 'read', 'Effect': 'Allow',
+               'Principal': {'AWS': 'arn:aws:iam::%s:root' % self.other},
+               'Action': ['acm-pca:GetCertificate', 'acm-pca:Describe*',
+                          'acm-pca:GetCertificateAuthorityCertificate',
+                          'acm-pca:RevokeCertificate'],
+               'Resource': self.ca}]
+        if deny_get:
+            st.append({'Effect': 'Deny', 'Principal': {'AWS': self.other},
+                       'Action': 'acm-pca:GetCertificate', 'Resource': self.ca})
+        return {'Version': '2012-10-17', 'Statement': st}
+
+    def test_2_policy_shares_what_it_says(self):
+        a, b = self.a, self.client('b')
+        self.assertEqual(self.code(a.get_policy, ResourceArn=self.ca), 'ResourceNotFoundException')
+        a.delete_policy(ResourceArn=self.ca)  # none: succeeds, as on AWS
+        text = json.dumps(self.share_policy())
+        a.put_policy(ResourceArn=self.ca, Policy=text)
+        self.assertEqual(json.loads(a.get_policy(ResourceArn=self.ca)['Policy']),
+                         json.loads(text))
+        try:
+            arn = self.issue(b)
+            self.assertTrue(arn.startswith(self.ca + '/certificate/'))
+            self.assertTrue(wait_for(lambda: self.code(
+                b.get_certificate, CertificateAuthorityArn=self.ca, CertificateArn=arn) == 'OK',
+                5))
+            self.assertEqual(b.describe_certificate_authority(CertificateAuthorityArn=self.ca)[
+                'CertificateAuthority']['Arn'], self.ca)
+            # listed as shared with b, and only there
+            self.assertEqual(self.shared_arns(b), [self.ca])
+            self.assertEqual(self.shared_arns(a), [])
+            # both CLIs, as account b
+            for v2 in (False, True):
+                r = self.cli('b', v2, 'issue-certificate', '--certificate-authority-arn', self.ca,
+                             '--csr', 'fileb://leaf.csr', '--signing-algorithm', EC[1],
+                             '--validity', 'Value=5,Type=DAYS')
+                self.assertEqual(r.returncode, 0, r.stderr)
+                r = self.cli('b', v2, 'issue-certificate', '--certificate-authority-arn', self.ca,
+                             '--csr', 'fileb://leaf.csr', '--signing-algorithm', EC[1],
+                             '--validity', 'Value=5,Type=DAYS', '--template-arn',
+                             TEMPLATE_ARN + 'EndEntityClientAuthCertificate/V1')
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn('AccessDeniedException', r.stderr)
+            # a template the policy does not name, one AWS never shares, an
+            # action AWS never shares (even though the policy names it), and
+            # every other operation: denied, nothing changes
+            self.assertEqual(self.code(self.issue, c=b,
+                                       template='EndEntityServerAuthCertificate/V1'),
+                             'AccessDeniedException')
+            self.assertEqual(self.code(self.issue, c=b, template='RootCACertificate/V1'),
+                             'AccessDeniedException')
+            self.assertEqual(self.code(b.revoke_certificate, CertificateAuthorityArn=self.ca,
+                                       CertificateSerial=arn.rsplit('/', 1)[1],
+                                       RevocationReason='KEY_COMPROMISE'),
+                             'AccessDeniedException')
+            self.assert_isolated(allowed=('IssueCertificate', 'GetCertificate',
+                                          'DescribeCertificateAuthority',
+                                          'GetCertificateAuthorityCertificate'))
+            # Deny over Allow
+            a.put_policy(ResourceArn=self.ca, Policy=json.dumps(self.share_policy(True)))
+            self.assertEqual(self.code(b.get_certificate, CertificateAuthorityArn=self.ca,
+                                       CertificateArn=arn), 'AccessDeniedException')
+            self.assertIn('acm-pca:GetCertificate', self.deny_message(b, arn))
+        finally:
+            a.delete_policy(ResourceArn=self.ca)
+        # gone at once: the CA no longer exists for b
+        self.assertEqual(self.code(b.describe_certificate_authority,
+                                   CertificateAuthorityArn=self.ca), 'ResourceNotFoundException')
+        self.assertEqual(self.shared_arns(b), [])
+
+    @staticmethod
+    def shared_arns(c):
+        return [x['Arn'] for x in c.list_certificate_authorities(
+            ResourceOwner='OTHER_ACCOUNTS')['CertificateAuthorities']]
+
+    def deny_message(self, b, arn):
+        try:
+            b.get_certificate(CertificateAuthorityArn=self.ca, CertificateArn=arn)
+        except b.exceptions.ClientError as e:
+            return e.response['Error']['Message']
+        return ''
+
+    def test_3_bad_policies(self):
+        cases = [
+            ('{not json', 'not a JSON object'),
+            (json.dumps({'Statement': {'Effect': 'Allow', 'Principal': {'AWS': self.other},
+                                       'Action': 's3:*', 'Resource': self.ca}}),
+             "action 's3:*'"),
+            (json.dumps({'Statement': {'Effect': 'Allow', 'Principal': {'AWS': self.other},
+                                       'Action': 'acm-pca:*', 'Resource': '*'}}),
+             'not this certificate authority'),
+            (json.dumps({'Statement': {'Effect': 'Allow', 'Principal': {'AWS': self.other},
+                                       'Action': 'acm-pca:*', 'Resource': self.ca,
+                                       'Extra': 1}}), "unsupported key 'Extra'"),
+            ('{"Statement": {"Effect": "Allow"}, "x": "%s"}' % ('y' * 20480), 'longer than'),
+        ]
+        for text, why in cases:
+            with self.subTest(why=why):
+                try:
+                    self.a.put_policy(ResourceArn=self.ca, Policy=text)
+                    self.fail('accepted')
+                except self.a.exceptions.InvalidPolicyException as e:
+                    self.assertIn(why, e.response['Error']['Message'])
+        self.assertEqual(self.pe.psql("SELECT coalesce(policy, 'none') FROM"
+                                      " certificate_authorities WHERE arn = '%s'" % self.ca),
+                         'none')
+
+    # ---- a key's own policy ----
+
+    def test_4_issue_only_key(self):
+        c = self.client('issuer')
+        arn = self.issue(c)
+        self.assertTrue(wait_for(lambda: self.code(
+            c.get_certificate, CertificateAuthorityArn=self.ca, CertificateArn=arn) == 'OK', 5))
+        c.describe_certificate_authority(CertificateAuthorityArn=self.ca)
+        before = self.state()
+        denied = [
+            (c.create_certificate_authority, dict(
+                CertificateAuthorityType='ROOT', CertificateAuthorityConfiguration={
+                    'KeyAlgorithm': EC[0], 'SigningAlgorithm': EC[1],
+                    'Subject': {'CommonName': 'nope'}})),
+            (c.delete_certificate_authority, dict(CertificateAuthorityArn=self.ca)),
+            (c.revoke_certificate, dict(CertificateAuthorityArn=self.ca,
+                                        CertificateSerial=arn.rsplit('/', 1)[1],
+                                        RevocationReason='KEY_COMPROMISE')),
+            (c.list_certificate_authorities, {}),
+            (c.put_policy, dict(ResourceArn=self.ca, Policy=json.dumps(self.share_policy()))),
+            (self.issue, dict(c=c, template='SubordinateCACertificate_PathLen0/V1')),
+        ]
+        for fn, kw in denied:
+            with self.subTest(fn=getattr(fn, '__name__', fn)):
+                self.assertEqual(self.code(fn, **kw), 'AccessDeniedException')
+        self.assertEqual(self.state(), before)
+        # with both CLIs
+        for v2 in (False, True):
+            r = self.cli('issuer', v2, 'revoke-certificate', '--certificate-authority-arn',
+                         self.ca, '--certificate-serial', arn.rsplit('/', 1)[1],
+                         '--revocation-reason', 'KEY_COMPROMISE')
+            self.assertIn('AccessDeniedException', r.stderr)
+            r = self.cli('issuer', v2, 'describe-certificate-authority',
+                         '--certificate-authority-arn', self.ca)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_5_deny_over_allow(self):
+        c = self.client('nodeny')
+        arn = self.issue(c)
+        self.assertTrue(wait_for(lambda: self.code(
+            c.get_certificate, CertificateAuthorityArn=self.ca, CertificateArn=arn) == 'OK', 5))
+        self.assertEqual(self.code(c.revoke_certificate, CertificateAuthorityArn=self.ca,
+                                   CertificateSerial=arn.rsplit('/', 1)[1],
+                                   RevocationReason='KEY_COMPROMISE'), 'AccessDeniedException')
+        self.assertIn(self.ca, [x['Arn'] for x in c.list_certificate_authorities()[
+            'CertificateAuthorities']])
+
+    def test_6_key_changes_without_restart(self):
+        pid = self.pe.pid()
+        c = self.client('nodeny')
+        self.assertEqual(self.code(c.list_certificate_authorities), 'OK')
+        # the policy loosened: revoking is allowed now
+        self.policies['nodeny'] = {'Statement': [
+            {'Effect': 'Allow', 'Action': 'acm-pca:*', 'Resource': '*'}]}
+        self.write_keys()
+        arn = self.issue(c)
+        self.assertTrue(wait_for(lambda: self.code(
+            c.get_certificate, CertificateAuthorityArn=self.ca, CertificateArn=arn) == 'OK', 5))
+        c.revoke_certificate(CertificateAuthorityArn=self.ca,
+                             CertificateSerial=arn.rsplit('/', 1)[1],
+                             RevocationReason='SUPERSEDED')
+        # the key revoked
+        self.write_keys(drop=('nodeny',))
+        self.assertEqual(self.code(c.list_certificate_authorities),
+                         'UnrecognizedClientException')
+        self.assertEqual(self.pe.pid(), pid)
