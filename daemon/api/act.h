@@ -37,6 +37,9 @@ int act_describe_audit_report(const ctx_t *c, const json_t *in, json_t **out, er
 int act_put_policy(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
 int act_get_policy(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
 int act_delete_policy(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_create_permission(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_list_permissions(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_delete_permission(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
 
 /* A Tags list as tag_t pointing into the JSON (act_tags.c); free(*tags). */
 int act_tags_decode(const json_t *list, tag_t **tags, size_t *n, err_t *e);

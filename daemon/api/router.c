@@ -200,10 +200,6 @@ void router_handle(void *arg, request_t *req) {
   op = model_op(j->act->name);
   if (op && op->input >= 0 && model_validate(j->in, op->input, &e) < 0)
     goto fail;
-  if (!j->act->fn) {
-    err_set(&e, ERR_InvalidRequestException, "%s is not implemented yet in pcad", opname);
-    goto fail;
-  }
   j->r = r;
   j->req = req;
   j->creds = creds_ref(r->creds);

@@ -68,6 +68,19 @@ int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e)
   return rc;
 }
 
+int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *row, err_t *e) {
+  memset(row, 0, sizeof *row);
+  if (store_begin(c->store, e) == 0 && ca_get(c, arn, STORE_LOCK_UPDATE, row, e) == 0) {
+    if (strcmp(row->status, "DELETED") != 0)
+      return 0;
+    err_set(e, ERR_InvalidStateException,
+            "The certificate authority %s is DELETED; its %s cannot change.", arn, what);
+  }
+  store_rollback(c->store);
+  store_ca_clear(row);
+  return -1;
+}
+
 int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e) {
   store_ca_t row;
   if (ca_get(c, arn, lock, &row, e) < 0)

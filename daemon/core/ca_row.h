@@ -10,6 +10,10 @@
  * or unknown (ResourceNotFoundException) ARN. lock: STORE_LOCK_* inside a
  * transaction. */
 int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e);
+/* Begins a transaction and locks the caller's CA row (FOR UPDATE) for a
+ * change of its `what`; a DELETED CA is InvalidStateException. On failure
+ * the transaction is rolled back and row cleared. */
+int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *row, err_t *e);
 /* The CA's id (UUID) when arn names an existing CA of the caller's; the
  * errors of a bad or unknown ARN otherwise. lock: inside a transaction,
  * FOR UPDATE. */

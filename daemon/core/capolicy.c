@@ -12,20 +12,13 @@
 static int capolicy_set(const ctx_t *c, const char *arn, const char *text, err_t *e) {
   store_ca_t row;
   int ret = -1;
-  memset(&row, 0, sizeof row);
-  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
-    goto out;
-  if (strcmp(row.status, "DELETED") == 0) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is DELETED; its policy cannot change.", arn);
-    goto out;
-  }
+  if (ca_lock_live(c, arn, "policy", &row, e) < 0)
+    return -1;
   if (store_ca_set_policy(c->store, row.id, text, e) == 0 &&
       audit_event(c, text ? "PutPolicy" : "DeletePolicy", arn, NULL, "%s",
                   text ? "policy set" : "policy removed") == 0 &&
       store_commit(c->store, e) == 0)
     ret = 0;
-out:
   if (ret < 0)
     store_rollback(c->store);
   store_ca_clear(&row);

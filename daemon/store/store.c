@@ -103,6 +103,29 @@ int store_exec_row(store_t *s, const char *sql, int n, const char *const *params
   return found;
 }
 
+char *store_col(PGresult *r, int row, int col) {
+  return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+PGresult *store_exec_page(store_t *s, const char *sql, const char *ca_id, const char *cursor,
+                          int limit, char **next, err_t *e) {
+  char lim[16];
+  const char *p[3] = {ca_id, cursor, lim};
+  *next = NULL;
+  snprintf(lim, sizeof lim, "%d", limit + 1);
+  return store_exec(s, sql, 3, p, e);
+}
+
+int store_page(PGresult *r, int limit, int col, char **next) {
+  int n = PQntuples(r);
+  *next = NULL;
+  if (n > limit) {
+    *next = strdup(PQgetvalue(r, limit - 1, col));
+    n = limit;
+  }
+  return n;
+}
+
 void store_fail(store_t *s, PGresult *r, err_t *e) {
   const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
   if (PQstatus(s->conn) != CONNECTION_OK || store_is_unavailable(state)) {

@@ -16,9 +16,6 @@
   " (status = 'DELETED' AND restorable_until > now())"
 #define STORE_CA_NTEXT 19
 
-static char *store_col(PGresult *r, int row, int col) {
-  return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
-}
 
 static void store_ca_fill(store_ca_t *c, PGresult *r, int i) {
   char **f[STORE_CA_NTEXT] = {
@@ -102,11 +99,7 @@ int store_ca_list(store_t *s, const char *account, int shared, const char *curso
   r = store_exec(s, sql[shared != 0], 3, p, e);
   if (!r)
     return -1;
-  n = PQntuples(r);
-  if (n > limit) {
-    *next = strdup(PQgetvalue(r, limit - 1, 22));
-    n = limit;
-  }
+  n = store_page(r, limit, 22, next);
   *rows = calloc((size_t)(n ? n : 1), sizeof **rows);
   if (!*rows) {
     PQclear(r);
@@ -440,25 +433,17 @@ int store_tag_remove(store_t *s, const char *ca_id, const char *key, const char 
 
 int store_tag_list(store_t *s, const char *ca_id, const char *cursor, int limit,
                    store_tag_t **tags, int *n, char **next, err_t *e) {
-  char lim[16];
-  const char *p[3] = {ca_id, cursor, lim};
   PGresult *r;
   int rows;
   *tags = NULL;
   *n = 0;
-  *next = NULL;
-  snprintf(lim, sizeof lim, "%d", limit + 1);
-  r = store_exec(s,
-                 "SELECT key, value, seq::text FROM ca_tags WHERE ca_id = $1::uuid"
-                 " AND ($2::text IS NULL OR seq > $2::bigint) ORDER BY ca_tags.seq LIMIT $3",
-                 3, p, e);
+  r = store_exec_page(s,
+                      "SELECT key, value, seq::text FROM ca_tags WHERE ca_id = $1::uuid"
+                      " AND ($2::text IS NULL OR seq > $2::bigint) ORDER BY ca_tags.seq LIMIT $3",
+                      ca_id, cursor, limit, next, e);
   if (!r)
     return -1;
-  rows = PQntuples(r);
-  if (rows > limit) {
-    *next = strdup(PQgetvalue(r, limit - 1, 2));
-    rows = limit;
-  }
+  rows = store_page(r, limit, 2, next);
   *tags = calloc((size_t)(rows ? rows : 1), sizeof **tags);
   for (int i = 0; *tags && i < rows; i++) {
     (*tags)[i].key = store_col(r, i, 0);

@@ -6,11 +6,6 @@
 
 #include "store/store_priv.h"
 
-/* Copies column k of row i (NULL stays NULL). */
-static char *store_crl_col(PGresult *r, int i, int k) {
-  return PQgetisnull(r, i, k) ? NULL : strdup(PQgetvalue(r, i, k));
-}
-
 int store_crl_due(store_t *s, long delay_s, store_crl_due_t **out, int *n, err_t *e) {
   char delay[24];
   const char *p[1] = {delay};
@@ -43,12 +38,12 @@ int store_crl_due(store_t *s, long delay_s, store_crl_due_t **out, int *n, err_t
   *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
   for (int i = 0; *out && i < PQntuples(r); i++, (*n)++) {
     store_crl_due_t *d = &(*out)[i];
-    d->id = store_crl_col(r, i, 0);
-    d->arn = store_crl_col(r, i, 1);
-    d->account = store_crl_col(r, i, 2);
-    d->revocation_config = store_crl_col(r, i, 3);
+    d->id = store_col(r, i, 0);
+    d->arn = store_col(r, i, 1);
+    d->account = store_col(r, i, 2);
+    d->revocation_config = store_col(r, i, 3);
     d->revocations = atoll(PQgetvalue(r, i, 4));
-    d->partition = store_crl_col(r, i, 5);
+    d->partition = store_col(r, i, 5);
   }
   PQclear(r);
   return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
@@ -97,9 +92,9 @@ int store_crl_entries(store_t *s, const char *ca_id, const char *partition, long
     return -1;
   *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
   for (int i = 0; *out && i < PQntuples(r); i++, (*n)++) {
-    (*out)[i].serial = store_crl_col(r, i, 0);
+    (*out)[i].serial = store_col(r, i, 0);
     (*out)[i].revoked_at = atoll(PQgetvalue(r, i, 1));
-    (*out)[i].reason = store_crl_col(r, i, 2);
+    (*out)[i].reason = store_col(r, i, 2);
   }
   PQclear(r);
   return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
@@ -170,10 +165,10 @@ int store_crl_heads(store_t *s, store_crl_head_t **out, int *n, err_t *e) {
     return -1;
   *out = calloc((size_t)PQntuples(r) + 1, sizeof **out);
   for (int i = 0; *out && i < PQntuples(r); i++, (*n)++) {
-    (*out)[i].ca_id = store_crl_col(r, i, 0);
-    (*out)[i].number = store_crl_col(r, i, 1);
-    (*out)[i].target = store_crl_col(r, i, 2);
-    (*out)[i].acl = store_crl_col(r, i, 3);
+    (*out)[i].ca_id = store_col(r, i, 0);
+    (*out)[i].number = store_col(r, i, 1);
+    (*out)[i].target = store_col(r, i, 2);
+    (*out)[i].acl = store_col(r, i, 3);
   }
   PQclear(r);
   return *out ? 0 : err_set(e, ERR_InternalFailure, "out of memory");

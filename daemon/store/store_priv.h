@@ -29,6 +29,17 @@ int store_exec_strings(store_t *s, const char *sql, int n, const char *const *pa
  * 0 when there is no row (out untouched: the caller zeroes it). */
 int store_exec_row(store_t *s, const char *sql, int n, const char *const *params,
                    void (*fill)(void *out, PGresult *r, int row), void *out, err_t *e);
+/* Column col of row (NULL stays NULL), malloc'ed. */
+char *store_col(PGresult *r, int row, int col);
+/* A keyset page of one CA's rows: sql takes $1 the CA id, $2 the cursor
+ * (NULL: from the start), $3 limit + 1, and has the cursor of each row in
+ * its last column; *next is set as store_page does. NULL on failure. */
+PGresult *store_exec_page(store_t *s, const char *sql, const char *ca_id, const char *cursor,
+                          int limit, char **next, err_t *e);
+/* A keyset page: r was asked for limit + 1 rows; when it has more than
+ * limit, *next is the cursor (column col) of the last row kept. How many
+ * rows the page holds. */
+int store_page(PGresult *r, int limit, int col, char **next);
 /* How many rows the statement's result r touched (r cleared), or -1 when
  * there is none (the statement failed; e is set). */
 int store_rows(PGresult *r);

@@ -9,6 +9,7 @@ import secrets
 import signal
 import subprocess
 import tempfile
+import time
 
 import botocore.config
 import boto3
@@ -107,6 +108,7 @@ class Access(EnvTestCase):
     def state(self):
         return self.pe.psql("SELECT status, coalesce(policy, ''), revocation_config::text,"
                             " (SELECT count(*) FROM certificates WHERE ca_id = ca.id),"
+                            " (SELECT count(*) FROM ca_permissions WHERE ca_id = ca.id),"
                             " (SELECT count(*) FROM ca_tags WHERE ca_id = ca.id)"
                             " FROM certificate_authorities ca WHERE arn = '%s'" % self.ca)
 
@@ -115,6 +117,10 @@ class Access(EnvTestCase):
     def calls(self, cert_arn):
         ca = self.ca
         return {
+            'CreatePermission': dict(CertificateAuthorityArn=ca, Principal='acm.amazonaws.com',
+                                     Actions=['IssueCertificate']),
+            'DeletePermission': dict(CertificateAuthorityArn=ca, Principal='acm.amazonaws.com'),
+            'ListPermissions': dict(CertificateAuthorityArn=ca),
             'CreateCertificateAuthorityAuditReport': dict(
                 CertificateAuthorityArn=ca, S3BucketName='pki-audit',
                 AuditReportResponseFormat='JSON'),
@@ -347,3 +353,51 @@ class Access(EnvTestCase):
         self.assertEqual(self.code(c.list_certificate_authorities),
                          'UnrecognizedClientException')
         self.assertEqual(self.pe.pid(), pid)
+
+    # ---- permissions ----
+
+    def test_7_permissions(self):
+        a = self.a
+        acm = 'acm.amazonaws.com'
+        a.create_permission(CertificateAuthorityArn=self.ca, Principal=acm,
+                            Actions=['IssueCertificate', 'GetCertificate', 'ListPermissions'])
+        self.assertEqual(self.code(a.create_permission, CertificateAuthorityArn=self.ca,
+                                   Principal=acm, Actions=['GetCertificate']),
+                         'PermissionAlreadyExistsException')
+        a.create_permission(CertificateAuthorityArn=self.ca, Principal=acm,
+                            SourceAccount=self.account, Actions=['IssueCertificate'])
+        self.assertEqual(self.code(a.create_permission, CertificateAuthorityArn=self.ca,
+                                   Principal='ec2.amazonaws.com', Actions=['IssueCertificate']),
+                         'RequestFailedException')
+        first = a.list_permissions(CertificateAuthorityArn=self.ca, MaxResults=1)
+        self.assertEqual(len(first['Permissions']), 1)
+        rest = a.list_permissions(CertificateAuthorityArn=self.ca, NextToken=first['NextToken'])
+        perms = first['Permissions'] + rest['Permissions']
+        self.assertNotIn('NextToken', rest)
+        self.assertEqual([p.get('SourceAccount') for p in perms], [None, self.account])
+        self.assertEqual(perms[0]['Actions'], ['IssueCertificate', 'GetCertificate',
+                                               'ListPermissions'])
+        for p in perms:
+            self.assertEqual((p['CertificateAuthorityArn'], p['Principal']), (self.ca, acm))
+            self.assertLess(abs(p['CreatedAt'].timestamp() - time.time()), 60)
+            pol = json.loads(p['Policy'])
+            st = pol['Statement'][0]
+            self.assertEqual(st['Principal'], {'Service': acm})
+            self.assertEqual(st['Resource'], self.ca)
+            self.assertEqual(st['Action'], ['acm-pca:' + x for x in p['Actions']])
+        self.assertEqual(json.loads(perms[1]['Policy'])['Statement'][0]['Condition'],
+                         {'StringEquals': {'aws:SourceAccount': self.account}})
+        for v2 in (False, True):
+            r = self.pe.aws('list-permissions', '--certificate-authority-arn', self.ca, v2=v2)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(len(json.loads(r.stdout)['Permissions']), 2)
+        a.delete_permission(CertificateAuthorityArn=self.ca, Principal=acm)
+        self.assertEqual(self.code(a.delete_permission, CertificateAuthorityArn=self.ca,
+                                   Principal=acm), 'ResourceNotFoundException')
+        a.delete_permission(CertificateAuthorityArn=self.ca, Principal=acm,
+                            SourceAccount=self.account)
+        self.assertEqual(a.list_permissions(CertificateAuthorityArn=self.ca)['Permissions'], [])
+        events = self.pe.psql("SELECT string_agg(event, ',' ORDER BY id) FROM audit_events"
+                              " WHERE ca_arn = '%s' AND event LIKE '%%Permission'" % self.ca)
+        self.assertEqual(events, 'CreatePermission,CreatePermission,DeletePermission,'
+                                 'DeletePermission')

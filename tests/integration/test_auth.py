@@ -153,26 +153,6 @@ class Protocol(EnvTestCase):
                                         b'{"CertificateAuthorityArn":"x"}'),
                             400, 'InvalidArnException')
 
-    def test_every_unbuilt_operation_says_so(self):
-        # the operations whose issues have not landed yet
-        ops = ['ListPermissions', 'CreatePermission', 'DeletePermission']
-        arn = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/x'
-        bodies = {
-            'CreatePermission': '{"CertificateAuthorityArn":"%s","Principal":"acm.amazonaws.com",'
-            '"Actions":["IssueCertificate"]}' % arn,
-            'DeletePermission': '{"CertificateAuthorityArn":"%s","Principal":"acm.amazonaws.com"}'
-            % arn,
-            'IssueCertificate': '{"CertificateAuthorityArn":"%s","Csr":"QUJD",'
-            '"SigningAlgorithm":"SHA256WITHRSA","Validity":{"Value":1,"Type":"DAYS"}}' % arn,
-            'GetCertificate': '{"CertificateAuthorityArn":"%s","CertificateArn":"%s"}' % (arn, arn),
-            'RevokeCertificate': '{"CertificateAuthorityArn":"%s","CertificateSerial":"01",'
-            '"RevocationReason":"UNSPECIFIED"}' % arn,
-        }
-        for op in ops:
-            body = bodies.get(op, '{"CertificateAuthorityArn":"%s"}' % arn)
-            self.assertAwsError(self.pe.raw(op, body), 400, 'InvalidRequestException',
-                                'not implemented yet')
-
     def _raw_exchange(self, head_extra, tail):
         """Sends a signed request's headers plus head_extra, then tail, over
         a TLS socket of its own; returns what the server answered."""

@@ -28,14 +28,13 @@ class Clients(EnvTestCase):
         self.assertNotIn('NextToken', resp)
         self.assertRegex(resp['ResponseMetadata']['RequestId'], UUID_RE)
 
-    def test_unbuilt_operation_is_an_aws_error(self):
+    def test_service_error_reaches_the_cli(self):
         arn = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/' + str(uuid.uuid4())
         for v2, code in ((False, 255), (True, 254)):
             r = self.pe.aws('list-permissions', '--certificate-authority-arn', arn, v2=v2)
             self.assertEqual(r.returncode, code, r.stderr)
-            self.assertIn('An error occurred (InvalidRequestException) when calling the '
+            self.assertIn('An error occurred (ResourceNotFoundException) when calling the '
                           'ListPermissions operation', r.stderr)
-            self.assertIn('not implemented yet', r.stderr)
 
     def test_constraint_errors_reach_the_cli(self):
         r = self.pe.aws('list-certificate-authorities', '--max-results', '1001',
