@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net/admin.h"
 #include "base/cfg.h"
 #include "api/creds.h"
+#include "api/keys.h"
 #include "jobs/health.h"
 #include "net/httpd.h"
 #include "jobs/janitor.h"
@@ -45,7 +47,8 @@ typedef struct {
   ocsp_t *ocsp;
   s3_t *s3;
   bucket_t bucket;
-  struct event *ev_hup, *ev_term, *ev_int;
+  struct event *ev_hup, *ev_term, *ev_int, *ev_creds;
+  struct stat creds_st; /* the credentials file as last loaded */
 } main_t;
 
 /* A workq_init_fn/fini_fn pair: each worker owns one store connection. */
@@ -59,6 +62,7 @@ static void main_worker_fini(void *state) { store_free(state); }
 
 static void main_usage(FILE *f) {
   fprintf(f, "usage: pcad --config FILE [--check-config]\n"
+             "       pcad keys --config FILE add --account ID [--policy FILE] | list | revoke KEY_ID\n"
              "       pcad --version\n");
 }
 
@@ -70,19 +74,41 @@ static void main_version(void) {
   printf("  jansson %s\n", JANSSON_VERSION);
 }
 
-static void main_on_hup(evutil_socket_t sig, short what, void *arg) {
-  main_t *m = arg;
+static int main_same_file(const struct stat *a, const struct stat *b) {
+  return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+         a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void main_reload_creds(main_t *m, const char *why) {
   err_t e;
   creds_t *c;
-  (void)sig;
-  (void)what;
+  stat(m->cfg.credentials_file, &m->creds_st);
   c = creds_load(m->cfg.credentials_file, &e);
   if (!c) {
-    log_err(NULL, "SIGHUP: credentials not reloaded, the old ones stay: %s", e.msg);
+    log_err(NULL, "%s: credentials not reloaded, the old ones stay: %s", why, e.msg);
     return;
   }
   router_set_creds(m->router, c);
-  log_notice(NULL, "SIGHUP: credentials reloaded (%d keys)", creds_count(c));
+  log_notice(NULL, "%s: credentials reloaded (%d keys)", why, creds_count(c));
+}
+
+static void main_on_hup(evutil_socket_t sig, short what, void *arg) {
+  (void)sig;
+  (void)what;
+  main_reload_creds(arg, "SIGHUP");
+}
+
+static const struct timeval main_creds_period = {1, 0};
+
+/* Once a second: a credentials file changed (`pcad keys`, an edit) is
+ * loaded again. */
+static void main_on_creds_tick(evutil_socket_t fd, short what, void *arg) {
+  main_t *m = arg;
+  struct stat st;
+  (void)fd;
+  (void)what;
+  if (stat(m->cfg.credentials_file, &st) == 0 && !main_same_file(&st, &m->creds_st))
+    main_reload_creds(m, "credentials file changed");
 }
 
 static void main_on_term(evutil_socket_t sig, short what, void *arg) {
@@ -107,6 +133,24 @@ static int main_check(const cfg_t *cfg, err_t *e) {
   if (access(cfg->hsm_pin_file, R_OK) < 0)
     return err_set(e, ERR_InternalFailure, "hsm.pin_file %s is not readable", cfg->hsm_pin_file);
   return model_init(e);
+}
+
+/* pcad keys --config FILE <command>... (api/keys.h) */
+static int main_keys(int argc, char **argv) {
+  cfg_t cfg;
+  char msg[1024];
+  int rc;
+  if (argc < 3 || strcmp(argv[0], "--config") != 0) {
+    fprintf(stderr, "usage: pcad keys --config FILE add|list|revoke ...\n");
+    return 2;
+  }
+  if (cfg_load(&cfg, argv[1], msg, sizeof msg) < 0) {
+    fprintf(stderr, "pcad keys: config: %s\n", msg);
+    return 1;
+  }
+  rc = keys_main(cfg.credentials_file, argc - 2, argv + 2);
+  cfg_free(&cfg);
+  return rc;
 }
 
 /* The command line: -1 to go on, else the exit code. */
@@ -214,6 +258,10 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
     return -1;
   }
   m->ev_hup = evsignal_new(m->base, SIGHUP, main_on_hup, m);
+  m->ev_creds = event_new(m->base, -1, EV_PERSIST, main_on_creds_tick, m);
+  stat(m->cfg.credentials_file, &m->creds_st);
+  if (!m->ev_creds || event_add(m->ev_creds, &main_creds_period) < 0)
+    return -1;
   m->ev_term = evsignal_new(m->base, SIGTERM, main_on_term, m);
   m->ev_int = evsignal_new(m->base, SIGINT, main_on_term, m);
   if (!m->ev_hup || !m->ev_term || !m->ev_int || evsignal_add(m->ev_hup, NULL) < 0 ||
@@ -224,7 +272,7 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
 
 /* Everything main_open and main_start made, in reverse. */
 static void main_stop(main_t *m) {
-  struct event *evs[] = {m->ev_hup, m->ev_term, m->ev_int};
+  struct event *evs[] = {m->ev_hup, m->ev_term, m->ev_int, m->ev_creds};
   for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
     if (evs[i])
       event_free(evs[i]);
@@ -255,6 +303,8 @@ int main(int argc, char **argv) {
 
   memset(&m, 0, sizeof m);
   err_clear(&e);
+  if (argc >= 2 && strcmp(argv[1], "keys") == 0)
+    return main_keys(argc - 2, argv + 2);
   if ((rc = main_args(argc, argv, &config, &check)) >= 0)
     return rc;
   rc = 1;

@@ -41,7 +41,7 @@ class Access(EnvTestCase):
         cls.account = cls.ca.split(':')[4]
         cls.other = '%012d' % (int(cls.account) ^ 1)
         cls.csr = leaf_csr(cls.work, 'access.test')
-        cls.keys = {'b': new_key(cls.other), 'issuer': new_key(cls.account),
+        cls.keys_table = {'b': new_key(cls.other), 'issuer': new_key(cls.account),
                     'nodeny': new_key(cls.account)}
         issuer = dict(ISSUER_POLICY)
         issuer['Statement'] = [dict(issuer['Statement'][0], Resource=cls.ca),
@@ -61,7 +61,7 @@ class Access(EnvTestCase):
         with open(path) as f:
             own = [line for line in f.read().splitlines() if line.count(' ') == 2][:1]
         lines = own[:]
-        for name, (akid, secret, account) in cls.keys.items():
+        for name, (akid, secret, account) in cls.keys_table.items():
             if name in drop:
                 continue
             line = '%s %s %s' % (akid, secret, account)
@@ -78,7 +78,7 @@ class Access(EnvTestCase):
         assert wait_for(lambda: cls.pe.log().count('credentials reloaded') > before, 5)
 
     def client(self, name):
-        akid, secret, _ = self.keys[name]
+        akid, secret, _ = self.keys_table[name]
         return boto3.client(
             'acm-pca', endpoint_url=self.pe.endpoint, region_name=self.pe.env['AWS_REGION'],
             aws_access_key_id=akid, aws_secret_access_key=secret,
@@ -86,7 +86,7 @@ class Access(EnvTestCase):
             config=botocore.config.Config(retries={'max_attempts': 0}))
 
     def cli(self, name, v2, *args):
-        akid, secret, _ = self.keys[name]
+        akid, secret, _ = self.keys_table[name]
         env = dict(self.pe.client_env(), AWS_ACCESS_KEY_ID=akid, AWS_SECRET_ACCESS_KEY=secret)
         return subprocess.run([AWS_V2 if v2 else AWS_V1, 'acm-pca', *args, '--endpoint-url',
                                self.pe.endpoint, '--ca-bundle', self.pe.env['PCA_CA_BUNDLE'],
@@ -401,3 +401,53 @@ class Access(EnvTestCase):
                               " WHERE ca_arn = '%s' AND event LIKE '%%Permission'" % self.ca)
         self.assertEqual(events, 'CreatePermission,CreatePermission,DeletePermission,'
                                  'DeletePermission')
+
+    # ---- pcad keys ----
+
+    def keys(self, *args):
+        return subprocess.run([os.environ.get('PCAD_BIN', 'pcad'), 'keys', '--config',
+                               os.path.join(self.pe.dir, 'pcad.conf'), *args],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_8_keys_command(self):
+        pid = self.pe.pid()
+        path = os.path.join(self.pe.dir, 'credentials')
+        before = open(path).read()
+        bad = os.path.join(self.work, 'bad.policy.json')
+        with open(bad, 'w') as f:
+            f.write('{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}')
+        r = self.keys('add', '--account', self.other, '--policy', bad)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("action 's3:*'", r.stderr)
+        self.assertEqual(open(path).read(), before, 'a refused change changed the file')
+        self.assertNotEqual(self.keys('add', '--account', '12').returncode, 0)
+        # an issue-only key for the other account, usable without a restart
+        pol = os.path.join(self.work, 'list-only.policy.json')
+        with open(pol, 'w') as f:
+            json.dump({'Statement': [{'Effect': 'Allow', 'Action': 'acm-pca:List*',
+                                      'Resource': '*'}]}, f)
+        r = self.keys('add', '--account', self.other, '--policy', pol)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        akid, secret = r.stdout.split()
+        self.assertRegex(akid, r'^AKIA[A-Z2-7]{16}$')
+        self.assertEqual(len(secret), 40)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        self.keys_table['new'] = (akid, secret, self.other)
+        c = self.client('new')
+        self.assertTrue(wait_for(lambda: self.code(c.list_certificate_authorities) == 'OK', 5))
+        self.assertEqual(self.code(c.create_certificate_authority, CertificateAuthorityType='ROOT',
+                                   CertificateAuthorityConfiguration={
+                                       'KeyAlgorithm': EC[0], 'SigningAlgorithm': EC[1],
+                                       'Subject': {'CommonName': 'x'}}),
+                         'AccessDeniedException')
+        listed = self.keys('list')
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn('%s %s %s' % (akid, self.other, pol), listed.stdout)
+        self.assertNotIn(secret, listed.stdout)
+        self.assertNotIn(self.pe.env['AWS_SECRET_ACCESS_KEY'], listed.stdout)
+        # revoked: refused within a second or two, still without a restart
+        self.assertEqual(self.keys('revoke', akid).returncode, 0)
+        self.assertNotEqual(self.keys('revoke', akid).returncode, 0)
+        self.assertTrue(wait_for(lambda: self.code(c.list_certificate_authorities) ==
+                                 'UnrecognizedClientException', 5))
+        self.assertEqual(self.pe.pid(), pid)
