@@ -62,7 +62,8 @@ static void main_worker_fini(void *state) { store_free(state); }
 
 static void main_usage(FILE *f) {
   fprintf(f, "usage: pcad --config FILE [--check-config]\n"
-             "       pcad keys --config FILE add --account ID [--policy FILE] | list | revoke KEY_ID\n"
+             "       pcad keys --config FILE add --account ID [--policy FILE]\n"
+             "       pcad keys --config FILE list | revoke KEY_ID\n"
              "       pcad --version\n");
 }
 

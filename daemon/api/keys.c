@@ -144,7 +144,8 @@ int keys_main(const char *path, int argc, char **argv) {
   } else if (strcmp(cmd, "list") == 0 && argc == 1) {
     rc = keys_walk(text, NULL, NULL, NULL) < 0;
   } else if (strcmp(cmd, "revoke") == 0 && argc == 2) {
-    rc = keys_walk(text, argv[1], &b, &found) < 0 || !found || keys_write(path, b.data ? b.data : "") < 0;
+    rc = keys_walk(text, argv[1], &b, &found) < 0 || !found ||
+         keys_write(path, b.data ? b.data : "") < 0;
     if (!found)
       fprintf(stderr, "pcad keys revoke: no key %s\n", argv[1]);
   } else {

@@ -359,7 +359,13 @@ class KeygenWhileIssuing(unittest.TestCase):
         print('\n%d issuances during 3 RSA-4096 key generations: median %.1f ms, p99 %.1f ms,'
               ' max %.1f ms' % (len(lat), statistics.median(lat), p99, lat[-1]))
         self.assertGreater(len(lat), 20)
-        self.assertLess(p99, 100)
+        # issuance serialized behind key generation would hold one request
+        # for a whole RSA-4096 generation (seconds) per key: at least three
+        # slow ones. A lone scheduling or fsync blip on a shared 2-core
+        # machine is not that (the latency figures belong to bench/).
+        slow = [x for x in lat if x > 250]
+        self.assertLess(len(slow), len(made), 'requests stalled: %r' % slow)
+        self.assertLess(statistics.median(lat), 50)
         for arn in made:
             st = self.c.describe_certificate_authority(CertificateAuthorityArn=arn)[
                 'CertificateAuthority']['Status']
