@@ -281,15 +281,13 @@ void cacert_clear(cacert_t *c) {
 }
 
 char *cacert_pem(const unsigned char *der, size_t len) {
-  const unsigned char *q = der;
-  X509 *x = d2i_X509(NULL, &q, (long)len);
-  STACK_OF(X509) *one = sk_X509_new_null();
-  char *pem = NULL;
-  if (x && one && sk_X509_push(one, x)) {
-    pem = cacert_chain_pem(one);
-    x = NULL;
-  }
-  X509_free(x);
-  sk_X509_pop_free(one, X509_free);
-  return pem;
+  /* the DER is ours (the database's): written as it is, not parsed */
+  BIO *b = BIO_new(BIO_s_mem());
+  char *data, *out = NULL;
+  long n;
+  if (b && PEM_write_bio(b, PEM_STRING_X509, "", der, (long)len) > 0 &&
+      (n = BIO_get_mem_data(b, &data)) > 0)
+    out = strndup(data, (size_t)n);
+  BIO_free(b);
+  return out;
 }
