@@ -6,6 +6,7 @@ and holds CRLs back until the bucket exists, without a restart."""
 import json
 import os
 import shutil
+import signal
 import socket
 import socketserver
 import subprocess
@@ -69,16 +70,30 @@ class S3(unittest.TestCase):
         # the first three requests (the IAM user, its policy, its key) go
         # unsigned; every later one must carry a valid signature
         cls.moto_log = open(os.path.join(cls.work, 'moto.log'), 'w')
-        cls.moto = subprocess.Popen(
-            ['moto_server', '-H', '127.0.0.1', '-p', cls.url.rsplit(':', 1)[1]],
-            env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT='3'),
-            stdout=subprocess.DEVNULL, stderr=cls.moto_log)
+        cls.moto = cls.start_moto(cls.url.rsplit(':', 1)[1],
+                                  dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT='3'))
         cls.pe = None
         try:
             cls.start()
         except BaseException:
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def start_moto(cls, port, env=None):
+        """moto_server in a process group of its own (the pyenv shim runs it
+        as a child), so that stop_moto ends all of it."""
+        return subprocess.Popen(['moto_server', '-H', '127.0.0.1', '-p', str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=cls.moto_log,
+                                start_new_session=True)
+
+    @staticmethod
+    def stop_moto(p):
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
 
     @classmethod
     def start(cls):
@@ -113,8 +128,7 @@ class S3(unittest.TestCase):
     def tearDownClass(cls):
         if cls.pe:
             cls.pe.close()
-        cls.moto.kill()
-        cls.moto.wait()
+        cls.stop_moto(cls.moto)
         cls.moto_log.close()
         shutil.rmtree(cls.work, ignore_errors=True)
 
@@ -203,8 +217,7 @@ class S3(unittest.TestCase):
 
     def test_z_s3_away_keeps_the_report_creating(self):
         ca = make_root(self.c, *EC, 's3 away')
-        self.moto.kill()
-        self.moto.wait()
+        self.stop_moto(self.moto)
         r = self.c.create_certificate_authority_audit_report(
             CertificateAuthorityArn=ca, S3BucketName='pki-audit', AuditReportResponseFormat='CSV')
         self.assertTrue(wait_for(lambda: 'audit reports: S3 PutObject' in self.pe.log(), 10))
@@ -216,8 +229,7 @@ class S3(unittest.TestCase):
         # its bucket made first, then reached at the old address through a
         # relay, so that pcad never sees it without the bucket
         port2 = free_port()
-        self.moto = subprocess.Popen(['moto_server', '-H', '127.0.0.1', '-p', str(port2)],
-                                     stdout=subprocess.DEVNULL, stderr=self.moto_log)
+        type(self).moto = self.start_moto(port2)  # tearDownClass stops this one
         s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:%d' % port2,
                           region_name='us-east-1', aws_access_key_id='any',
                           aws_secret_access_key='any')
