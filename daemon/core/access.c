@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/arn.h"
+#include "core/templates.h"
 #include "store/store_ca.h"
 
 /* The operations a CA's resource policy can share with other accounts. */
@@ -22,8 +23,6 @@ static const char *const access_shared_templates[] = {
     "BlankEndEntityCertificate_APICSRPassthrough/V1",
     "SubordinateCACertificate_PathLen0/V1",
     NULL};
-
-#define ACCESS_DEFAULT_TEMPLATE "EndEntityCertificate/V1"
 
 int access_glob(const char *p, const char *s, int nocase) {
   const char *star = NULL, *resume = NULL;
@@ -162,12 +161,9 @@ int access_authorize(const ctx_t *c, const char *op, const char *ca_arn, const c
   access_req_t r = {c->account, action, ca_arn ? ca_arn : "*", NULL};
   snprintf(action, sizeof action, "acm-pca:%s", op);
   snprintf(owner, 13, "%s", c->account);
-  if (strcmp(op, "IssueCertificate") == 0) {
-    snprintf(tmpl, sizeof tmpl, "%s", template_arn ? template_arn : "");
-    if (!template_arn)
-      snprintf(tmpl, sizeof tmpl, "arn:%s:acm-pca:::template/" ACCESS_DEFAULT_TEMPLATE,
-               c->partition);
-    r.template_arn = tmpl;
+  if (strcmp(op, "IssueCertificate") == 0) { /* without one, the default template */
+    snprintf(tmpl, sizeof tmpl, "arn:%s:acm-pca:::template/" TEMPLATE_DEFAULT, c->partition);
+    r.template_arn = template_arn ? template_arn : tmpl;
   }
   if (ca_arn && arn_ca_account(ca_arn, arn_owner) == 0 && strcmp(arn_owner, c->account) != 0)
     return access_shared(c, op, &r, owner, e);

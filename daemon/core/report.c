@@ -42,10 +42,10 @@ int report_create(const ctx_t *c, const char *ca_arn, const char *bucket, const 
   int recent, ret = -1;
   memset(&row, 0, sizeof row);
   *key = NULL;
-  if (strchr(bucket, '/') || revcfg_bucket_check(bucket, e) < 0)
-    return strchr(bucket, '/') ? err_set(e, ERR_InvalidArgsException,
-                                         "S3BucketName '%s' is not a bucket name", bucket)
-                               : -1;
+  if (strchr(bucket, '/'))
+    return err_set(e, ERR_InvalidArgsException, "S3BucketName '%s' is not a bucket name", bucket);
+  if (revcfg_bucket_check(bucket, e) < 0)
+    return -1;
   /* the CA row for update: two requests at once make one report */
   if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;

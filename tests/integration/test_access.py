@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 
+import botocore
 import botocore.config
 import boto3
 
@@ -149,10 +150,6 @@ class Access(EnvTestCase):
             'UpdateCertificateAuthority': dict(CertificateAuthorityArn=ca, Status='DISABLED'),
         }
 
-    @staticmethod
-    def snake(op):
-        return ''.join('_' + ch.lower() if ch.isupper() else ch for ch in op).lstrip('_')
-
     def assert_isolated(self, allowed=()):
         """Every operation of account b on the CA: not found (no policy
         names b) or denied, and nothing changes."""
@@ -163,7 +160,7 @@ class Access(EnvTestCase):
             if op in allowed:
                 continue
             with self.subTest(op=op):
-                got = self.code(getattr(b, self.snake(op)), **kw)
+                got = self.code(getattr(b, botocore.xform_name(op)), **kw)
                 self.assertIn(got, ('ResourceNotFoundException', 'AccessDeniedException'), op)
                 if not allowed:
                     self.assertEqual(got, 'ResourceNotFoundException', op)
