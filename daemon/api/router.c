@@ -97,6 +97,7 @@ static void router_job_run(workq_job_t *job, void *state) {
   store_t *store = state;
   ctx_t ctx = {.rid = j->req->rid,
                .account = j->who.account,
+               .caller = j->who.account,
                .actor = j->who.access_key,
                .region = j->r->cfg->region,
                .partition = j->r->cfg->partition,

@@ -12,7 +12,8 @@ struct policy;
 
 typedef struct {
   const char *rid;      /* request id, for log lines and audit events */
-  const char *account;  /* the caller's account */
+  const char *account;  /* the account acted for: the CA owner's for a shared CA */
+  const char *caller;   /* the caller's own account (its IdempotencyTokens) */
   const char *actor;    /* the caller's access key id */
   const struct policy *key_policy; /* its policy (shape/policy.h), NULL: full control */
   const char *region;

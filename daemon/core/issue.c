@@ -219,7 +219,8 @@ static int issue_same_ca_cert(const store_ca_t *was, const store_ca_t *now) {
          memcmp(was->cert_der, now->cert_der, was->cert_len) == 0;
 }
 
-/* The idempotency scope of IssueCertificate: one per CA. */
+/* The idempotency scope of IssueCertificate: one per CA, in the caller's
+ * own account (a shared CA's users do not see each other's tokens). */
 static void issue_token_op(char op[64], const char *ca_id) {
   snprintf(op, 64, "IssueCertificate:%s", ca_id);
 }
@@ -234,7 +235,7 @@ static int issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, 
   for (int round = 0; round < 2; round++) {
     store_cert_t crt;
     char *earlier = strdup(*arn);
-    int rc = earlier ? store_idem_claim(c->store, c->account, op, r->token, &earlier, e)
+    int rc = earlier ? store_idem_claim(c->store, c->caller, op, r->token, &earlier, e)
                      : err_set(e, ERR_InternalFailure, "out of memory");
     if (rc <= 0) {
       free(earlier);
@@ -249,7 +250,7 @@ static int issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, 
     }
     store_cert_clear(&crt);
     free(earlier);
-    if (rc < 0 || store_idem_release(c->store, c->account, op, r->token, e) < 0)
+    if (rc < 0 || store_idem_release(c->store, c->caller, op, r->token, e) < 0)
       return -1;
   }
   return err_set(e, ERR_ConcurrentModificationException,
@@ -356,7 +357,7 @@ static int issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
 static int issue_tx_failed(const ctx_t *c, const void *arg, err_t *e) {
   const issue_fin_t *f = arg;
   int done = store_cert_failed(c->store, f->ca_id, f->serial, e);
-  if (done < 0 || (f->token && store_idem_release(c->store, c->account, f->op, f->token, e) < 0))
+  if (done < 0 || (f->token && store_idem_release(c->store, c->caller, f->op, f->token, e) < 0))
     return -1;
   return done == 0 ? 0
                    : audit_event(c, "IssueCertificateFailed", f->ca_arn, f->serial, "%s",

@@ -106,6 +106,11 @@ class Access(EnvTestCase):
                                    SigningAlgorithm=EC[1], TemplateArn=TEMPLATE_ARN + template,
                                    Validity={'Value': 10, 'Type': 'DAYS'})['CertificateArn']
 
+    def issue_token(self, c, token):
+        return c.issue_certificate(CertificateAuthorityArn=self.ca, Csr=self.csr,
+                                   SigningAlgorithm=EC[1], IdempotencyToken=token,
+                                   Validity={'Value': 10, 'Type': 'DAYS'})['CertificateArn']
+
     def state(self):
         return self.pe.psql("SELECT status, coalesce(policy, ''), revocation_config::text,"
                             " (SELECT count(*) FROM certificates WHERE ca_id = ca.id),"
@@ -200,6 +205,15 @@ class Access(EnvTestCase):
         try:
             arn = self.issue(b)
             self.assertTrue(arn.startswith(self.ca + '/certificate/'))
+            # an IdempotencyToken is the caller's: the owner's token, reused
+            # by account b, issues b its own certificate, and b's repeat
+            # gives b's
+            tok = 'shared-token-%d' % os.getpid()
+            mine = self.issue_token(a, tok)
+            theirs = self.issue_token(b, tok)
+            self.assertNotEqual(theirs, mine)
+            self.assertEqual(self.issue_token(b, tok), theirs)
+            self.assertEqual(self.issue_token(a, tok), mine)
             self.assertTrue(wait_for(lambda: self.code(
                 b.get_certificate, CertificateAuthorityArn=self.ca, CertificateArn=arn) == 'OK',
                 5))
