@@ -6,8 +6,11 @@
  *
  * usage: pcad-loadgen --endpoint HOST:PORT --ca-bundle PEM --akid ID
  *          --secret-file F [--region R] [--conns N] [--seconds S | --count C]
- *          --op Operation=BODYFILE [--op ...]
- * Operations are taken in turn. The secret is read from a file so it is
+ *          [--record FILE] [--post PATH] --op Operation=BODYFILE [--op ...]
+ * Operations are taken in turn. --record writes the body of every 200, one
+ * per line, flushed as it comes (what pcad acknowledged, for crash tests).
+ * --post PATH sends each body as a plain JSON POST to PATH instead, without
+ * SigV4 or credentials (cfssl serve's /api/v1/cfssl/sign, for bench/run). The secret is read from a file so it is
  * never on a command line. One thread per connection. */
 #include <netdb.h>
 #include <openssl/err.h>
@@ -36,6 +39,7 @@ typedef struct {
 
 typedef struct {
   const char *host, *port, *ca, *akid, *region;
+  const char *post_path; /* --post: a plain JSON POST (cfssl), no SigV4 */
   char secret[256];
   int conns;
   double seconds;
@@ -43,6 +47,8 @@ typedef struct {
   lg_op_t ops[LG_MAX_OPS];
   int nops;
   SSL_CTX *ctx;
+  FILE *record; /* --record: every 200's body, one per line */
+  pthread_mutex_t record_mu;
   atomic_long issued; /* requests started (for --count) */
   double t_end;
 } lg_t;
@@ -99,6 +105,18 @@ static SSL *lg_connect(lg_t *g) {
   return ssl;
 }
 
+/* A plain POST of op's body to --post's path (cfssl's API): no signature. */
+static int lg_plain(lg_t *g, const lg_op_t *op, buf_t *out) {
+  out->len = 0;
+  return buf_printf(out,
+                    "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
+                    "Content-Length: %zu\r\n\r\n",
+                    g->post_path, g->host, g->port, op->len) == 0 &&
+                 buf_append(out, op->body, op->len) == 0
+             ? 0
+             : -1;
+}
+
 /* The whole HTTP request for op, signed now. */
 static int lg_request(lg_t *g, const lg_op_t *op, buf_t *out) {
   char date[17], day[9], target[96], host[300], nonce[33], hash[65], sig[65], scope[160];
@@ -107,6 +125,8 @@ static int lg_request(lg_t *g, const lg_op_t *op, buf_t *out) {
   struct tm tm;
   buf_t creq = {0}, sts = {0};
   int rc;
+  if (g->post_path)
+    return lg_plain(g, op, out);
   gmtime_r(&now, &tm);
   strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &tm);
   snprintf(day, sizeof day, "%.8s", date);
@@ -147,13 +167,15 @@ static int lg_request(lg_t *g, const lg_op_t *op, buf_t *out) {
   return rc;
 }
 
-/* One response: its status, and in type its __type when not 200. -1 when
- * the connection broke. */
-static int lg_response(SSL *ssl, buf_t *in, char type[64]) {
+/* One response: its status, and in type its __type when not 200; its body
+ * starts at in->data + *body. -1 when the connection broke. */
+static int lg_response(SSL *ssl, buf_t *in, char type[64], size_t *body) {
   char *end, *cl;
   size_t need;
   int status;
   in->len = 0;
+  if (in->data)
+    in->data[0] = '\0'; /* not the last response's head */
   while (!(in->data && (end = strstr(in->data, "\r\n\r\n")))) {
     char chunk[16384];
     int n = SSL_read(ssl, chunk, sizeof chunk);
@@ -162,8 +184,10 @@ static int lg_response(SSL *ssl, buf_t *in, char type[64]) {
   }
   if (sscanf(in->data, "HTTP/1.1 %d", &status) != 1)
     return -1;
+  /* offsets, not pointers: reading the rest may move in->data */
+  *body = (size_t)(end + 4 - in->data);
   cl = strcasestr(in->data, "\r\nContent-Length:");
-  need = (size_t)(end + 4 - in->data) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+  need = *body + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
   while (in->len < need) {
     char chunk[16384];
     int n = SSL_read(ssl, chunk, sizeof chunk);
@@ -172,10 +196,17 @@ static int lg_response(SSL *ssl, buf_t *in, char type[64]) {
   }
   type[0] = '\0';
   if (status != 200) {
-    char *t = strstr(end, "\"__type\":\"");
+    char *t = strstr(in->data + *body, "\"__type\":\"");
     snprintf(type, 64, "%.*s", t ? (int)strcspn(t + 10, "\"") : 4, t ? t + 10 : "HTTP");
   }
   return status;
+}
+
+static void lg_record(lg_t *g, const char *body, size_t n) {
+  pthread_mutex_lock(&g->record_mu);
+  fprintf(g->record, "%.*s\n", (int)n, body);
+  fflush(g->record);
+  pthread_mutex_unlock(&g->record_mu);
 }
 
 static int lg_more(lg_t *g) {
@@ -194,8 +225,9 @@ static void *lg_worker(void *arg) {
     const lg_op_t *op = &g->ops[k % g->nops];
     double t0 = lg_now();
     int status;
+    size_t body;
     if (lg_request(g, op, &req) < 0 || SSL_write(ssl, req.data, (int)req.len) <= 0 ||
-        (status = lg_response(ssl, &in, type)) < 0) {
+        (status = lg_response(ssl, &in, type, &body)) < 0) {
       w->failed_io++;
       SSL_free(ssl); /* reconnect */
       ssl = lg_connect(g);
@@ -203,6 +235,8 @@ static void *lg_worker(void *arg) {
     }
     if (status != 200)
       lg_count_err(w, type);
+    else if (g->record)
+      lg_record(g, in.data + body, in.len - body);
     if (w->nlat == w->cap) {
       double *grown = realloc(w->lat, (size_t)(w->cap ? w->cap * 2 : 4096) * sizeof *grown);
       if (!grown)
@@ -295,15 +329,24 @@ static int lg_args(lg_t *g, int argc, char **argv) {
       g->seconds = atof(v);
     else if (strcmp(k, "--count") == 0)
       g->count = atol(v);
+    else if (strcmp(k, "--post") == 0)
+      g->post_path = v;
+    else if (strcmp(k, "--record") == 0) {
+      if (!(g->record = fopen(v, "w")))
+        return -1;
+    }
     else if (strcmp(k, "--op") != 0 || lg_add_op(g, v) < 0)
       return -1;
   }
-  if (!endpoint || !strchr(endpoint, ':') || !g->ca || !g->akid || !secret_file ||
-      g->nops == 0 || g->conns < 1 || (g->seconds <= 0 && g->count <= 0))
+  if (!endpoint || !strchr(endpoint, ':') || !g->ca ||
+      (!g->post_path && (!g->akid || !secret_file)) || g->nops == 0 || g->conns < 1 ||
+      (g->seconds <= 0 && g->count <= 0))
     return -1;
   snprintf(host, sizeof host, "%.*s", (int)(strchr(endpoint, ':') - endpoint), endpoint);
   g->host = host;
   g->port = strchr(endpoint, ':') + 1;
+  if (g->post_path)
+    return 0;
   FILE *f = fopen(secret_file, "r");
   if (!f || !fgets(g->secret, sizeof g->secret, f)) {
     if (f)
@@ -316,14 +359,14 @@ static int lg_args(lg_t *g, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  static lg_t g = {.region = "us-east-1", .conns = 16};
+  static lg_t g = {.region = "us-east-1", .conns = 16, .record_mu = PTHREAD_MUTEX_INITIALIZER};
   lg_worker_t *w;
   pthread_t *th;
   double t0;
   if (lg_args(&g, argc, argv) < 0) {
     fprintf(stderr, "usage: pcad-loadgen --endpoint HOST:PORT --ca-bundle PEM --akid ID"
                     " --secret-file F [--region R] [--conns N] (--seconds S | --count C)"
-                    " --op Operation=BODYFILE [--op ...]\n");
+                    " [--record FILE] [--post PATH] --op Operation=BODYFILE [--op ...]\n");
     return 2;
   }
   g.ctx = SSL_CTX_new(TLS_client_method());
@@ -350,5 +393,7 @@ int main(int argc, char **argv) {
   free(w);
   free(th);
   SSL_CTX_free(g.ctx);
+  if (g.record)
+    fclose(g.record);
   return 0;
 }

@@ -20,6 +20,7 @@
 #include "jobs/janitor.h"
 #include "jobs/publisher.h"
 #include "jobs/reporter.h"
+#include "core/cacache.h"
 #include "core/ocsp.h"
 #include "base/log.h"
 #include "base/s3.h"
@@ -28,6 +29,7 @@
 #include "net/publish.h"
 #include "api/router.h"
 #include "store/store.h"
+#include "store/store_group.h"
 #include "base/workq.h"
 
 /* Everything the process holds, in start-up order. */
@@ -45,6 +47,7 @@ typedef struct {
   reporter_t *reporter;
   pubjob_env_t pub;
   ocsp_t *ocsp;
+  store_group_t *group; /* the workers' group commit */
   s3_t *s3;
   bucket_t bucket;
   struct event *ev_hup, *ev_term, *ev_int, *ev_creds;
@@ -53,9 +56,12 @@ typedef struct {
 
 /* A workq_init_fn/fini_fn pair: each worker owns one store connection. */
 static void *main_worker_init(void *arg, int idx) {
-  const cfg_t *cfg = arg;
+  const main_t *m = arg;
+  store_t *s = store_new(m->cfg.db_conninfo, m->cfg.db_connect_timeout);
   (void)idx;
-  return store_new(cfg->db_conninfo, cfg->db_connect_timeout);
+  if (s)
+    store_group_join(s, m->group);
+  return s;
 }
 
 static void main_worker_fini(void *state) { store_free(state); }
@@ -235,8 +241,10 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->base = event_base_new();
   if (!m->base)
     return -1;
-  m->q = workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max, main_worker_init,
-                   main_worker_fini, &m->cfg);
+  m->group = store_group_new((int)m->cfg.db_group_commit_max);
+  m->q = m->group ? workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max,
+                              main_worker_init, main_worker_fini, m)
+                  : NULL;
   m->janitor = janitor_start(&m->cfg, m->p11);
   m->publisher = publisher_start(&m->cfg, &m->bucket, m->p11);
   m->reporter = reporter_start(&m->cfg, &m->bucket);
@@ -279,11 +287,19 @@ static void main_stop(main_t *m) {
       event_free(evs[i]);
   health_stop(m->health);
   workq_free(m->q);
+  if (m->group) {
+    store_group_stats_t st;
+    store_group_stats(m->group, &st);
+    log_notice(NULL, "group commit: %ld statements in %ld transactions, %ld run again alone",
+               st.statements, st.batches, st.retried_alone);
+  }
+  store_group_free(m->group);
   janitor_stop(m->janitor);
   publisher_stop(m->publisher);
   reporter_stop(m->reporter);
   httpd_free(m->h);
   ocsp_free(m->ocsp);
+  cacache_flush();
   router_free(m->router);
   creds_free(m->creds);
   s3_free(m->s3);

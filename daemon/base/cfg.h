@@ -47,6 +47,7 @@ typedef struct {
   /* [database] */
   char *db_conninfo;
   long db_connect_timeout;
+  long db_group_commit_max; /* statements per shared transaction; 1: none */
   /* [janitor] */
   long janitor_interval;
   long janitor_pending_deadline;

@@ -7,20 +7,36 @@
 #include "base/log.h"
 #include "store/store.h"
 
+void audit_note(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETAIL_MAX],
+                const char *event, const char *ca_arn, const char *serial, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, AUDIT_DETAIL_MAX, fmt, ap);
+  va_end(ap);
+  *a = (store_audit_t){event, c->account, c->actor, c->rid, ca_arn, serial, detail};
+}
+
+void audit_logged(const store_audit_t *a) {
+  log_notice(a->rid, "audit: %s ca=%s serial=%s actor=%s %s", a->event,
+             a->ca_arn ? a->ca_arn : "-", a->serial ? a->serial : "-",
+             a->actor ? a->actor : "pcad", a->note);
+}
+
 int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
                 const char *fmt, ...) {
-  char detail[512];
+  char detail[AUDIT_DETAIL_MAX];
+  store_audit_t a;
   va_list ap;
   err_t e;
-  int rc;
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
-  rc = store_audit(c->store, event, c->account, c->actor, c->rid, ca_arn, serial, detail, &e);
-  if (rc == 0)
-    log_notice(c->rid, "audit: %s ca=%s serial=%s actor=%s %s", event, ca_arn ? ca_arn : "-",
-               serial ? serial : "-", c->actor ? c->actor : "pcad", detail);
-  return rc;
+  a = (store_audit_t){event, c->account, c->actor, c->rid, ca_arn, serial, detail};
+  if (store_audit(c->store, a.event, a.account, a.actor, a.rid, a.ca_arn, a.serial, a.note,
+                  &e) < 0)
+    return -1;
+  audit_logged(&a);
+  return 0;
 }
 
 int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e) {

@@ -5,8 +5,19 @@
  * as its own stream. */
 #include "core/ctx.h"
 
+struct store_audit; /* store/store.h */
+
+#define AUDIT_DETAIL_MAX 512
+
 int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The event for a write that takes it along (store/store.h); audit_logged
+ * mirrors it to the log once that write has committed. */
+void audit_note(const ctx_t *c, struct store_audit *a, char detail[AUDIT_DETAIL_MAX],
+                const char *event, const char *ca_arn, const char *serial, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+void audit_logged(const struct store_audit *a);
 
 /* One event about pcad itself (no CA), in a transaction of its own. */
 int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e);

@@ -17,7 +17,7 @@ static int certext_add(X509 *x, X509_EXTENSION *ext) {
   return rc;
 }
 
-static X509_EXTENSION *certext_key_id(int nid, EVP_PKEY *k, X509 *issuer) {
+static X509_EXTENSION *certext_key_id(int nid, const X509_PUBKEY *key, X509 *issuer) {
   const ASN1_OCTET_STRING *have = issuer ? X509_get0_subject_key_id(issuer) : NULL;
   unsigned char md[20];
   unsigned int mdlen = 0;
@@ -25,15 +25,11 @@ static X509_EXTENSION *certext_key_id(int nid, EVP_PKEY *k, X509 *issuer) {
   X509_EXTENSION *x = NULL;
   if (!have) {
     /* RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits */
-    X509_PUBKEY *xp = NULL;
     const unsigned char *bits;
     int blen;
-    if (!X509_PUBKEY_set(&xp, k) || !X509_PUBKEY_get0_param(NULL, &bits, &blen, NULL, xp) ||
-        !EVP_Digest(bits, (size_t)blen, md, &mdlen, EVP_sha1(), NULL)) {
-      X509_PUBKEY_free(xp);
+    if (!key || !X509_PUBKEY_get0_param(NULL, &bits, &blen, NULL, key) ||
+        !EVP_Digest(bits, (size_t)blen, md, &mdlen, EVP_sha1(), NULL))
       return NULL;
-    }
-    X509_PUBKEY_free(xp);
     id = ASN1_OCTET_STRING_new();
     if (!id || !ASN1_OCTET_STRING_set(id, md, (int)mdlen))
       goto out;
@@ -165,10 +161,11 @@ static int certext_from_template(X509 *x, const certext_in_t *b) {
     return -1;
   if (!t->blank && t->eku && certext_add(x, certext_template_eku(t)) < 0)
     return -1;
-  if (certext_add(x, certext_key_id(NID_subject_key_identifier, b->subject_key, NULL)) < 0)
+  if (certext_add(x, certext_key_id(NID_subject_key_identifier, X509_get_X509_PUBKEY(x), NULL)) < 0)
     return -1;
   if (t->aki == TPL_AKI_ISSUER && b->issuer &&
-      certext_add(x, certext_key_id(NID_authority_key_identifier, b->issuer_key, b->issuer)) < 0)
+      certext_add(x, certext_key_id(NID_authority_key_identifier, X509_get_X509_PUBKEY(b->issuer),
+                                    b->issuer)) < 0)
     return -1;
   return 0;
 }

@@ -14,15 +14,14 @@ typedef struct {
   const template_t *t;
   const passthrough_t *api; /* NULL when the template does not honour it */
   X509_REQ *req;
-  EVP_PKEY *subject_key;
-  X509 *issuer;             /* NULL for a root's own certificate */
-  EVP_PKEY *issuer_key;
+  X509 *issuer; /* NULL for a root's own certificate */
   const revcfg_t *rev;
   const char *crl_name; /* the CRL the CDP names: the CA id, or its partition */
   const char *region;
 } certext_in_t;
 
-/* Every extension; InvalidArgsException when one cannot be built. */
+/* Every extension; InvalidArgsException when one cannot be built. x has
+ * its public key already (the SubjectKeyIdentifier is made from it). */
 int certext_build(X509 *x, const certext_in_t *b, err_t *e);
 
 #endif

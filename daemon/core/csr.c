@@ -75,3 +75,41 @@ int csr_key_policy(EVP_PKEY *k, err_t *e) {
                  "The CSR's key (%s) is not supported: use RSA 2048-8192 or EC P-256/P-384/P-521",
                  EVP_PKEY_get0_type_name(k) ? EVP_PKEY_get0_type_name(k) : "unknown");
 }
+
+/* An AlgorithmIdentifier's parameters, copied (NULL or an OID for the keys
+ * csr_key_policy accepts; a SEQUENCE for explicit curves). */
+static void *csr_param_dup(int ptype, const void *pval) {
+  if (ptype == V_ASN1_OBJECT)
+    return OBJ_dup(pval);
+  if (ptype == V_ASN1_SEQUENCE)
+    return ASN1_STRING_dup(pval);
+  return NULL;
+}
+
+int csr_copy_key(X509 *x, X509_REQ *req) {
+  X509_PUBKEY *from = X509_REQ_get_X509_PUBKEY(req), *to = X509_get_X509_PUBKEY(x);
+  ASN1_OBJECT *alg;
+  const unsigned char *bits;
+  int blen, ptype;
+  const void *pval;
+  X509_ALGOR *a;
+  ASN1_OBJECT *alg_copy;
+  void *param_copy;
+  unsigned char *bits_copy;
+  if (!from || !to || !X509_PUBKEY_get0_param(&alg, &bits, &blen, &a, from))
+    return -1;
+  X509_ALGOR_get0(NULL, &ptype, &pval, a);
+  alg_copy = OBJ_dup(alg);
+  param_copy = csr_param_dup(ptype, pval);
+  bits_copy = OPENSSL_memdup(bits, (size_t)blen);
+  if (alg_copy && (param_copy || !pval || ptype == V_ASN1_NULL) && bits_copy &&
+      X509_PUBKEY_set0_param(to, alg_copy, ptype, param_copy, bits_copy, blen))
+    return 0;
+  ASN1_OBJECT_free(alg_copy);
+  OPENSSL_free(bits_copy);
+  if (ptype == V_ASN1_OBJECT)
+    ASN1_OBJECT_free(param_copy);
+  else
+    ASN1_STRING_free(param_copy);
+  return -1;
+}

@@ -12,5 +12,8 @@ X509_REQ *csr_parse(const unsigned char *raw, size_t n, err_t *e);
 /* RSA 2048..8192 bits, EC P-256/P-384/P-521; MalformedCSRException
  * otherwise. */
 int csr_key_policy(EVP_PKEY *k, err_t *e);
+/* The CSR's SubjectPublicKeyInfo into the certificate x, copied as it is:
+ * X509_set_pubkey would encode and decode the key again. 0, or -1. */
+int csr_copy_key(X509 *x, X509_REQ *req);
 
 #endif

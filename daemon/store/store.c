@@ -30,10 +30,25 @@ store_t *store_new(const char *conninfo, long connect_timeout) {
   return s;
 }
 
+/* Forgets the statements prepared (the connection is gone, or one of them
+ * no longer fits the schema); the next ones get new names. */
+static void store_forget_prepared(store_t *s) {
+  for (int i = 0; i < s->nprepared; i++)
+    free(s->prepared[i].sql);
+  s->nprepared = 0;
+  s->gen++;
+}
+
+void store_drop(store_t *s) {
+  PQfinish(s->conn);
+  s->conn = NULL;
+  store_forget_prepared(s);
+}
+
 void store_free(store_t *s) {
   if (!s)
     return;
-  PQfinish(s->conn);
+  store_drop(s);
   free(s->conninfo);
   free(s);
 }
@@ -42,14 +57,13 @@ int store_ready(store_t *s, err_t *e) {
   if (s->conn && PQstatus(s->conn) == CONNECTION_OK &&
       PQtransactionStatus(s->conn) == PQTRANS_IDLE)
     return 0;
-  PQfinish(s->conn);
+  store_drop(s);
   s->conn = store_connect(s->conninfo, s->connect_timeout);
   if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
     return 0;
   err_set(e, ERR_ServiceUnavailable, "The database is unavailable: %s",
           s->conn ? PQerrorMessage(s->conn) : "out of memory");
-  PQfinish(s->conn);
-  s->conn = NULL;
+  store_drop(s);
   return -1;
 }
 
@@ -77,16 +91,53 @@ PGresult *store_exec(store_t *s, const char *sql, int n, const char *const *para
   return store_exec_bin(s, sql, n, params, NULL, NULL, e);
 }
 
+int store_prepared(store_t *s, const char *sql, int n, char name[32]) {
+  store_prepared_t *p;
+  PGresult *r;
+  int i;
+  for (i = 0; i < s->nprepared; i++)
+    if (s->prepared[i].key == sql && strcmp(s->prepared[i].sql, sql) == 0)
+      break;
+  snprintf(name, 32, "p%u_%d", s->gen, i);
+  if (i < s->nprepared)
+    return 1;
+  if (i == STORE_PREPARED_MAX || PQtransactionStatus(s->conn) == PQTRANS_INERROR)
+    return 0;
+  p = &s->prepared[i];
+  if (!(p->sql = strdup(sql)))
+    return 0;
+  r = PQprepare(s->conn, name, sql, n, NULL);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    PQclear(r);
+    free(p->sql);
+    return 0;
+  }
+  PQclear(r);
+  p->key = sql;
+  s->nprepared++;
+  return 1;
+}
+
 PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *params,
                          const int *lens, const int *fmts, err_t *e) {
   PGresult *r;
   ExecStatusType st;
+  char name[32];
+  const char *state;
   if (!s->conn)
     return err_set(e, ERR_ServiceUnavailable, "The database is unavailable"), NULL;
-  r = PQexecParams(s->conn, sql, n, NULL, params, lens, fmts, 0);
+  if (store_prepared(s, sql, n, name))
+    r = PQexecPrepared(s->conn, name, n, params, lens, fmts, 0);
+  else
+    r = PQexecParams(s->conn, sql, n, NULL, params, lens, fmts, 0);
   st = PQresultStatus(r);
   if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
     return r;
+  /* "cached plan must not change result type": the schema changed under a
+   * prepared statement (another instance migrated); prepare afresh */
+  state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (state && strcmp(state, "0A000") == 0)
+    store_forget_prepared(s);
   store_fail(s, r, e);
   return NULL;
 }
@@ -131,8 +182,7 @@ void store_fail(store_t *s, PGresult *r, err_t *e) {
   if (PQstatus(s->conn) != CONNECTION_OK || store_is_unavailable(state)) {
     err_set(e, ERR_ServiceUnavailable, "The database is unavailable: %s",
             PQerrorMessage(s->conn));
-    PQfinish(s->conn);
-    s->conn = NULL;
+    store_drop(s);
   } else {
     err_set(e, ERR_InternalFailure, "database error %s: %s", state ? state : "?",
             r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));

@@ -30,6 +30,11 @@ int store_begin(store_t *s, err_t *e);
 int store_commit(store_t *s, err_t *e);
 /* Safe to call after a failure, also with no transaction open. */
 void store_rollback(store_t *s);
+/* An audit event as a write that commits alone takes it along. */
+typedef struct store_audit {
+  const char *event, *account, *actor, *rid, *ca_arn, *serial, *note;
+} store_audit_t;
+
 /* Appends an audit event (in the caller's transaction, if any); the note
  * is stored as the detail {"note": note}. */
 int store_audit(store_t *s, const char *event, const char *account, const char *actor,

@@ -69,15 +69,52 @@ int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {
   return rows < 0 ? -1 : rows == 1 ? 0 : 1;
 }
 
-int store_cert_issued(store_t *s, const char *ca_id, const char *serial,
-                      const unsigned char *der, size_t len, err_t *e) {
-  const char *p[3] = {ca_id, serial, (const char *)der};
-  int lens[3] = {0, 0, (int)len}, fmts[3] = {0, 0, 1};
-  return store_rows(store_exec_bin(s,
-                                   "UPDATE certificates SET status = 'ISSUED', der = $3,"
-                                   " tbs = NULL, issued_at = now() WHERE ca_id = $1::uuid"
-                                   " AND serial = $2 AND status = 'PENDING'",
-                                   3, p, lens, fmts, e));
+#define STORE_AUDIT_INSERT                                                              \
+  "INSERT INTO audit_events (event, account_id, actor, request_id, ca_arn, serial, detail)"
+
+int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char *ca_status,
+                              const unsigned char *ca_cert, size_t ca_cert_len,
+                              const store_audit_t *a, err_t *e) {
+  char nb[32], na[32];
+  const char *p[19] = {n->ca_id,   n->serial,     n->arn,       n->template_name,
+                       n->subject, n->requested_by, nb,         na,
+                       (const char *)n->tbs, n->signing_algorithm, n->crl_partition,
+                       ca_status,  (const char *)ca_cert, a->event, a->account,
+                       a->actor,   a->rid,        a->note,      a->ca_arn};
+  int lens[19] = {[8] = (int)n->tbs_len, [12] = (int)ca_cert_len};
+  int fmts[19] = {[8] = 1, [12] = 1};
+  store_stmt_t st = {
+      "WITH ca AS (SELECT id FROM certificate_authorities WHERE id = $1::uuid"
+      "   AND status = $12 AND certificate_der IS NOT DISTINCT FROM $13::bytea FOR SHARE),"
+      " ins AS (INSERT INTO certificates (ca_id, serial, arn, status, template, subject,"
+      "   requested_by, not_before, not_after, tbs, signing_algorithm, crl_partition)"
+      "   SELECT id, $2, $3, 'PENDING', $4, $5, $6, to_timestamp($7), to_timestamp($8), $9,"
+      "   $10, $11::uuid FROM ca ON CONFLICT DO NOTHING RETURNING serial),"
+      " part AS (INSERT INTO crl_partitions (ca_id, id) SELECT id, $11::uuid FROM ca"
+      "   WHERE $11::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM ins) ON CONFLICT DO NOTHING),"
+      " aud AS (" STORE_AUDIT_INSERT " SELECT $14, $15, $16, $17, $19, serial,"
+      "   jsonb_build_object('note', $18::text) FROM ins)"
+      " SELECT 1 FROM ins",
+      19, p, lens, fmts};
+  snprintf(nb, sizeof nb, "%lld", n->not_before);
+  snprintf(na, sizeof na, "%lld", n->not_after);
+  return store_group_exec(s, &st, e);
+}
+
+int store_cert_issued_commit(store_t *s, const char *ca_id, const char *serial,
+                             const unsigned char *der, size_t len, const store_audit_t *a,
+                             err_t *e) {
+  const char *p[9] = {ca_id,  serial, (const char *)der, a->event, a->account,
+                      a->actor, a->rid, a->note,           a->ca_arn};
+  int lens[9] = {[2] = (int)len}, fmts[9] = {[2] = 1};
+  store_stmt_t st = {
+      "WITH u AS (UPDATE certificates SET status = 'ISSUED', der = $3, tbs = NULL,"
+      "   issued_at = now() WHERE ca_id = $1::uuid AND serial = $2 AND status = 'PENDING'"
+      "   RETURNING serial)"
+      " " STORE_AUDIT_INSERT " SELECT $4, $5, $6, $7, $9, serial,"
+      "   jsonb_build_object('note', $8::text) FROM u",
+      9, p, lens, fmts};
+  return store_group_exec(s, &st, e);
 }
 
 int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e) {

@@ -32,9 +32,21 @@ void store_cert_clear(store_cert_t *c);
  * its CRL partition when it has one. 1 when the serial is taken already
  * (never reused), 0 done, -1 error. */
 int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e);
-/* PENDING -> ISSUED with the DER. 1 done, 0 when no longer PENDING. */
-int store_cert_issued(store_t *s, const char *ca_id, const char *serial,
-                      const unsigned char *der, size_t len, err_t *e);
+/* T1 as one statement, durably committed on return, possibly in a
+ * transaction shared with concurrent requests (group commit): the CA row
+ * locked FOR SHARE, still in status ca_status and with certificate ca_cert
+ * (NULL: none yet); the PENDING row, its CRL partition and audit event a.
+ * 1 reserved; 0 nothing written (the CA changed or the serial is taken:
+ * the caller takes the long way, store_cert_reserve); -1 error. */
+int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char *ca_status,
+                              const unsigned char *ca_cert, size_t ca_cert_len,
+                              const store_audit_t *a, err_t *e);
+/* T2 as one statement, committed on return like store_cert_reserve_commit:
+ * PENDING -> ISSUED with the DER, and audit event a. 1 done, 0 when the
+ * row is no longer PENDING, -1 error. */
+int store_cert_issued_commit(store_t *s, const char *ca_id, const char *serial,
+                             const unsigned char *der, size_t len, const store_audit_t *a,
+                             err_t *e);
 /* By ARN within the CA: 0 found, 1 not found. */
 int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e);
 /* By serial (normalized hex), FOR UPDATE when lock: 0 found, 1 not found. */

@@ -5,11 +5,42 @@
 
 #include "store/store.h"
 
+#define STORE_PREPARED_MAX 128 /* statements prepared per connection */
+
+typedef struct {
+  const char *key; /* the caller's SQL text, as passed */
+  char *sql;       /* a copy, to tell a reused buffer from the same text */
+} store_prepared_t;
+
 struct store {
   PGconn *conn;
   char *conninfo;
   long connect_timeout;
+  /* statements prepared on conn, named p<gen>_<index>: each is parsed and
+   * planned once per connection, not on every call */
+  store_prepared_t prepared[STORE_PREPARED_MAX];
+  int nprepared;
+  unsigned gen;
+  struct store_group *group; /* NULL: statements commit alone */
 };
+
+/* One parameterized statement, as store_exec_bin takes it. */
+typedef struct {
+  const char *sql;
+  int n;
+  const char *const *params;
+  const int *lens, *fmts;
+} store_stmt_t;
+
+/* Runs st as its own durable transaction, or in one shared with
+ * concurrent workers when s has joined a group (store_group.h). The rows
+ * it returned (SELECT, RETURNING) or touched; -1 with e set on failure. */
+int store_group_exec(store_t *s, const store_stmt_t *st, err_t *e);
+/* The name sql is prepared under on s (prepared now when it is new), or 0
+ * when it cannot be prepared (it then runs unprepared). */
+int store_prepared(store_t *s, const char *sql, int n, char name[32]);
+/* Closes the connection (store_ready makes a new one). */
+void store_drop(store_t *s);
 
 /* Runs a parameterized statement. On failure returns NULL with e set:
  * ServiceUnavailable for a lost or unreachable server (the connection is

@@ -140,9 +140,9 @@ class Env:
         return subprocess.run(cmd, check=True, capture_output=True, text=True,
                               env=e).stdout.strip()
 
-    def pg_ctl(self, action):
+    def pg_ctl(self, action, mode='fast'):
         cmd = ['/usr/lib/postgresql/15/bin/pg_ctl', '-D', os.path.join(self.dir, 'pg', 'data'),
-               '-w', '-m', 'fast', '-l', os.path.join(self.dir, 'pg', 'log'), action]
+               '-w', '-m', mode, '-l', os.path.join(self.dir, 'pg', 'log'), action]
         if action == 'start':
             cmd += ['-o', "-k %s -c listen_addresses='' -p %s" % (self.env['PGHOST'],
                                                                     self.env['PGPORT'])]

@@ -38,7 +38,8 @@ static void test_defaults(void **state) {
   assert_int_equal(load(REQUIRED, &c, msg), 0);
   assert_string_equal(c.listen, "127.0.0.1:8443");
   assert_string_equal(c.region, "us-east-1");
-  assert_int_equal(c.worker_threads, 4);
+  assert_int_equal(c.worker_threads, 16);
+  assert_int_equal(c.db_group_commit_max, 32);
   assert_int_equal(c.max_request_bytes, 4194304);
   assert_int_equal(c.max_clock_skew, 900);
   assert_string_equal(c.db_conninfo, "host=/tmp dbname=pcad");

@@ -1,0 +1,192 @@
+#include "store/store_group.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_priv.h"
+
+#define STORE_GROUP_HARD_MAX 64 /* bounds the pipeline (libpq runs it blocking) */
+
+typedef struct store_gitem {
+  const store_stmt_t *st;
+  int rows; /* the result's rows (SELECT) or rows touched; -1 failed */
+  err_t err;
+  int done;
+  struct store_gitem *next;
+} store_gitem_t;
+
+struct store_group {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  store_gitem_t *head, *tail;
+  int leading, max_batch;
+  store_group_stats_t stats;
+};
+
+store_group_t *store_group_new(int max_batch) {
+  store_group_t *g = calloc(1, sizeof *g);
+  if (!g)
+    return NULL;
+  pthread_mutex_init(&g->mu, NULL);
+  pthread_cond_init(&g->cv, NULL);
+  g->max_batch = max_batch < 1 ? 1 : max_batch > STORE_GROUP_HARD_MAX ? STORE_GROUP_HARD_MAX
+                                                                      : max_batch;
+  return g;
+}
+
+void store_group_free(store_group_t *g) {
+  if (!g)
+    return;
+  pthread_mutex_destroy(&g->mu);
+  pthread_cond_destroy(&g->cv);
+  free(g);
+}
+
+void store_group_join(store_t *s, store_group_t *g) { s->group = g; }
+
+void store_group_stats(store_group_t *g, store_group_stats_t *out) {
+  pthread_mutex_lock(&g->mu);
+  *out = g->stats;
+  pthread_mutex_unlock(&g->mu);
+}
+
+/* The rows of a statement's result: returned (SELECT, RETURNING) or
+ * touched (INSERT, UPDATE without RETURNING). */
+static int store_group_rows(PGresult *r) {
+  return PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : atoi(PQcmdTuples(r));
+}
+
+/* Runs one statement alone: its own (implicit) transaction. */
+static void store_group_alone(store_t *s, store_gitem_t *it) {
+  const store_stmt_t *st = it->st;
+  PGresult *r = store_exec_bin(s, st->sql, st->n, st->params, st->lens, st->fmts, &it->err);
+  it->rows = r ? store_group_rows(r) : -1;
+  PQclear(r);
+}
+
+/* The next result of the pipeline, and the NULL that ends it. */
+static PGresult *store_group_result(PGconn *c) {
+  PGresult *r = PQgetResult(c), *end;
+  while (r && (end = PQgetResult(c)) != NULL)
+    PQclear(end);
+  return r;
+}
+
+/* Sends BEGIN, the statements, COMMIT and a sync. 0, or -1. */
+static int store_group_send(store_t *s, store_gitem_t **it, int n, char (*names)[32]) {
+  PGconn *c = s->conn;
+  if (!PQenterPipelineMode(c) || !PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+    return -1;
+  for (int i = 0; i < n; i++) {
+    const store_stmt_t *st = it[i]->st;
+    int ok = names[i][0] ? PQsendQueryPrepared(c, names[i], st->n, st->params, st->lens,
+                                               st->fmts, 0)
+                         : PQsendQueryParams(c, st->sql, st->n, NULL, st->params, st->lens,
+                                             st->fmts, 0);
+    if (!ok)
+      return -1;
+  }
+  return PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c)
+             ? 0
+             : -1;
+}
+
+/* Reads the pipeline's results into the items: 0 when every statement
+ * succeeded and the transaction committed, else -1. */
+static int store_group_read(store_t *s, store_gitem_t **it, int n) {
+  PGconn *c = s->conn;
+  PGresult *r = store_group_result(c);
+  int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  for (int i = 0; i < n; i++) {
+    ExecStatusType st;
+    r = store_group_result(c);
+    st = PQresultStatus(r);
+    it[i]->rows = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? store_group_rows(r) : -1;
+    ok &= it[i]->rows >= 0;
+    PQclear(r);
+  }
+  r = store_group_result(c); /* COMMIT: "ROLLBACK" when the transaction failed */
+  ok &= PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+  PQclear(r);
+  r = PQgetResult(c);
+  ok &= PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+  PQclear(r);
+  return PQexitPipelineMode(c) && ok ? 0 : -1;
+}
+
+/* The batch as one transaction; when that fails, each statement alone. How
+ * many ran alone. */
+static int store_group_run(store_t *s, store_gitem_t **it, int n) {
+  char names[STORE_GROUP_HARD_MAX][32];
+  err_t e;
+  if (n == 1 || store_ready(s, &e) < 0) {
+    for (int i = 0; i < n; i++)
+      store_group_alone(s, it[i]);
+    return n > 1 ? n : 0;
+  }
+  for (int i = 0; i < n; i++)
+    if (!store_prepared(s, it[i]->st->sql, it[i]->st->n, names[i]))
+      names[i][0] = '\0';
+  if (store_group_send(s, it, n, names) == 0 && store_group_read(s, it, n) == 0)
+    return 0;
+  /* a pipeline that did not end cleanly: the connection is not trusted */
+  if (s->conn && PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF && !PQexitPipelineMode(s->conn))
+    store_drop(s);
+  store_rollback(s);
+  for (int i = 0; i < n; i++)
+    store_group_alone(s, it[i]);
+  return n;
+}
+
+/* Under g->mu: takes up to max_batch waiting items. */
+static int store_group_take(store_group_t *g, store_gitem_t **batch) {
+  int n = 0;
+  while (g->head && n < g->max_batch) {
+    batch[n++] = g->head;
+    g->head = g->head->next;
+  }
+  if (!g->head)
+    g->tail = NULL;
+  return n;
+}
+
+int store_group_exec(store_t *s, const store_stmt_t *st, err_t *e) {
+  store_group_t *g = s->group;
+  store_gitem_t me = {st, -1, {0}, 0, NULL};
+  if (!g) {
+    store_group_alone(s, &me);
+  } else {
+    pthread_mutex_lock(&g->mu);
+    if (g->tail)
+      g->tail->next = &me;
+    else
+      g->head = &me;
+    g->tail = &me;
+    while (!me.done) {
+      store_gitem_t *batch[STORE_GROUP_HARD_MAX];
+      int n, alone;
+      if (g->leading) {
+        pthread_cond_wait(&g->cv, &g->mu);
+        continue;
+      }
+      g->leading = 1;
+      n = store_group_take(g, batch);
+      pthread_mutex_unlock(&g->mu);
+      alone = store_group_run(s, batch, n);
+      pthread_mutex_lock(&g->mu);
+      for (int i = 0; i < n; i++)
+        batch[i]->done = 1;
+      g->stats.batches++;
+      g->stats.statements += n;
+      g->stats.retried_alone += alone;
+      g->leading = 0;
+      pthread_cond_broadcast(&g->cv);
+    }
+    pthread_mutex_unlock(&g->mu);
+  }
+  if (me.rows < 0)
+    *e = me.err;
+  return me.rows;
+}

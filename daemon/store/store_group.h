@@ -1,0 +1,28 @@
+#ifndef PCAD_STORE_GROUP_H
+#define PCAD_STORE_GROUP_H
+/* Group commit. The workers' connections join one group; a statement run
+ * through the group (store_group_exec, store_priv.h) shares a transaction
+ * with the statements concurrent workers are waiting to commit: the first
+ * worker to find no batch running leads, sends BEGIN, every waiting
+ * statement and COMMIT in one pipeline on its own connection, and tells
+ * each waiter its result. One durable commit (fsync) then serves the whole
+ * batch. When any statement of a batch fails, the batch is rolled back and
+ * each statement runs again alone, so that one request's failure never
+ * fails its batch-mates. Nothing waits on a timer: under no load a batch
+ * is one statement. */
+#include "store/store.h"
+
+typedef struct store_group store_group_t;
+
+/* At most max_batch statements per transaction. */
+store_group_t *store_group_new(int max_batch);
+void store_group_free(store_group_t *g);
+/* s (one worker's connection) batches through g from now on. */
+void store_group_join(store_t *s, store_group_t *g);
+
+typedef struct {
+  long batches, statements, retried_alone;
+} store_group_stats_t;
+void store_group_stats(store_group_t *g, store_group_stats_t *out);
+
+#endif
