@@ -10,6 +10,7 @@
 #include "core/arn.h"
 #include "core/access.h"
 #include "core/audit.h"
+#include "core/cacache.h"
 #include "core/cacert.h"
 #include "core/key.h"
 #include "base/clock.h"
@@ -61,6 +62,8 @@ int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e)
   int rc;
   if (arn_ca_parse(arn, id, e) < 0)
     return -1;
+  if (lock == STORE_LOCK_UPDATE)
+    cacache_forget(arn); /* it is about to change */
   rc = store_ca_get(c->store, c->account, arn, lock, row, e);
   if (rc == 1)
     return err_set(e, ERR_ResourceNotFoundException,

@@ -5,7 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACACHE_SLOTS 256 /* direct-mapped by the CA id: 200 CAs per account */
+#include "base/clock.h"
+#include "core/ca_row.h"
+
+#define CACACHE_SLOTS 256 /* direct-mapped: 200 CAs per account */
+
+typedef struct {
+  char *arn;
+  char account[13];
+  long long read_ms;
+  store_ca_t row;
+} cacache_row_t;
+
+static pthread_mutex_t cacache_rows_mu = PTHREAD_MUTEX_INITIALIZER;
+static cacache_row_t cacache_rows[CACACHE_SLOTS];
 
 typedef struct {
   char id[40];
@@ -17,11 +30,63 @@ typedef struct {
 static pthread_mutex_t cacache_mu = PTHREAD_MUTEX_INITIALIZER;
 static cacache_slot_t cacache_slots[CACACHE_SLOTS];
 
-static cacache_slot_t *cacache_slot(const char *id) {
+static unsigned cacache_hash(const char *key) {
   unsigned h = 2166136261u; /* FNV-1a */
-  for (const char *p = id; *p; p++)
+  for (const char *p = key; *p; p++)
     h = (h ^ (unsigned char)*p) * 16777619u;
-  return &cacache_slots[h % CACACHE_SLOTS];
+  return h % CACACHE_SLOTS;
+}
+
+static cacache_slot_t *cacache_slot(const char *id) { return &cacache_slots[cacache_hash(id)]; }
+
+static void cacache_row_drop(cacache_row_t *r) {
+  free(r->arn);
+  store_ca_clear(&r->row);
+  memset(r, 0, sizeof *r);
+}
+
+/* Under the lock: a copy of the slot's row when it is arn's, read for
+ * account, and young enough. 0, or -1. */
+static int cacache_row_hit(const cacache_row_t *r, const char *arn, const char *account,
+                           store_ca_t *out) {
+  if (!r->arn || strcmp(r->arn, arn) != 0 || strcmp(r->account, account) != 0 ||
+      clock_now_ms() - r->read_ms >= CACACHE_ROW_TTL_MS)
+    return -1;
+  return store_ca_dup(&r->row, out);
+}
+
+int cacache_row(const ctx_t *c, const char *arn, store_ca_t *row, int *cached, err_t *e) {
+  cacache_row_t *r = &cacache_rows[cacache_hash(arn)], fresh;
+  int hit;
+  pthread_mutex_lock(&cacache_rows_mu);
+  hit = strlen(c->account) < sizeof r->account && cacache_row_hit(r, arn, c->account, row) == 0;
+  pthread_mutex_unlock(&cacache_rows_mu);
+  *cached = hit;
+  if (hit)
+    return 0;
+  memset(&fresh, 0, sizeof fresh);
+  fresh.read_ms = clock_now_ms();
+  if (ca_get(c, arn, STORE_LOCK_NONE, row, e) < 0)
+    return -1;
+  if (strlen(c->account) >= sizeof fresh.account || !(fresh.arn = strdup(arn)) ||
+      store_ca_dup(row, &fresh.row) < 0) {
+    free(fresh.arn);
+    return 0; /* not kept, still answered */
+  }
+  snprintf(fresh.account, sizeof fresh.account, "%s", c->account);
+  pthread_mutex_lock(&cacache_rows_mu);
+  cacache_row_drop(r);
+  *r = fresh;
+  pthread_mutex_unlock(&cacache_rows_mu);
+  return 0;
+}
+
+void cacache_forget(const char *arn) {
+  cacache_row_t *r = &cacache_rows[cacache_hash(arn)];
+  pthread_mutex_lock(&cacache_rows_mu);
+  if (r->arn && strcmp(r->arn, arn) == 0)
+    cacache_row_drop(r);
+  pthread_mutex_unlock(&cacache_rows_mu);
 }
 
 static void cacache_drop(cacache_slot_t *s) {
@@ -76,4 +141,8 @@ void cacache_flush(void) {
   for (int i = 0; i < CACACHE_SLOTS; i++)
     cacache_drop(&cacache_slots[i]);
   pthread_mutex_unlock(&cacache_mu);
+  pthread_mutex_lock(&cacache_rows_mu);
+  for (int i = 0; i < CACACHE_SLOTS; i++)
+    cacache_row_drop(&cacache_rows[i]);
+  pthread_mutex_unlock(&cacache_rows_mu);
 }

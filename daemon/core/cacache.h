@@ -1,12 +1,32 @@
 #ifndef PCAD_CACACHE_H
 #define PCAD_CACACHE_H
-/* CA certificates, parsed once: d2i_X509 costs OpenSSL 3's decoders on
- * every call, and every issuance needs its issuer's certificate. Entries
- * are keyed by the CA id and hold the DER they were parsed from; a lookup
- * with other DER (a renewed or imported certificate) parses afresh. Safe
- * from any thread. */
+/* The CA cache, inside core/ only; safe from any thread.
+ *
+ * Rows: IssueCertificate reads its CA's row from here when it was read
+ * less than CACACHE_ROW_TTL_MS ago for the same account, which saves a
+ * query per call. Such a row can be that stale, so: T1
+ * checks under a lock that the CA's status, certificate and revocation
+ * configuration are still those the certificate was built from (the rest
+ * of the row does not change once a CA has a key); an operation that fails
+ * on a cached row runs again on a fresh one; and a change made here (the
+ * CA read FOR UPDATE) forgets the row.
+ *
+ * Certificates: parsed once (d2i_X509 costs OpenSSL 3's decoders on every
+ * call), keyed by the CA id and the DER they were parsed from; other DER
+ * (a renewed or imported certificate) is parsed afresh. */
 #include <openssl/x509.h>
 #include <stddef.h>
+
+#include "core/ctx.h"
+#include "store/store_ca.h"
+
+#define CACACHE_ROW_TTL_MS 1000
+
+/* The caller's CA row by ARN, as ca_get(STORE_LOCK_NONE) gives it (a copy:
+ * store_ca_clear it); *cached is 1 when it came from the cache. */
+int cacache_row(const ctx_t *c, const char *arn, store_ca_t *row, int *cached, err_t *e);
+/* Forgets the row of arn (its CA is changing, or was found changed). */
+void cacache_forget(const char *arn);
 
 /* The certificate of der (a reference: X509_free when done), or NULL when
  * der does not parse. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/arn.h"
 #include "core/ca_row.h"
 #include "core/cacert.h"
 #include "core/serial.h"
@@ -12,34 +13,45 @@
 #include "store/store_crl.h"
 
 
+/* The CA's certificate and chain as GetCertificate answers them; NULL
+ * while the CA has no certificate (a ROOT's own activation certificate). */
+static char *cert_chain(const store_cert_ca_t *ca) {
+  char *ca_pem = ca->cert_der ? cacert_pem(ca->cert_der, ca->cert_len) : NULL, *chain = NULL;
+  if (ca_pem && asprintf(&chain, "%s%s", ca_pem, ca->chain_pem ? ca->chain_pem : "") < 0)
+    chain = NULL;
+  free(ca_pem);
+  return chain;
+}
+
+/* One query (store_cert_get_with_ca): the CA as it is now, and the
+ * certificate. */
 int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **cert,
-              char **chain, err_t *e) {
-  store_ca_t row;
+             char **chain, err_t *e) {
+  store_cert_ca_t ca;
   store_cert_t crt;
+  char id[37];
   size_t l = strlen(ca_arn);
   int rc = -1, found;
   *cert = *chain = NULL;
-  memset(&crt, 0, sizeof crt);
-  if (ca_get(c, ca_arn, STORE_LOCK_NONE, &row, e) < 0)
+  if (arn_ca_parse(ca_arn, id, e) < 0)
     return -1;
-  if (strncmp(cert_arn, ca_arn, l) != 0 || strncmp(cert_arn + l, "/certificate/", 13) != 0) {
+  found = store_cert_get_with_ca(c->store, c->account, ca_arn, cert_arn, &ca, &crt, e);
+  if (found < 0)
+    goto out;
+  if (found == 1) {
+    err_set(e, ERR_ResourceNotFoundException, "Could not find certificate authority %s", ca_arn);
+  } else if (strncmp(cert_arn, ca_arn, l) != 0 ||
+             strncmp(cert_arn + l, "/certificate/", 13) != 0) {
     err_set(e, strncmp(cert_arn, "arn:", 4) == 0 && strstr(cert_arn, "/certificate/")
                    ? ERR_ResourceNotFoundException
                    : ERR_InvalidArnException,
             "Could not find certificate %s in certificate authority %s", cert_arn, ca_arn);
-    goto out;
-  }
-  if (strcmp(row.status, "DELETED") == 0) {
+  } else if (strcmp(ca.status, "DELETED") == 0) {
     err_set(e, ERR_InvalidStateException,
             "The certificate authority %s is not in the correct state to have issued "
             "certificates.",
             ca_arn);
-    goto out;
-  }
-  found = store_cert_get(c->store, row.id, cert_arn, &crt, e);
-  if (found < 0)
-    goto out;
-  if (found == 1) {
+  } else if (found == 2) {
     err_set(e, ERR_ResourceNotFoundException, "Could not find certificate %s", cert_arn);
   } else if (strcmp(crt.status, "PENDING") == 0) {
     err_set(e, ERR_RequestInProgressException, "The certificate is being issued; retry shortly.");
@@ -48,15 +60,12 @@ int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **ce
   } else if (!(*cert = cacert_pem(crt.der, crt.der_len))) {
     err_set(e, ERR_InternalFailure, "cannot encode the certificate");
   } else {
-    char *ca_pem = row.cert_der ? cacert_pem(row.cert_der, row.cert_len) : NULL;
-    if (ca_pem && asprintf(chain, "%s%s", ca_pem, row.chain_pem ? row.chain_pem : "") < 0)
-      *chain = NULL;
-    free(ca_pem);
+    *chain = cert_chain(&ca);
     rc = 0;
   }
 out:
   store_cert_clear(&crt);
-  store_ca_clear(&row);
+  store_cert_ca_clear(&ca);
   return rc;
 }
 

@@ -46,6 +46,7 @@ typedef struct {
   char hex[SERIAL_HEX], norm[SERIAL_HEX];
   char *subj; /* RFC 2253, for the audit report */
   char partition[37]; /* its CRL partition; "" when CRLs are complete */
+  int cached;         /* row came from the CA cache (core/cacache.h) */
 } issue_t;
 
 static int issue_bad_state(err_t *e) {
@@ -69,15 +70,18 @@ static X509 *issue_ca_cert(const store_ca_t *row) {
   return row->cert_der ? cacache_get(row->id, row->cert_der, row->cert_len) : NULL;
 }
 
-/* The template, the CA, its configuration, the CSR and the token's public
- * key: everything prepare needs, read without a lock. */
-static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, err_t *e) {
+/* The template, the CA (from the CA cache when use_cache), its
+ * configuration, the CSR and the token's public key: everything prepare
+ * needs, read without a lock. */
+static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, int use_cache,
+                      err_t *e) {
   is->t = templates_find(r->template_arn ? r->template_arn
                                          : "arn:aws:acm-pca:::template/" TEMPLATE_DEFAULT);
   if (!is->t)
     return err_set(e, ERR_InvalidArgsException, "TemplateArn %s is not a known template",
                    r->template_arn);
-  if (ca_get(c, r->ca_arn, STORE_LOCK_NONE, &is->row, e) < 0)
+  if (use_cache ? cacache_row(c, r->ca_arn, &is->row, &is->cached, e) < 0
+                : ca_get(c, r->ca_arn, STORE_LOCK_NONE, &is->row, e) < 0)
     return -1;
   if (!is->row.has_key || cacfg_algorithms_from_text(is->row.ca_config, &is->cfg, e) < 0 ||
       revcfg_from_text(is->row.revocation_config, &is->rev, e) < 0)
@@ -210,8 +214,12 @@ static int issue_prepare(const ctx_t *c, const issue_req_t *r, issue_t *is, err_
   return is->tbs_len > 0 ? 0 : err_set(e, ERR_InternalFailure, "cannot encode the certificate");
 }
 
-/* 1 when the CA's certificate is the one the certificate was built on. */
-static int issue_same_ca_cert(const store_ca_t *was, const store_ca_t *now) {
+/* 1 when the CA's certificate and revocation configuration are those the
+ * certificate was built on. */
+static int issue_same_ca(const store_ca_t *was, const store_ca_t *now) {
+  if (!was->revocation_config != !now->revocation_config ||
+      (was->revocation_config && strcmp(was->revocation_config, now->revocation_config) != 0))
+    return 0;
   if (!was->cert_der || !now->cert_der)
     return was->cert_der == now->cert_der;
   return was->cert_len == now->cert_len &&
@@ -267,7 +275,7 @@ static int issue_reserve_grouped(const ctx_t *c, const issue_req_t *r, const iss
   audit_note(c, &a, detail, "IssueCertificate", r->ca_arn, is->norm, "template=%s requested",
              is->t->name);
   rc = store_cert_reserve_commit(c->store, n, is->row.status, is->row.cert_der,
-                                 is->row.cert_len, &a, e);
+                                 is->row.cert_len, is->row.revocation_config, &a, e);
   if (rc > 0)
     audit_logged(&a);
   return rc;
@@ -293,7 +301,7 @@ static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char
     issue_bad_state(e);
     goto out;
   }
-  if (!issue_same_ca_cert(&is->row, &locked)) {
+  if (!issue_same_ca(&is->row, &locked)) {
     claimed = 2;
     goto out;
   }
@@ -421,17 +429,22 @@ static int issue_sign_record(const ctx_t *c, const issue_req_t *r, issue_t *is, 
   return ret;
 }
 
-int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e) {
+/* One try. -2: it failed, on a CA row from the cache, before anything was
+ * written (the caller tries again on a fresh row). */
+static int issue_attempt(const ctx_t *c, const issue_req_t *r, int use_cache, char **arn,
+                         err_t *e) {
   issue_t is;
   int ret = -1, rc = 2;
   memset(&is, 0, sizeof is);
   *arn = NULL;
   for (int round = 0; rc == 2 && round < ISSUE_BUILD_TRIES; round++) {
+    if (round > 0)
+      cacache_forget(r->ca_arn); /* the CA changed: read it afresh */
     issue_clear(&is);
     memset(&is, 0, sizeof is);
     free(*arn);
     *arn = NULL;
-    if (issue_load(c, r, &is, e) < 0 || issue_prepare(c, r, &is, e) < 0)
+    if (issue_load(c, r, &is, use_cache && round == 0, e) < 0 || issue_prepare(c, r, &is, e) < 0)
       goto out;
     if (asprintf(arn, "%s/certificate/%s", r->ca_arn, is.hex) < 0) {
       *arn = NULL;
@@ -451,12 +464,24 @@ int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e
     raise(SIGKILL);
   ret = issue_sign_record(c, r, &is, e);
 out:
+  if (ret < 0 && rc != 0 && is.cached && e->code != ERR_ServiceUnavailable &&
+      e->code != ERR_InternalFailure)
+    ret = -2;
   if (ret < 0) {
     free(*arn);
     *arn = NULL;
   }
   issue_clear(&is);
   return ret;
+}
+
+int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e) {
+  int rc = issue_attempt(c, r, 1, arn, e);
+  if (rc == -2) {
+    cacache_forget(r->ca_arn);
+    rc = issue_attempt(c, r, 0, arn, e);
+  }
+  return rc < 0 ? -1 : 0;
 }
 
 /* ---- janitor ---- */

@@ -52,6 +52,35 @@ void store_ca_clear(store_ca_t *c) {
   memset(c, 0, sizeof *c);
 }
 
+int store_ca_dup(const store_ca_t *from, store_ca_t *to) {
+  const char *const f[STORE_CA_NTEXT] = {
+      from->id, from->arn, from->account_id, from->type, from->status,
+      from->status_before_deletion, from->failure_reason, from->usage_mode,
+      from->key_storage_security_standard, from->ca_config, from->revocation_config,
+      from->csr_pem, from->chain_pem, from->serial, from->created_at,
+      from->last_state_change_at, from->not_before, from->not_after, from->restorable_until};
+  char **t[STORE_CA_NTEXT] = {
+      &to->id, &to->arn, &to->account_id, &to->type, &to->status, &to->status_before_deletion,
+      &to->failure_reason, &to->usage_mode, &to->key_storage_security_standard, &to->ca_config,
+      &to->revocation_config, &to->csr_pem, &to->chain_pem, &to->serial, &to->created_at,
+      &to->last_state_change_at, &to->not_before, &to->not_after, &to->restorable_until};
+  int ok = 1;
+  memset(to, 0, sizeof *to);
+  for (int k = 0; k < STORE_CA_NTEXT; k++)
+    ok &= !f[k] || (*t[k] = strdup(f[k])) != NULL;
+  /* PQfreemem, which store_ca_clear uses on it, is free() here */
+  if (from->cert_der && (to->cert_der = malloc(from->cert_len)))
+    memcpy(to->cert_der, from->cert_der, to->cert_len = from->cert_len);
+  ok &= !from->cert_der || to->cert_der != NULL;
+  memcpy(to->key_id, from->key_id, sizeof to->key_id);
+  to->has_key = from->has_key;
+  to->restorable = from->restorable;
+  if (ok)
+    return 0;
+  store_ca_clear(to);
+  return -1;
+}
+
 void store_ca_free(store_ca_t *rows, int n) {
   for (int i = 0; rows && i < n; i++)
     store_ca_clear(&rows[i]);

@@ -30,6 +30,8 @@ typedef struct {
 } store_tag_t;
 
 void store_ca_clear(store_ca_t *c);
+/* A deep copy (store_ca_clear it): 0, or -1 out of memory (to cleared). */
+int store_ca_dup(const store_ca_t *from, store_ca_t *to);
 void store_ca_free(store_ca_t *rows, int n);
 
 /* The account's CAs in creation order after cursor (NULL: from the start),

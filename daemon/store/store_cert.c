@@ -74,18 +74,20 @@ int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {
 
 int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char *ca_status,
                               const unsigned char *ca_cert, size_t ca_cert_len,
-                              const store_audit_t *a, err_t *e) {
+                              const char *ca_revocation, const store_audit_t *a, err_t *e) {
   char nb[32], na[32];
-  const char *p[19] = {n->ca_id,   n->serial,     n->arn,       n->template_name,
+  const char *p[20] = {n->ca_id,   n->serial,     n->arn,       n->template_name,
                        n->subject, n->requested_by, nb,         na,
                        (const char *)n->tbs, n->signing_algorithm, n->crl_partition,
                        ca_status,  (const char *)ca_cert, a->event, a->account,
-                       a->actor,   a->rid,        a->note,      a->ca_arn};
-  int lens[19] = {[8] = (int)n->tbs_len, [12] = (int)ca_cert_len};
-  int fmts[19] = {[8] = 1, [12] = 1};
+                       a->actor,   a->rid,        a->note,      a->ca_arn,
+                       ca_revocation};
+  int lens[20] = {[8] = (int)n->tbs_len, [12] = (int)ca_cert_len};
+  int fmts[20] = {[8] = 1, [12] = 1};
   store_stmt_t st = {
       "WITH ca AS (SELECT id FROM certificate_authorities WHERE id = $1::uuid"
-      "   AND status = $12 AND certificate_der IS NOT DISTINCT FROM $13::bytea FOR SHARE),"
+      "   AND status = $12 AND certificate_der IS NOT DISTINCT FROM $13::bytea"
+      "   AND revocation_config::text IS NOT DISTINCT FROM $20 FOR SHARE),"
       " ins AS (INSERT INTO certificates (ca_id, serial, arn, status, template, subject,"
       "   requested_by, not_before, not_after, tbs, signing_algorithm, crl_partition)"
       "   SELECT id, $2, $3, 'PENDING', $4, $5, $6, to_timestamp($7), to_timestamp($8), $9,"
@@ -95,7 +97,7 @@ int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char 
       " aud AS (" STORE_AUDIT_INSERT " SELECT $14, $15, $16, $17, $19, serial,"
       "   jsonb_build_object('note', $18::text) FROM ins)"
       " SELECT 1 FROM ins",
-      19, p, lens, fmts};
+      20, p, lens, fmts};
   snprintf(nb, sizeof nb, "%lld", n->not_before);
   snprintf(na, sizeof na, "%lld", n->not_after);
   return store_group_exec(s, &st, e);
@@ -123,6 +125,44 @@ int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t 
                         "SELECT " STORE_CERT_COLUMNS " FROM certificates"
                         " WHERE ca_id = $1::uuid AND arn = $2",
                         2, p, out, e);
+}
+
+static void store_cert_ca_fill(void *out, PGresult *r, int row) {
+  store_cert_ca_t *ca = out;
+  (void)row;
+  ca->status = store_col(r, 0, 6);
+  ca->chain_pem = store_col(r, 0, 8);
+  if (!PQgetisnull(r, 0, 7))
+    ca->cert_der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 7), &ca->cert_len);
+  ca->has_cert = !PQgetisnull(r, 0, 0);
+  if (ca->has_cert)
+    store_cert_fill(ca->cert, r);
+}
+
+int store_cert_get_with_ca(store_t *s, const char *account, const char *ca_arn, const char *arn,
+                           store_cert_ca_t *ca, store_cert_t *out, err_t *e) {
+  const char *p[3] = {ca_arn, account, arn};
+  int found;
+  memset(ca, 0, sizeof *ca);
+  memset(out, 0, sizeof *out);
+  ca->cert = out;
+  found = store_exec_row(s,
+                         "SELECT c.arn, c.serial, c.status, extract(epoch from c.revoked_at)::text,"
+                         " c.revocation_reason, c.der, a.status, a.certificate_der,"
+                         " a.certificate_chain_pem FROM certificate_authorities a"
+                         " LEFT JOIN certificates c ON c.ca_id = a.id AND c.arn = $3"
+                         " WHERE a.arn = $1 AND a.account_id = $2",
+                         3, p, store_cert_ca_fill, ca, e);
+  if (found < 0)
+    return -1;
+  return !found ? 1 : ca->has_cert ? 0 : 2;
+}
+
+void store_cert_ca_clear(store_cert_ca_t *ca) {
+  free(ca->status);
+  free(ca->chain_pem);
+  PQfreemem(ca->cert_der);
+  memset(ca, 0, sizeof *ca);
 }
 
 int store_cert_by_serial(store_t *s, const char *ca_id, const char *serial, int lock,

@@ -34,13 +34,14 @@ void store_cert_clear(store_cert_t *c);
 int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e);
 /* T1 as one statement, durably committed on return, possibly in a
  * transaction shared with concurrent requests (group commit): the CA row
- * locked FOR SHARE, still in status ca_status and with certificate ca_cert
- * (NULL: none yet); the PENDING row, its CRL partition and audit event a.
+ * locked FOR SHARE, still in status ca_status, with certificate ca_cert
+ * (NULL: none yet) and revocation configuration ca_revocation (its text);
+ * the PENDING row, its CRL partition and audit event a.
  * 1 reserved; 0 nothing written (the CA changed or the serial is taken:
  * the caller takes the long way, store_cert_reserve); -1 error. */
 int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char *ca_status,
                               const unsigned char *ca_cert, size_t ca_cert_len,
-                              const store_audit_t *a, err_t *e);
+                              const char *ca_revocation, const store_audit_t *a, err_t *e);
 /* T2 as one statement, committed on return like store_cert_reserve_commit:
  * PENDING -> ISSUED with the DER, and audit event a. 1 done, 0 when the
  * row is no longer PENDING, -1 error. */
@@ -49,6 +50,21 @@ int store_cert_issued_commit(store_t *s, const char *ca_id, const char *serial,
                              err_t *e);
 /* By ARN within the CA: 0 found, 1 not found. */
 int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e);
+/* What GetCertificate needs of the issuing CA. */
+typedef struct {
+  char *status, *chain_pem;
+  unsigned char *cert_der; /* NULL: none yet */
+  size_t cert_len;
+  int has_cert;
+  store_cert_t *cert;
+} store_cert_ca_t;
+/* GetCertificate in one query: the account's CA by ARN and its certificate
+ * by ARN (into out). 0 both found, 1 no such CA, 2 the CA without that
+ * certificate, -1 error. Clear both with store_cert_ca_clear and
+ * store_cert_clear. */
+int store_cert_get_with_ca(store_t *s, const char *account, const char *ca_arn, const char *arn,
+                           store_cert_ca_t *ca, store_cert_t *out, err_t *e);
+void store_cert_ca_clear(store_cert_ca_t *ca);
 /* By serial (normalized hex), FOR UPDATE when lock: 0 found, 1 not found. */
 int store_cert_by_serial(store_t *s, const char *ca_id, const char *serial, int lock,
                          store_cert_t *out, err_t *e);

@@ -1,9 +1,12 @@
-"""Group commit, tried for real with the C load generator (16 keep-alive
-connections, SigV4 afresh per request): concurrent IssueCertificate writes
-share transactions (the rows' xmin: fewer transactions than writes), a
-statement that fails inside a batch fails only its own request, and
-nothing pcad acknowledged is lost when pcad is killed with -9 and
-PostgreSQL stopped the immediate (crash-like) way under load."""
+"""Group commit and the CA cache, tried for real with the C load generator
+(16 keep-alive connections, SigV4 afresh per request): concurrent
+IssueCertificate writes share transactions (the rows' xmin: fewer
+transactions than writes), a statement that fails inside a batch fails
+only its own request, and nothing pcad acknowledged is lost when pcad is
+killed with -9 and PostgreSQL stopped the immediate (crash-like) way under
+load. The CA row IssueCertificate and GetCertificate keep for a second
+never shows: a change another instance makes (here straight in the
+database) is honoured by the very next call."""
 import base64
 import json
 import os
@@ -12,6 +15,8 @@ import signal
 import subprocess
 import time
 import unittest
+
+from cryptography import x509
 
 from pcatest import EnvTestCase, make_root, wait_for
 from pki import leaf_csr
@@ -153,6 +158,65 @@ class GroupCommit(EnvTestCase):
         for arn in arns[-3:]:
             self.assertIn('BEGIN CERTIFICATE', self.pe.boto3().get_certificate(
                 CertificateAuthorityArn=self.ca, CertificateArn=arn)['Certificate'])
+
+    # ---- the CA cache ----
+
+    def issue(self):
+        return self.c.issue_certificate(
+            CertificateAuthorityArn=self.ca, Csr=leaf_csr(self.pe.dir), SigningAlgorithm=EC[1],
+            Validity={'Value': 1, 'Type': 'DAYS'})['CertificateArn']
+
+    def cdp(self, arn):
+        pem = self.pe.boto3().get_certificate(CertificateAuthorityArn=self.ca,
+                                              CertificateArn=arn)['Certificate']
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        ext = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+        return ext.value[0].full_name[0].value
+
+    def elsewhere(self, sql):
+        """A change as another instance would make it: in the database only."""
+        self.pe.psql(sql + " WHERE arn = '%s'" % self.ca)
+
+    def code(self, fn, **kw):
+        try:
+            fn(**kw)
+            return 'OK'
+        except self.c.exceptions.ClientError as e:
+            return e.response['Error']['Code']
+
+    def test_4_a_cached_ca_row_never_shows(self):
+        self.c.update_certificate_authority(
+            CertificateAuthorityArn=self.ca, RevocationConfiguration={'CrlConfiguration': {
+                'Enabled': True, 'S3BucketName': 'pki-cache', 'CustomCname': 'one.example'}})
+        arn = self.issue()  # the row is cached now
+        self.assertTrue(wait_for(lambda: self.code(
+            self.c.get_certificate, CertificateAuthorityArn=self.ca, CertificateArn=arn) == 'OK',
+            5))
+        self.assertIn('one.example', self.cdp(arn))
+        # the revocation configuration changes elsewhere: the next
+        # certificate already names the new CRL host
+        self.elsewhere("UPDATE certificate_authorities SET revocation_config ="
+                       " replace(revocation_config::text, 'one.example', 'two.example')::jsonb")
+        self.assertIn('two.example', self.cdp(self.issue()))
+        # disabled elsewhere: refused at once; enabled again: issues at once
+        self.issue()
+        self.elsewhere("UPDATE certificate_authorities SET status = 'DISABLED'")
+        self.assertEqual(self.code(self.issue), 'InvalidStateException')
+        time.sleep(1.2)  # past the cache's second: the refusal caches DISABLED
+        self.assertEqual(self.code(self.issue), 'InvalidStateException')
+        self.elsewhere("UPDATE certificate_authorities SET status = 'ACTIVE'")
+        self.assertTrue(self.issue().startswith(self.ca))
+        # GetCertificate: a CA deleted elsewhere refuses at once, and serves
+        # again once it is back
+        self.elsewhere("UPDATE certificate_authorities SET status = 'DELETED',"
+                       " status_before_deletion = 'ACTIVE',"
+                       " restorable_until = now() + interval '7 days'")
+        self.assertEqual(self.code(self.c.get_certificate, CertificateAuthorityArn=self.ca,
+                                   CertificateArn=arn), 'InvalidStateException')
+        self.elsewhere("UPDATE certificate_authorities SET status = 'ACTIVE',"
+                       " status_before_deletion = NULL, restorable_until = NULL")
+        self.assertIn('BEGIN CERTIFICATE', self.c.get_certificate(
+            CertificateAuthorityArn=self.ca, CertificateArn=arn)['Certificate'])
 
 
 if __name__ == '__main__':
