@@ -6,9 +6,10 @@
 
 #include "base/err.h"
 
-/* The CSR (PEM or DER, raw NULL: it was no blob), signature verified;
- * MalformedCSRException otherwise. */
-X509_REQ *csr_parse(const unsigned char *raw, size_t n, err_t *e);
+/* The CSR (PEM or DER, raw NULL: it was no blob), signature verified, and
+ * its public key in *pub (RSA or EC; the X509_REQ's own key is left
+ * undecoded); MalformedCSRException otherwise. */
+X509_REQ *csr_parse(const unsigned char *raw, size_t n, EVP_PKEY **pub, err_t *e);
 /* RSA 2048..8192 bits, EC P-256/P-384/P-521; MalformedCSRException
  * otherwise. */
 int csr_key_policy(EVP_PKEY *k, err_t *e);

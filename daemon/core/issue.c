@@ -36,7 +36,8 @@ typedef struct {
   cacfg_t cfg;
   revcfg_t rev;
   X509_REQ *req;
-  EVP_PKEY *ca_pub; /* the token's public key */
+  EVP_PKEY *req_pub; /* the CSR's key */
+  EVP_PKEY *ca_pub;  /* the token's public key */
   X509 *ca_cert;    /* NULL for a root's own certificate */
   X509 *x;          /* the certificate being issued */
   unsigned char *tbs; /* x as DER, signature empty: kept in the PENDING row */
@@ -61,6 +62,7 @@ static void issue_clear(issue_t *is) {
   X509_free(is->ca_cert);
   EVP_PKEY_free(is->ca_pub);
   X509_REQ_free(is->req);
+  EVP_PKEY_free(is->req_pub);
   cacfg_clear(&is->cfg);
   revcfg_clear(&is->rev);
   store_ca_clear(&is->row);
@@ -91,8 +93,8 @@ static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, int use
     return -1;
   if (sigalg_fits(r->signing_algorithm, is->cfg.key_algorithm, e) < 0)
     return -1;
-  if (!(is->req = csr_parse(r->csr, r->csr_len, e)) ||
-      csr_key_policy(X509_REQ_get0_pubkey(is->req), e) < 0)
+  if (!(is->req = csr_parse(r->csr, r->csr_len, &is->req_pub, e)) ||
+      csr_key_policy(is->req_pub, e) < 0)
     return -1;
   is->ca_pub = key_public(c, is->row.key_id, e);
   return is->ca_pub ? 0 : -1;
@@ -109,7 +111,7 @@ static int issue_state(issue_t *is, err_t *e) {
     return 0;
   }
   if (strcmp(is->row.type, "ROOT") != 0 ||
-      EVP_PKEY_eq(X509_REQ_get0_pubkey(is->req), is->ca_pub) != 1)
+      EVP_PKEY_eq(is->req_pub, is->ca_pub) != 1)
     return err_set(e, ERR_InvalidArgsException,
                    "A root template signs only a ROOT certificate authority's own CSR");
   if (strcmp(status, "PENDING_CERTIFICATE") != 0 && strcmp(status, "ACTIVE") != 0)
