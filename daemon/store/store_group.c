@@ -13,12 +13,12 @@ typedef struct store_gitem {
   int rows; /* the result's rows (SELECT) or rows touched; -1 failed */
   err_t err;
   int done;
+  pthread_cond_t cv; /* its waiter's own: woken when done, or to lead */
   struct store_gitem *next;
 } store_gitem_t;
 
 struct store_group {
   pthread_mutex_t mu;
-  pthread_cond_t cv;
   store_gitem_t *head, *tail;
   int leading, max_batch;
   store_group_stats_t stats;
@@ -29,7 +29,6 @@ store_group_t *store_group_new(int max_batch) {
   if (!g)
     return NULL;
   pthread_mutex_init(&g->mu, NULL);
-  pthread_cond_init(&g->cv, NULL);
   g->max_batch = max_batch < 1 ? 1 : max_batch > STORE_GROUP_HARD_MAX ? STORE_GROUP_HARD_MAX
                                                                       : max_batch;
   return g;
@@ -39,7 +38,6 @@ void store_group_free(store_group_t *g) {
   if (!g)
     return;
   pthread_mutex_destroy(&g->mu);
-  pthread_cond_destroy(&g->cv);
   free(g);
 }
 
@@ -152,12 +150,43 @@ static int store_group_take(store_group_t *g, store_gitem_t **batch) {
   return n;
 }
 
+/* Under g->mu, the batch done: wakes each of its waiters, and the first
+ * waiting item's, to lead the next batch. */
+static void store_group_wake(store_group_t *g, store_gitem_t **batch, int n) {
+  for (int i = 0; i < n; i++) {
+    batch[i]->done = 1;
+    pthread_cond_signal(&batch[i]->cv);
+  }
+  g->leading = 0;
+  if (g->head)
+    pthread_cond_signal(&g->head->cv);
+}
+
+/* Under g->mu: leads batches until me is done (another batch may take it
+ * first; then its leader wakes me). */
+static void store_group_lead(store_group_t *g, store_t *s, store_gitem_t *me) {
+  while (!me->done && !g->leading) {
+    store_gitem_t *batch[STORE_GROUP_HARD_MAX];
+    int n, alone;
+    g->leading = 1;
+    n = store_group_take(g, batch);
+    pthread_mutex_unlock(&g->mu);
+    alone = store_group_run(s, batch, n);
+    pthread_mutex_lock(&g->mu);
+    g->stats.batches++;
+    g->stats.statements += n;
+    g->stats.retried_alone += alone;
+    store_group_wake(g, batch, n);
+  }
+}
+
 int store_group_exec(store_t *s, const store_stmt_t *st, err_t *e) {
   store_group_t *g = s->group;
-  store_gitem_t me = {st, -1, {0}, 0, NULL};
+  store_gitem_t me = {.st = st, .rows = -1};
   if (!g) {
     store_group_alone(s, &me);
   } else {
+    pthread_cond_init(&me.cv, NULL);
     pthread_mutex_lock(&g->mu);
     if (g->tail)
       g->tail->next = &me;
@@ -165,26 +194,12 @@ int store_group_exec(store_t *s, const store_stmt_t *st, err_t *e) {
       g->head = &me;
     g->tail = &me;
     while (!me.done) {
-      store_gitem_t *batch[STORE_GROUP_HARD_MAX];
-      int n, alone;
-      if (g->leading) {
-        pthread_cond_wait(&g->cv, &g->mu);
-        continue;
-      }
-      g->leading = 1;
-      n = store_group_take(g, batch);
-      pthread_mutex_unlock(&g->mu);
-      alone = store_group_run(s, batch, n);
-      pthread_mutex_lock(&g->mu);
-      for (int i = 0; i < n; i++)
-        batch[i]->done = 1;
-      g->stats.batches++;
-      g->stats.statements += n;
-      g->stats.retried_alone += alone;
-      g->leading = 0;
-      pthread_cond_broadcast(&g->cv);
+      store_group_lead(g, s, &me);
+      if (!me.done)
+        pthread_cond_wait(&me.cv, &g->mu);
     }
     pthread_mutex_unlock(&g->mu);
+    pthread_cond_destroy(&me.cv);
   }
   if (me.rows < 0)
     *e = me.err;
