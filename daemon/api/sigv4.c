@@ -2,8 +2,9 @@
 
 #include <ctype.h>
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,32 @@ static void sigv4_to_hex(const unsigned char *p, size_t n, char *out) {
   out[2 * n] = '\0';
 }
 
+/* SHA-256 and HMAC-SHA256 fetched once: EVP_sha256() and HMAC() look the
+ * algorithms up again on every call in OpenSSL 3 (five HMACs and a digest
+ * per request). The HMAC context has its digest set; each use duplicates
+ * it and sets the key. */
+static pthread_once_t sigv4_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sigv4_md;
+static EVP_MAC_CTX *sigv4_hmac_proto;
+
+static void sigv4_fetch(void) {
+  EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+  OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                    OSSL_PARAM_construct_end()};
+  sigv4_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+  sigv4_hmac_proto = mac ? EVP_MAC_CTX_new(mac) : NULL;
+  if (sigv4_hmac_proto && !EVP_MAC_CTX_set_params(sigv4_hmac_proto, p)) {
+    EVP_MAC_CTX_free(sigv4_hmac_proto);
+    sigv4_hmac_proto = NULL;
+  }
+  EVP_MAC_free(mac); /* the context keeps its own reference */
+}
+
 void sigv4_sha256_hex(const void *data, size_t len, char out[65]) {
   unsigned char md[32];
   unsigned int mdlen = 0;
-  EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+  pthread_once(&sigv4_once, sigv4_fetch);
+  EVP_Digest(data, len, md, &mdlen, sigv4_md ? sigv4_md : EVP_sha256(), NULL);
   sigv4_to_hex(md, 32, out);
 }
 
@@ -214,11 +237,16 @@ int sigv4_string_to_sign(const char *amz_date, const char *scope, const char *cr
 }
 
 static int sigv4_hmac(const void *key, size_t klen, const char *msg, unsigned char out[32]) {
-  unsigned int len = 32;
-  return HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, strlen(msg), out,
-              &len)
-             ? 0
-             : -1;
+  EVP_MAC_CTX *c;
+  size_t len = 0;
+  int ok;
+  pthread_once(&sigv4_once, sigv4_fetch);
+  c = sigv4_hmac_proto ? EVP_MAC_CTX_dup(sigv4_hmac_proto) : NULL;
+  ok = c && EVP_MAC_init(c, key, klen, NULL) &&
+       EVP_MAC_update(c, (const unsigned char *)msg, strlen(msg)) &&
+       EVP_MAC_final(c, out, &len, 32) && len == 32;
+  EVP_MAC_CTX_free(c);
+  return ok ? 0 : -1;
 }
 
 int sigv4_signature(const char *secret, const char *date, const char *region,
