@@ -9,7 +9,8 @@
  * configuration are still those the certificate was built from (the rest
  * of the row does not change once a CA has a key); an operation that fails
  * on a cached row runs again on a fresh one; and a change made here (the
- * CA read FOR UPDATE) forgets the row.
+ * CA read FOR UPDATE) drops the row, which only saves those retries: a
+ * concurrent miss may put the old row back until the change commits.
  *
  * Certificates: parsed once (d2i_X509 costs OpenSSL 3's decoders on every
  * call), keyed by the CA id and the DER they were parsed from; other DER
