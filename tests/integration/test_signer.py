@@ -290,7 +290,12 @@ class CallBudget(unittest.TestCase):
                 'KeyAlgorithm': EC[0], 'SigningAlgorithm': EC[1],
                 'Subject': {'CommonName': 'budget %d' % i}})['CertificateAuthorityArn']
             for i in range(1, 196)]
-        active = [first] + [make_root(self.c, *EC, 'budget active %d' % i) for i in range(4)]
+        try:
+            active = [first] + [make_root(self.c, *EC, 'budget active %d' % i)
+                                for i in range(4)]
+        except Exception as ex:  # say why the token refused, from pcad's log
+            why = [line for line in self.pe.log().splitlines() if 'key generation' in line]
+            raise AssertionError('%s; pcad: %s' % (ex, why[-3:])) from ex
         self.assertTrue(wait_for(lambda: self.pe.psql(
             "SELECT count(*) FROM certificate_authorities WHERE status <> 'CREATING'") == '200',
             180), 'the 200 CA keys were not generated')
