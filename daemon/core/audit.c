@@ -7,13 +7,19 @@
 #include "base/log.h"
 #include "store/store.h"
 
+static void audit_vnote(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETAIL_MAX],
+                        const char *event, const char *ca_arn, const char *serial,
+                        const char *fmt, va_list ap) {
+  vsnprintf(detail, AUDIT_DETAIL_MAX, fmt, ap);
+  *a = (store_audit_t){event, c->account, c->actor, c->rid, ca_arn, serial, detail};
+}
+
 void audit_note(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETAIL_MAX],
                 const char *event, const char *ca_arn, const char *serial, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(detail, AUDIT_DETAIL_MAX, fmt, ap);
+  audit_vnote(c, a, detail, event, ca_arn, serial, fmt, ap);
   va_end(ap);
-  *a = (store_audit_t){event, c->account, c->actor, c->rid, ca_arn, serial, detail};
 }
 
 void audit_logged(const store_audit_t *a) {
@@ -29,9 +35,8 @@ int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const cha
   va_list ap;
   err_t e;
   va_start(ap, fmt);
-  vsnprintf(detail, sizeof detail, fmt, ap);
+  audit_vnote(c, &a, detail, event, ca_arn, serial, fmt, ap);
   va_end(ap);
-  a = (store_audit_t){event, c->account, c->actor, c->rid, ca_arn, serial, detail};
   if (store_audit(c->store, a.event, a.account, a.actor, a.rid, a.ca_arn, a.serial, a.note,
                   &e) < 0)
     return -1;

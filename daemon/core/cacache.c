@@ -57,19 +57,17 @@ static int cacache_row_hit(const cacache_row_t *r, const char *arn, const char *
 
 int cacache_row(const ctx_t *c, const char *arn, store_ca_t *row, int *cached, err_t *e) {
   cacache_row_t *r = &cacache_rows[cacache_hash(arn)], fresh;
-  int hit;
+  int keepable = strlen(c->account) < sizeof r->account;
   pthread_mutex_lock(&cacache_rows_mu);
-  hit = strlen(c->account) < sizeof r->account && cacache_row_hit(r, arn, c->account, row) == 0;
+  *cached = keepable && cacache_row_hit(r, arn, c->account, row) == 0;
   pthread_mutex_unlock(&cacache_rows_mu);
-  *cached = hit;
-  if (hit)
+  if (*cached)
     return 0;
   memset(&fresh, 0, sizeof fresh);
   fresh.read_ms = clock_now_ms();
   if (ca_get(c, arn, STORE_LOCK_NONE, row, e) < 0)
     return -1;
-  if (strlen(c->account) >= sizeof fresh.account || !(fresh.arn = strdup(arn)) ||
-      store_ca_dup(row, &fresh.row) < 0) {
+  if (!keepable || !(fresh.arn = strdup(arn)) || store_ca_dup(row, &fresh.row) < 0) {
     free(fresh.arn);
     return 0; /* not kept, still answered */
   }

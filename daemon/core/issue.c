@@ -266,36 +266,32 @@ static int issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, 
                  "The idempotency token is being used by a concurrent request; retry.");
 }
 
-/* T1 without an IdempotencyToken, the common case: one statement that
- * commits with its concurrent peers (group commit). 1 reserved, 0 the long
- * way (the CA changed, or the serial is taken), -1 error. */
-static int issue_reserve_grouped(const ctx_t *c, const issue_req_t *r, const issue_t *is,
-                                 const store_cert_new_t *n, err_t *e) {
-  char detail[AUDIT_DETAIL_MAX];
-  store_audit_t a;
-  int rc;
-  audit_note(c, &a, detail, "IssueCertificate", r->ca_arn, is->norm, "template=%s requested",
-             is->t->name);
-  rc = store_cert_reserve_commit(c->store, n, is->row.status, is->row.cert_der,
-                                 is->row.cert_len, is->row.revocation_config, &a, e);
-  if (rc > 0)
-    audit_logged(&a);
-  return rc;
-}
-
 /* T1: the intent, serial reserved, durable before the token signs, with
  * the certificate to sign. 1 when the IdempotencyToken answered with an
- * earlier ARN (in *arn), 2 when the CA's certificate changed since the
- * certificate was built (build again), 0 reserved. */
+ * earlier ARN (in *arn), 2 when the CA's certificate or revocation
+ * configuration changed since the certificate was built (build again), 0
+ * reserved. With a token, or when the grouped statement found the CA
+ * changed, it runs in a transaction of its own with the CA row locked. */
 static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char **arn,
                          err_t *e) {
+  char detail[AUDIT_DETAIL_MAX];
+  store_audit_t a;
   store_ca_t locked;
-  int ret = -1, claimed = 0, taken = -1, grouped;
+  int ret = -1, claimed = 0, rows;
   store_cert_new_t n = {is->row.id, is->norm, *arn, is->t->name, is->subj, c->actor,
                         is->nb,     is->na,  is->tbs, (size_t)is->tbs_len,
-                        r->signing_algorithm, is->partition[0] ? is->partition : NULL};
-  if (!r->token && (grouped = issue_reserve_grouped(c, r, is, &n, e)) != 0)
-    return grouped > 0 ? 0 : -1;
+                        r->signing_algorithm, is->partition[0] ? is->partition : NULL,
+                        is->row.status, is->row.cert_der, is->row.cert_len,
+                        is->row.revocation_config};
+  audit_note(c, &a, detail, "IssueCertificate", r->ca_arn, is->norm, "template=%s requested",
+             is->t->name);
+  /* without an IdempotencyToken, the common case: committed with its
+   * concurrent peers (group commit); 0 is the CA changed, or a collision */
+  if (!r->token && (rows = store_cert_reserve(c->store, &n, &a, 0, e)) != 0) {
+    if (rows > 0)
+      audit_logged(&a);
+    return rows > 0 ? 0 : -1;
+  }
   memset(&locked, 0, sizeof locked);
   if (store_begin(c->store, e) < 0 || ca_get(c, r->ca_arn, STORE_LOCK_SHARE, &locked, e) < 0)
     goto out;
@@ -309,14 +305,13 @@ static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char
   }
   if (r->token && (claimed = issue_claim(c, r, is, arn, e)) != 0)
     goto out;
-  taken = store_cert_reserve(c->store, &n, e);
-  if (taken > 0) /* a 128-bit collision: refuse rather than reuse */
+  rows = store_cert_reserve(c->store, &n, &a, 1, e);
+  if (rows == 0) /* a 128-bit collision: refuse rather than reuse */
     err_set(e, ERR_ServiceUnavailable, "serial collision; retry");
-  if (taken == 0 &&
-      audit_event(c, "IssueCertificate", r->ca_arn, is->norm, "template=%s requested",
-                  is->t->name) == 0 &&
-      store_commit(c->store, e) == 0)
+  if (rows > 0 && store_commit(c->store, e) == 0) {
+    audit_logged(&a);
     ret = 0;
+  }
 out:
   if (ret < 0 || claimed > 0)
     store_rollback(c->store);

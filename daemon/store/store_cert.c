@@ -42,47 +42,19 @@ static int store_cert_one(store_t *s, const char *sql, int n, const char *const 
   return found < 0 ? -1 : !found;
 }
 
-int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e) {
-  char nb[32], na[32];
-  const char *p[11] = {n->ca_id,      n->serial, n->arn, n->template_name,
-                       n->subject,    n->requested_by, nb, na, (const char *)n->tbs,
-                       n->signing_algorithm, n->crl_partition};
-  int lens[11] = {0, 0, 0, 0, 0, 0, 0, 0, (int)n->tbs_len, 0, 0};
-  int fmts[11] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
-  PGresult *r;
-  int rows;
-  snprintf(nb, sizeof nb, "%lld", n->not_before);
-  snprintf(na, sizeof na, "%lld", n->not_after);
-  if (n->crl_partition &&
-      store_rows(store_exec(s,
-                            "INSERT INTO crl_partitions (ca_id, id) VALUES ($1::uuid, $2::uuid)"
-                            " ON CONFLICT DO NOTHING",
-                            2, (const char *const[]){n->ca_id, n->crl_partition}, e)) < 0)
-    return -1;
-  r = store_exec_bin(s,
-                     "INSERT INTO certificates (ca_id, serial, arn, status, template, subject,"
-                     " requested_by, not_before, not_after, tbs, signing_algorithm, crl_partition)"
-                     " VALUES ($1::uuid, $2, $3, 'PENDING', $4, $5, $6, to_timestamp($7),"
-                     " to_timestamp($8), $9, $10, $11::uuid) ON CONFLICT DO NOTHING",
-                     11, p, lens, fmts, e);
-  rows = store_rows(r);
-  return rows < 0 ? -1 : rows == 1 ? 0 : 1;
-}
-
 #define STORE_AUDIT_INSERT                                                              \
   "INSERT INTO audit_events (event, account_id, actor, request_id, ca_arn, serial, detail)"
 
-int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char *ca_status,
-                              const unsigned char *ca_cert, size_t ca_cert_len,
-                              const char *ca_revocation, const store_audit_t *a, err_t *e) {
+int store_cert_reserve(store_t *s, const store_cert_new_t *n, const store_audit_t *a,
+                       int in_tx, err_t *e) {
   char nb[32], na[32];
   const char *p[20] = {n->ca_id,   n->serial,     n->arn,       n->template_name,
                        n->subject, n->requested_by, nb,         na,
                        (const char *)n->tbs, n->signing_algorithm, n->crl_partition,
-                       ca_status,  (const char *)ca_cert, a->event, a->account,
+                       n->ca_status, (const char *)n->ca_cert, a->event, a->account,
                        a->actor,   a->rid,        a->note,      a->ca_arn,
-                       ca_revocation};
-  int lens[20] = {[8] = (int)n->tbs_len, [12] = (int)ca_cert_len};
+                       n->ca_revocation};
+  int lens[20] = {[8] = (int)n->tbs_len, [12] = (int)n->ca_cert_len};
   int fmts[20] = {[8] = 1, [12] = 1};
   store_stmt_t st = {
       "WITH ca AS (SELECT id FROM certificate_authorities WHERE id = $1::uuid"
@@ -98,9 +70,17 @@ int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char 
       "   jsonb_build_object('note', $18::text) FROM ins)"
       " SELECT 1 FROM ins",
       20, p, lens, fmts};
+  PGresult *r;
+  int rows;
   snprintf(nb, sizeof nb, "%lld", n->not_before);
   snprintf(na, sizeof na, "%lld", n->not_after);
-  return store_group_exec(s, &st, e);
+  if (!in_tx)
+    return store_group_exec(s, &st, e);
+  if (!(r = store_exec_bin(s, st.sql, st.n, st.params, st.lens, st.fmts, e)))
+    return -1;
+  rows = PQntuples(r);
+  PQclear(r);
+  return rows;
 }
 
 int store_cert_issued_commit(store_t *s, const char *ca_id, const char *serial,

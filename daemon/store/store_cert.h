@@ -18,6 +18,11 @@ typedef struct {
   size_t tbs_len;
   const char *signing_algorithm;
   const char *crl_partition; /* NULL: the complete CRL lists it */
+  /* the CA as the certificate was built on it */
+  const char *ca_status;
+  const unsigned char *ca_cert; /* NULL: none yet */
+  size_t ca_cert_len;
+  const char *ca_revocation; /* the revocation configuration's text */
 } store_cert_new_t;
 
 /* A PENDING certificate past its deadline, with what finishing it needs. */
@@ -28,21 +33,16 @@ typedef struct {
 } store_cert_stale_t;
 
 void store_cert_clear(store_cert_t *c);
-/* Reserves the serial: a PENDING row (in the caller's transaction), and
- * its CRL partition when it has one. 1 when the serial is taken already
- * (never reused), 0 done, -1 error. */
-int store_cert_reserve(store_t *s, const store_cert_new_t *n, err_t *e);
-/* T1 as one statement, durably committed on return, possibly in a
- * transaction shared with concurrent requests (group commit): the CA row
- * locked FOR SHARE, still in status ca_status, with certificate ca_cert
- * (NULL: none yet) and revocation configuration ca_revocation (its text);
- * the PENDING row, its CRL partition and audit event a.
- * 1 reserved; 0 nothing written (the CA changed or the serial is taken:
- * the caller takes the long way, store_cert_reserve); -1 error. */
-int store_cert_reserve_commit(store_t *s, const store_cert_new_t *n, const char *ca_status,
-                              const unsigned char *ca_cert, size_t ca_cert_len,
-                              const char *ca_revocation, const store_audit_t *a, err_t *e);
-/* T2 as one statement, committed on return like store_cert_reserve_commit:
+/* T1 as one statement: the CA row locked FOR SHARE and still as n says
+ * (status, certificate, revocation configuration); the PENDING row, its
+ * CRL partition and audit event a. In the caller's transaction when
+ * in_tx; otherwise durably committed on return, possibly in a transaction
+ * shared with concurrent requests (group commit). 1 reserved; 0 nothing
+ * written (the CA changed, or the serial is taken: never reused); -1
+ * error. */
+int store_cert_reserve(store_t *s, const store_cert_new_t *n, const store_audit_t *a,
+                       int in_tx, err_t *e);
+/* T2 as one statement, committed on return like store_cert_reserve:
  * PENDING -> ISSUED with the DER, and audit event a. 1 done, 0 when the
  * row is no longer PENDING, -1 error. */
 int store_cert_issued_commit(store_t *s, const char *ca_id, const char *serial,
