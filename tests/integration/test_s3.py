@@ -164,6 +164,9 @@ class S3(unittest.TestCase):
                 obj = self.s3_object('pki-crl', key)
                 body = obj['Body'].read()
                 self.assertEqual(obj['ContentType'], 'application/pkix-crl')
+                # the local copy is renamed into place right after the PUT
+                local = os.path.join(self.pe.env['PCA_BUCKET_DIR'], 'pki-crl', key)
+                self.assertTrue(wait_for(lambda: os.path.exists(local), 5), 'no local CRL')
                 self.assertEqual(body, self.local('pki-crl', key))
                 grants = self.s3.get_object_acl(Bucket='pki-crl', Key=key)['Grants']
                 self.assertEqual(any(g['Grantee'].get('URI') == ALL_USERS and
