@@ -29,6 +29,7 @@
 #include "net/publish.h"
 #include "api/router.h"
 #include "store/store.h"
+#include "store/store_chain.h"
 #include "store/store_group.h"
 #include "base/workq.h"
 
@@ -57,7 +58,7 @@ typedef struct {
 /* A workq_init_fn/fini_fn pair: each worker owns one store connection. */
 static void *main_worker_init(void *arg, int idx) {
   const main_t *m = arg;
-  store_t *s = store_new(m->cfg.db_conninfo, m->cfg.db_connect_timeout);
+  store_t *s = store_new(&m->cfg);
   (void)idx;
   if (s)
     store_group_join(s, m->group);
@@ -70,6 +71,7 @@ static void main_usage(FILE *f) {
   fprintf(f, "usage: pcad --config FILE [--check-config]\n"
              "       pcad keys --config FILE add --account ID [--policy FILE]\n"
              "       pcad keys --config FILE list | revoke KEY_ID\n"
+             "       pcad audit verify --config FILE\n"
              "       pcad --version\n");
 }
 
@@ -160,6 +162,37 @@ static int main_keys(int argc, char **argv) {
   return rc;
 }
 
+/* pcad audit verify --config FILE: every audit chain recomputed; 0 when
+ * all verify, 1 with the first broken link, 2 when it cannot tell. */
+static int main_audit(int argc, char **argv) {
+  cfg_t cfg;
+  char msg[1024];
+  store_t *s = NULL;
+  store_chain_result_t res;
+  err_t e;
+  int rc = 2;
+  if (argc != 3 || strcmp(argv[0], "verify") != 0 || strcmp(argv[1], "--config") != 0) {
+    fprintf(stderr, "usage: pcad audit verify --config FILE\n");
+    return 2;
+  }
+  if (cfg_load(&cfg, argv[2], msg, sizeof msg) < 0) {
+    fprintf(stderr, "pcad audit: config: %s\n", msg);
+    return 2;
+  }
+  err_clear(&e);
+  if (!(s = store_new(&cfg)))
+    fprintf(stderr, "pcad audit: out of memory\n");
+  else if ((rc = store_chain_verify(s, &res, &e)) < 0)
+    fprintf(stderr, "pcad audit: %s\n", e.msg);
+  else if (rc == 1)
+    printf("audit trail broken: %s\n", res.report);
+  else
+    printf("audit trail ok: %ld events in %ld chains\n", res.events, res.chains);
+  store_free(s);
+  cfg_free(&cfg);
+  return rc < 0 ? 2 : rc;
+}
+
 /* The command line: -1 to go on, else the exit code. */
 static int main_args(int argc, char **argv, const char **config, int *check) {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
@@ -218,7 +251,7 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
     return -1;
   }
   log_notice(NULL, "token '%s' logged in", m->cfg.hsm_token_label);
-  store = store_new(m->cfg.db_conninfo, m->cfg.db_connect_timeout);
+  store = store_new(&m->cfg);
   if (!store || store_migrate(store, store_migrations, &e) < 0 ||
       store_secret(store, "next_token_key", page_key, &e) < 0) {
     log_err(NULL, "database: %s", store ? e.msg : "out of memory");
@@ -258,7 +291,7 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->creds = NULL; /* the router owns them */
   m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
   m->pub = (pubjob_env_t){&m->cfg, m->q, m->p11, m->ocsp};
-  m->health = health_start(m->cfg.db_conninfo, m->cfg.db_connect_timeout, m->p11);
+  m->health = health_start(&m->cfg, m->p11);
   m->h = httpd_new(m->base, &m->cfg, &e);
   if (!m->ocsp || !m->health || !m->h || httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
       httpd_listen_plain(m->h, m->cfg.admin_listen, admin_handle, m->health, &e) < 0 ||
@@ -322,6 +355,8 @@ int main(int argc, char **argv) {
   err_clear(&e);
   if (argc >= 2 && strcmp(argv[1], "keys") == 0)
     return main_keys(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "audit") == 0)
+    return main_audit(argc - 2, argv + 2);
   if ((rc = main_args(argc, argv, &config, &check)) >= 0)
     return rc;
   rc = 1;

@@ -40,10 +40,16 @@ static int p11_read_pin(const char *path, char *pin, size_t pinlen, p11_err_t *e
   if (fd < 0)
     return p11_err_set(e, P11_EFAIL, "PIN file %s: cannot open: %s", path,
                    strerror(errno));
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+  /* owned by pcad's user (or root, who can change anything anyway): a
+   * file another user owns can be rewritten by that user */
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+      (st.st_uid != geteuid() && st.st_uid != 0)) {
     close(fd);
     return p11_err_set(e, P11_EFAIL,
-                   "PIN file %s must be a regular file readable by its owner only (0600)", path);
+                       "PIN file %s must be a regular file of pcad's user (uid %u) readable by "
+                       "its owner only (0600); it has mode %04o and owner uid %u",
+                       path, (unsigned)geteuid(), (unsigned)(st.st_mode & 07777),
+                       (unsigned)st.st_uid);
   }
   n = read(fd, pin, pinlen - 1);
   close(fd);

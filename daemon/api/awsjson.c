@@ -57,13 +57,6 @@ int awsjson_base64_decode(const char *s, size_t n, unsigned char **out, size_t *
   return 0;
 }
 
-char *awsjson_error_body(err_code_t code, const char *msg) {
-  json_t *o = json_pack("{s:s, s:s}", "__type", err_name(code), "message", msg ? msg : "");
-  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  return s;
-}
-
 char *awsjson_encode(const json_t *v) { return json_dumps(v, JSON_COMPACT); }
 
 json_t *awsjson_timestamp(const char *epoch) {

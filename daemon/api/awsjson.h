@@ -12,8 +12,6 @@
 int awsjson_decode_body(const char *body, size_t len, json_t **out, err_t *e);
 /* Strict standard base64 (padded, no whitespace); *out is malloc'ed. */
 int awsjson_base64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen);
-/* {"__type": name, "message": msg} as a malloc'ed string. */
-char *awsjson_error_body(err_code_t code, const char *msg);
 /* A timestamp given as epoch seconds (text, with a fraction) as AWS JSON
  * writes it: a number with millisecond precision. */
 json_t *awsjson_timestamp(const char *epoch);

@@ -83,9 +83,11 @@ creds_t *creds_load(const char *path, err_t *e) {
     err_set(e, ERR_InternalFailure, "%s: cannot open: %s", path, strerror(errno));
     goto fail;
   }
-  if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+  if (!S_ISREG(st.st_mode) || (st.st_mode & 077) || (st.st_uid != geteuid() && st.st_uid != 0)) {
     err_set(e, ERR_InternalFailure,
-            "%s: must be a regular file readable by its owner only (mode 0600)", path);
+            "%s: must be a regular file of pcad's user (uid %u) readable by its owner only "
+            "(mode 0600); it has mode %04o and owner uid %u",
+            path, (unsigned)geteuid(), (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
     goto fail;
   }
   f = fdopen(fd, "r");

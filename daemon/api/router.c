@@ -7,15 +7,17 @@
 #include <time.h>
 
 #include "api/act.h"
+#include "api/awserror.h"
 #include "api/awsjson.h"
 #include "core/access.h"
 #include "base/clock.h"
+#include "base/hostnames.h"
 #include "base/log.h"
 #include "api/model.h"
 #include "api/sigv4.h"
 
 const router_action_t router_actions[] = {
-#define ACTION(name, fn) {#name, fn},
+#define ACTION(name, fn, kib) {#name, fn, (size_t)(kib) * 1024},
 #include "api/actions.def"
 #undef ACTION
 };
@@ -29,6 +31,7 @@ struct router {
   workq_t *q;
   unsigned char page_key[32];
   creds_t *creds;
+  hostnames_t *names;
 };
 
 typedef struct {
@@ -63,7 +66,7 @@ static void router_fail(request_t *req, const char *op, const char *akid, const 
   }
   log_info(req->rid, "op=%s key=%s remote=%s status=%d error=%s ms=%.1f", op, akid,
            req->remote, status, err_name(e->code), router_ms_since(t0));
-  body = awsjson_error_body(e->code, msg);
+  body = awserror_body(e->code, msg);
   request_reply(req, status, "application/x-amz-json-1.1", err_name(e->code), body,
               body ? strlen(body) : 0);
   free(body);
@@ -112,6 +115,14 @@ static void router_job_run(workq_job_t *job, void *state) {
                .crl_partition_size = j->r->cfg->crl_partition_size};
   act_fn_t fn = j->act->fn;
   char owner[13];
+  double waited = router_ms_since(&j->t0);
+  if (waited > (double)j->r->cfg->queue_wait_ms) {
+    /* its client may have given up: not run, and logged as such */
+    err_set(&j->err, ERR_ServiceUnavailable,
+            "not run: it waited %.0f ms for a worker (queue_wait_ms %ld)", waited,
+            j->r->cfg->queue_wait_ms);
+    return;
+  }
   if (ctx_ready(&ctx, &j->err) < 0 || router_authorize(j, &ctx, owner) < 0)
     return;
   if (fn(&ctx, j->in, &j->out, &j->err) < 0 && j->err.code == ERR_OK)
@@ -162,7 +173,7 @@ void router_handle(void *arg, request_t *req) {
                         req->body,   req->body_len};
   sigv4_policy_t pol = {r->cfg->region, model_signing_name, clock_now(),
                         r->cfg->max_clock_skew, creds_lookup, r->creds};
-  const char *opname = "-";
+  const char *opname = "-", *host = request_header(req, "Host");
   err_t e;
   struct timespec t0;
 
@@ -173,16 +184,18 @@ void router_handle(void *arg, request_t *req) {
     goto fail;
   }
   j->t0 = t0;
-  if (request_header(req, "Transfer-Encoding")) {
-    /* aws clients always send Content-Length; chunked framing is refused
-     * so that no two parsers can disagree about where a request ends */
-    err_set(&e, ERR_SerializationException, "Transfer-Encoding is not accepted");
+  /* the front door has framed the request strictly (net/hparse.c); an
+   * operation is a POST to / with no query, and nothing else runs one */
+  if (strcmp(req->method, "POST") != 0 || strcmp(req->path, "/") != 0 || req->query[0]) {
+    err_set(&e, ERR_UnknownOperationException, "Operations are sent as POST / (no query)");
     goto fail;
   }
   if (sigv4_verify(&sr, &pol, &j->who, &e) < 0)
     goto fail;
-  if (strcmp(req->method, "POST") != 0) {
-    err_set(&e, ERR_UnknownOperationException, "Operations are sent as POST requests");
+  if (!hostnames_match(r->names, host)) {
+    err_set(&e, ERR_InvalidSignatureException,
+            "The request was signed for host '%.100s', which is not a name of this endpoint",
+            host ? host : "");
     goto fail;
   }
   j->act = router_find(request_header(req, "X-Amz-Target"));
@@ -192,6 +205,12 @@ void router_handle(void *arg, request_t *req) {
     goto fail;
   }
   opname = j->act->name;
+  if (req->body_len > j->act->max_body) {
+    err_set(&e, ERR_ValidationException,
+            "1 validation error detected: the request body (%zu bytes) is over the %zu-byte "
+            "limit of %s", req->body_len, j->act->max_body, opname);
+    goto fail;
+  }
   if (!router_content_type_ok(request_header(req, "Content-Type"))) {
     err_set(&e, ERR_SerializationException, "Content-Type must be application/x-amz-json-1.1");
     goto fail;
@@ -220,9 +239,15 @@ fail:
 router_t *router_new(const cfg_t *cfg, workq_t *q, const unsigned char page_key[32],
                      creds_t *creds, p11_t *p11, void (*kick)(void *), void *kick_arg) {
   router_t *r = calloc(1, sizeof *r);
+  char msg[300];
   if (!r)
     return NULL;
   r->cfg = cfg;
+  r->names = hostnames_new(cfg->server_names, cfg->listen, msg, sizeof msg);
+  if (!r->names) {
+    free(r);
+    return NULL;
+  }
   r->p11 = p11;
   r->kick = kick;
   r->kick_arg = kick_arg;
@@ -241,6 +266,7 @@ void router_free(router_t *r) {
   if (!r)
     return;
   creds_free(r->creds);
+  hostnames_free(r->names);
   OPENSSL_cleanse(r->page_key, sizeof r->page_key);
   free(r);
 }

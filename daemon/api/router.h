@@ -13,7 +13,8 @@ typedef struct router router_t;
 
 typedef struct {
   const char *name;
-  act_fn_t fn; /* NULL while not built */
+  act_fn_t fn;     /* NULL while not built */
+  size_t max_body; /* bytes */
 } router_action_t;
 
 /* The action table (actions.def), for the model check. */

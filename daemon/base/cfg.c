@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hostnames.h"
 #include "base/log.h"
 
 typedef enum { CFG_STR, CFG_INT, CFG_LEVEL } cfg_type_t;
@@ -26,6 +27,7 @@ typedef struct {
 
 static const cfg_key_t cfg_keys[] = {
     S("server", "listen", listen, "127.0.0.1:8443", 0),
+    S("server", "names", server_names, "", 0),
     S("server", "tls_cert_file", tls_cert_file, NULL, 1),
     S("server", "tls_key_file", tls_key_file, NULL, 1),
     I("server", "worker_threads", worker_threads, "16", 1, 256),
@@ -34,6 +36,7 @@ static const cfg_key_t cfg_keys[] = {
     I("server", "max_header_bytes", max_header_bytes, "16384", 1024, 1048576),
     I("server", "max_connections", max_connections, "512", 1, 1000000),
     I("server", "request_timeout", request_timeout, "10", 1, 3600),
+    I("server", "queue_wait_ms", queue_wait_ms, "5000", 10, 600000),
     S("admin", "listen", admin_listen, "127.0.0.1:9102", 0),
     S("publish", "listen", publish_listen, "127.0.0.1:8080", 0),
     S("publish", "bucket_root", bucket_root, "/var/lib/pcad/buckets", 0),
@@ -60,6 +63,7 @@ static const cfg_key_t cfg_keys[] = {
     I("hsm", "sign_timeout_ms", hsm_sign_timeout_ms, "5000", 100, 600000),
     S("database", "conninfo", db_conninfo, NULL, 1),
     I("database", "connect_timeout", db_connect_timeout, "3", 1, 600),
+    I("database", "statement_timeout_ms", db_statement_timeout_ms, "5000", 100, 600000),
     I("database", "group_commit_max", db_group_commit_max, "32", 1, 64),
     I("janitor", "interval", janitor_interval, "60", 1, 86400),
     I("janitor", "pending_deadline", janitor_pending_deadline, "120", 5, 86400),
@@ -123,6 +127,17 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
   return 0;
 }
 
+static int cfg_names_ok(const cfg_t *c, const char *path, char *msg, size_t msglen) {
+  char why[300];
+  hostnames_t *h = hostnames_new(c->server_names, c->listen, why, sizeof why);
+  if (!h) {
+    snprintf(msg, msglen, "%s: %s", path, why);
+    return -1;
+  }
+  hostnames_free(h);
+  return 0;
+}
+
 int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
   cfg_parse_t p;
   int line;
@@ -156,6 +171,8 @@ int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
              CFG_T2_BUDGET_MS / 1000);
     goto fail;
   }
+  if (cfg_names_ok(c, path, msg, msglen) < 0)
+    goto fail;
   if (c->s3_endpoint && *c->s3_endpoint && (!c->s3_access_key_id || !c->s3_secret_file)) {
     snprintf(msg, msglen, "%s: s3.endpoint needs s3.access_key_id and s3.secret_access_key_file",
              path);

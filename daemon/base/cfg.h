@@ -7,6 +7,7 @@
 typedef struct {
   /* [server] */
   char *listen;
+  char *server_names; /* the Host names clients sign for (base/hostnames.h) */
   char *tls_cert_file;
   char *tls_key_file;
   long worker_threads;
@@ -15,6 +16,7 @@ typedef struct {
   long max_header_bytes;
   long max_connections;
   long request_timeout;
+  long queue_wait_ms; /* a request that waited longer for a worker is not run */
   /* [admin] */
   char *admin_listen;
   /* [publish] */
@@ -47,6 +49,7 @@ typedef struct {
   /* [database] */
   char *db_conninfo;
   long db_connect_timeout;
+  long db_statement_timeout_ms; /* server statement_timeout; pcad waits 1 s more */
   long db_group_commit_max; /* statements per shared transaction; 1: none */
   /* [janitor] */
   long janitor_interval;

@@ -26,6 +26,24 @@ int log_level_parse(const char *s, log_level_t *out) {
   return -1;
 }
 
+/* One line whatever the message holds (libpq's errors span several, with
+ * tabs; a client's bytes may hold anything): each run of control bytes
+ * becomes one space, and trailing ones go. */
+static void log_flatten(char *s) {
+  char *w = s;
+  for (const char *r = s; *r; r++) {
+    if ((unsigned char)*r < 0x20 || *r == 0x7f) {
+      if (w > s && w[-1] != ' ')
+        *w++ = ' ';
+    } else {
+      *w++ = *r;
+    }
+  }
+  *w = '\0';
+  while (w > s && w[-1] == ' ')
+    *--w = '\0';
+}
+
 void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...) {
   char line[2048];
   va_list ap;
@@ -34,6 +52,7 @@ void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
+  log_flatten(line);
   /* one fprintf per line: stdio locks the stream, so lines never interleave */
   fprintf(stderr, "<%d>pcad: req=%s %s\n", (int)lvl, rid ? rid : "-", line);
 }

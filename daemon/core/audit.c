@@ -22,31 +22,20 @@ void audit_note(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETAIL_MAX],
   va_end(ap);
 }
 
-void audit_logged(const store_audit_t *a) {
-  log_notice(a->rid, "audit: %s ca=%s serial=%s actor=%s %s", a->event,
-             a->ca_arn ? a->ca_arn : "-", a->serial ? a->serial : "-",
-             a->actor ? a->actor : "pcad", a->note);
-}
-
-int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
-                const char *fmt, ...) {
+int audit_event(const ctx_t *c, err_t *e, const char *event, const char *ca_arn,
+                const char *serial, const char *fmt, ...) {
   char detail[AUDIT_DETAIL_MAX];
   store_audit_t a;
   va_list ap;
-  err_t e;
   va_start(ap, fmt);
   audit_vnote(c, &a, detail, event, ca_arn, serial, fmt, ap);
   va_end(ap);
-  if (store_audit(c->store, a.event, a.account, a.actor, a.rid, a.ca_arn, a.serial, a.note,
-                  &e) < 0)
-    return -1;
-  audit_logged(&a);
-  return 0;
+  return store_audit(c->store, &a, e);
 }
 
 int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e) {
   if (store_ready(c->store, e) < 0 || store_begin(c->store, e) < 0 ||
-      audit_event(c, event, NULL, NULL, "%s", note) < 0 || store_commit(c->store, e) < 0) {
+      audit_event(c, e, event, NULL, NULL, "%s", note) < 0 || store_commit(c->store, e) < 0) {
     store_rollback(c->store);
     return -1;
   }
@@ -60,7 +49,7 @@ int audit_batch(const ctx_t *c, const char *event, const char *note,
   if (store_begin(c->store, e) < 0 || change(c->store, &arns, &n, e) < 0)
     goto out;
   for (int i = 0; i < n; i++)
-    if (audit_event(c, event, arns[i], NULL, "%s", note) < 0)
+    if (audit_event(c, e, event, arns[i], NULL, "%s", note) < 0)
       goto out;
   if (store_commit(c->store, e) < 0)
     goto out;

@@ -1,23 +1,24 @@
 #ifndef PCAD_AUDIT_H
 #define PCAD_AUDIT_H
 /* Audit events: every use of a CA key and every lifecycle change, written
- * in the caller's transaction (append-only table) and mirrored to the log
- * as its own stream. */
+ * in the caller's transaction (audit_events: append-only, hash-chained per
+ * CA) and mirrored to the log once that transaction has committed. */
 #include "core/ctx.h"
 
 struct store_audit; /* store/store.h */
 
 #define AUDIT_DETAIL_MAX 512
 
-int audit_event(const ctx_t *c, const char *event, const char *ca_arn, const char *serial,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Appends an event in the caller's transaction; a failure (the database
+ * lost) is set in e. */
+int audit_event(const ctx_t *c, err_t *e, const char *event, const char *ca_arn,
+                const char *serial, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* The event for a write that takes it along (store/store.h); audit_logged
- * mirrors it to the log once that write has committed. */
+/* The event for a write that takes it along (store/store.h), which mirrors
+ * it to the log once it has committed. */
 void audit_note(const ctx_t *c, struct store_audit *a, char detail[AUDIT_DETAIL_MAX],
                 const char *event, const char *ca_arn, const char *serial, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-void audit_logged(const struct store_audit *a);
 
 /* One event about pcad itself (no CA), in a transaction of its own. */
 int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e);

@@ -133,7 +133,7 @@ static int ca_insert(const ctx_t *c, const ca_new_t *n, const char *id, const ch
   for (size_t i = 0; i < n->ntags; i++)
     if (store_tag_put(c->store, id, n->tags[i].key, n->tags[i].value, e) < 0)
       return -1;
-  return audit_event(c, "CreateCertificateAuthority", arn, NULL, "type=%s key=%s", n->type,
+  return audit_event(c, e, "CreateCertificateAuthority", arn, NULL, "type=%s key=%s", n->type,
                      n->cfg->key_algorithm);
 }
 
@@ -281,7 +281,7 @@ int ca_update(const ctx_t *c, const char *arn, const char *status, const revcfg_
     goto out;
   if (rc_text && store_ca_set_revocation(c->store, row.id, rc_text, e) < 0)
     goto out;
-  if (audit_event(c, "UpdateCertificateAuthority", arn, NULL, "status=%s revocation=%s",
+  if (audit_event(c, e, "UpdateCertificateAuthority", arn, NULL, "status=%s revocation=%s",
                status ? status : row.status, rc_text ? "changed" : "unchanged") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -313,7 +313,7 @@ int ca_delete(const ctx_t *c, const char *arn, int days, err_t *e) {
   immediate = strcmp(row.status, "CREATING") == 0 || strcmp(row.status, "FAILED") == 0;
   if ((immediate ? store_ca_remove(c->store, row.id, arn, e)
                  : store_ca_mark_deleted(c->store, row.id, days, e)) < 0 ||
-      audit_event(c, "DeleteCertificateAuthority", arn, NULL, "from=%s %s", row.status,
+      audit_event(c, e, "DeleteCertificateAuthority", arn, NULL, "from=%s %s", row.status,
                immediate ? "removed at once" : "restorable") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -342,7 +342,7 @@ int ca_restore(const ctx_t *c, const char *arn, err_t *e) {
     goto out;
   }
   if (store_ca_restore(c->store, row.id, e) < 0 ||
-      audit_event(c, "RestoreCertificateAuthority", arn, NULL, "to=%s", row.status_before_deletion) < 0 ||
+      audit_event(c, e, "RestoreCertificateAuthority", arn, NULL, "to=%s", row.status_before_deletion) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 0;
@@ -394,7 +394,7 @@ int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t
   status = strcmp(locked.status, "DISABLED") == 0 ? "DISABLED" : "ACTIVE";
   if (store_ca_set_certificate(c->store, locked.id, cc.der, cc.der_len, cc.chain_pem, cc.serial,
                                cc.not_before, cc.not_after, status, e) < 0 ||
-      audit_event(c, "ImportCertificateAuthorityCertificate", arn, NULL, "serial=%s status=%s", cc.serial,
+      audit_event(c, e, "ImportCertificateAuthorityCertificate", arn, NULL, "serial=%s status=%s", cc.serial,
                status) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -450,7 +450,7 @@ static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *
   log_err(NULL, "ca=%s key generation failed: %s", row->arn, ke->msg);
   key_destroy(c, row->id, NULL);
   if (store_begin(c->store, e) < 0 || store_ca_set_failed(c->store, row->id, "OTHER", e) < 0 ||
-      audit_event(c, "CreateKey", row->arn, NULL, "failed: %s", ke->msg) < 0 ||
+      audit_event(c, e, "CreateKey", row->arn, NULL, "failed: %s", ke->msg) < 0 ||
       store_commit(c->store, e) < 0)
     return -1;
   return 1;
@@ -477,7 +477,7 @@ int ca_keygen_next(const ctx_t *c, err_t *e) {
   }
   if (store_begin(c->store, e) < 0 ||
       (done = store_ca_set_key(c->store, row.id, id, csr, e)) < 0 ||
-      audit_event(c, done ? "CreateKey" : "DestroyKey", row.arn, NULL,
+      audit_event(c, e, done ? "CreateKey" : "DestroyKey", row.arn, NULL,
                   done ? "%s key generated in the token, CSR signed" : "%s: CA deleted meanwhile",
                   cfg.key_algorithm) < 0 ||
       store_commit(c->store, e) < 0)
@@ -505,7 +505,7 @@ int ca_purge_next(const ctx_t *c, err_t *e) {
     return 0;
   }
   if (store_ca_remove(c->store, row.id, row.arn, e) < 0 ||
-      audit_event(c, "PurgeCertificateAuthority", row.arn, NULL, "restoration period ended") < 0 ||
+      audit_event(c, e, "PurgeCertificateAuthority", row.arn, NULL, "restoration period ended") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 1;
@@ -524,7 +524,7 @@ int ca_destroy_next(const ctx_t *c, err_t *e) {
   /* after the commit that released it; idempotent if repeated */
   n = key_destroy(c, label, e);
   if (n >= 0 && store_begin(c->store, e) == 0 && store_key_destroy_done(c->store, label, e) == 0 &&
-      audit_event(c, "DestroyKey", arn, NULL, "%d token objects destroyed", n) == 0 &&
+      audit_event(c, e, "DestroyKey", arn, NULL, "%d token objects destroyed", n) == 0 &&
       store_commit(c->store, e) == 0)
     ret = 1;
   if (ret < 0)

@@ -120,7 +120,7 @@ int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const ch
   }
   if (store_cert_revoke(c->store, row.id, norm, reason, e) < 0 ||
       store_crl_count_revocation(c->store, row.id, norm, e) < 0 ||
-      audit_event(c, "RevokeCertificate", ca_arn, norm, "reason=%s", reason) < 0 ||
+      audit_event(c, e, "RevokeCertificate", ca_arn, norm, "reason=%s", reason) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 0;

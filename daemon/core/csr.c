@@ -82,11 +82,16 @@ static unsigned char *csr_der(const unsigned char *raw, size_t n, long *len, int
     *len = (long)n;
     return (unsigned char *)raw;
   }
-  /* exactly one CERTIFICATE REQUEST block (or NEW CERTIFICATE REQUEST) */
+  /* exactly one CERTIFICATE REQUEST block (or NEW CERTIFICATE REQUEST),
+   * with nothing but blanks after it */
   if ((b = BIO_new_mem_buf(raw, (int)n)) && PEM_read_bio(b, &name, &hdr, &data, len) &&
-      (strcmp(name, PEM_STRING_X509_REQ) == 0 || strcmp(name, PEM_STRING_X509_REQ_OLD) == 0) &&
-      !PEM_read_bio(b, &more_name, &more_hdr, &more, &more_len))
-    *owned = 1;
+      (strcmp(name, PEM_STRING_X509_REQ) == 0 || strcmp(name, PEM_STRING_X509_REQ_OLD) == 0)) {
+    size_t rest = BIO_ctrl_pending(b);
+    *owned = rest <= n;
+    for (size_t i = n - rest; *owned && i < n; i++)
+      *owned = isspace(raw[i]) != 0;
+    *owned = *owned && !PEM_read_bio(b, &more_name, &more_hdr, &more, &more_len);
+  }
   BIO_free(b);
   OPENSSL_free(name);
   OPENSSL_free(hdr);

@@ -287,11 +287,8 @@ static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char
              is->t->name);
   /* without an IdempotencyToken, the common case: committed with its
    * concurrent peers (group commit); 0 is the CA changed, or a collision */
-  if (!r->token && (rows = store_cert_reserve(c->store, &n, &a, 0, e)) != 0) {
-    if (rows > 0)
-      audit_logged(&a);
+  if (!r->token && (rows = store_cert_reserve(c->store, &n, &a, 0, e)) != 0)
     return rows > 0 ? 0 : -1;
-  }
   memset(&locked, 0, sizeof locked);
   if (store_begin(c->store, e) < 0 || ca_get(c, r->ca_arn, STORE_LOCK_SHARE, &locked, e) < 0)
     goto out;
@@ -308,10 +305,8 @@ static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char
   rows = store_cert_reserve(c->store, &n, &a, 1, e);
   if (rows == 0) /* a 128-bit collision: refuse rather than reuse */
     err_set(e, ERR_ServiceUnavailable, "serial collision; retry");
-  if (rows > 0 && store_commit(c->store, e) == 0) {
-    audit_logged(&a);
+  if (rows > 0 && store_commit(c->store, e) == 0)
     ret = 0;
-  }
 out:
   if (ret < 0 || claimed > 0)
     store_rollback(c->store);
@@ -380,7 +375,6 @@ static int issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
     return err_set(e, ERR_ServiceUnavailable,
                    "The certificate %s was finished elsewhere while it was being signed; "
                    "retry with the same IdempotencyToken", f->serial), -2;
-  audit_logged(&a);
   return 0;
 }
 
@@ -392,7 +386,7 @@ static int issue_tx_failed(const ctx_t *c, const void *arg, err_t *e) {
   if (done < 0 || (f->token && store_idem_release(c->store, c->caller, f->op, f->token, e) < 0))
     return -1;
   return done == 0 ? 0
-                   : audit_event(c, "IssueCertificateFailed", f->ca_arn, f->serial, "%s",
+                   : audit_event(c, e, "IssueCertificateFailed", f->ca_arn, f->serial, "%s",
                                  f->why);
 }
 

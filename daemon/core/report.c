@@ -72,7 +72,7 @@ int report_create(const ctx_t *c, const char *ca_arn, const char *bucket, const 
     goto out;
   }
   if (store_report_insert(c->store, id, row.id, bucket, *key, format, c->actor, e) < 0 ||
-      audit_event(c, "CreateCertificateAuthorityAuditReport", ca_arn, NULL,
+      audit_event(c, e, "CreateCertificateAuthorityAuditReport", ca_arn, NULL,
                   "report=%s bucket=%s format=%s", id, bucket, format) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;

@@ -13,10 +13,8 @@
 #include "store/store.h"
 
 struct health {
-  char *conninfo;
-  long connect_timeout;
   p11_t *p11;
-  store_t *store;         /* for the signer's audit events */
+  store_t *store;         /* the database check, and the signer's audit events */
   atomic_int db_ok, token_ok;
   int audit_due;          /* a change of the signer's health not yet audited */
   char token_why[256];
@@ -39,7 +37,7 @@ static void health_audit(health_t *h, int tok, const char *why) {
 static void health_check(void *arg) {
   health_t *h = arg;
   char why[256];
-  int db = store_ping(h->conninfo, h->connect_timeout);
+  int db = store_ping(h->store);
   int tok = p11_check(h->p11, why, sizeof why);
   if (db != atomic_exchange(&h->db_ok, db))
     log_msg(db ? LOG_LVL_NOTICE : LOG_LVL_ERR, NULL, "database is %s",
@@ -56,23 +54,20 @@ static void health_check(void *arg) {
     health_audit(h, tok, why);
 }
 
-health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11) {
+health_t *health_start(const cfg_t *cfg, p11_t *p11) {
   health_t *h = calloc(1, sizeof *h);
   if (!h)
     return NULL;
-  h->conninfo = strdup(conninfo);
-  h->connect_timeout = connect_timeout;
   h->p11 = p11;
-  h->store = store_new(conninfo, connect_timeout);
+  h->store = store_new(cfg);
   pthread_mutex_init(&h->mu, NULL);
   atomic_store(&h->db_ok, 1);
   atomic_store(&h->token_ok, 1);
-  if (h->conninfo && h->store)
+  if (h->store)
     health_check(h); /* /readyz is right from the first request */
-  if (!h->conninfo || !h->store || !(h->ticker = ticker_start(1, health_check, h))) {
+  if (!h->store || !(h->ticker = ticker_start(1, health_check, h))) {
     store_free(h->store);
     pthread_mutex_destroy(&h->mu);
-    free(h->conninfo);
     free(h);
     return NULL;
   }
@@ -85,7 +80,6 @@ void health_stop(health_t *h) {
   ticker_stop(h->ticker);
   pthread_mutex_destroy(&h->mu);
   store_free(h->store);
-  free(h->conninfo);
   free(h);
 }
 

@@ -4,11 +4,13 @@
  * that /readyz answers at once without blocking the loop. */
 #include <stddef.h>
 
+#include "base/cfg.h"
+
 typedef struct p11 p11_t; /* pkcs11/p11.h */
 
 typedef struct health health_t;
 
-health_t *health_start(const char *conninfo, long connect_timeout, p11_t *p11);
+health_t *health_start(const cfg_t *cfg, p11_t *p11);
 void health_stop(health_t *h);
 /* 1 when ready; otherwise 0 and the reason in why. */
 int health_ready(health_t *h, char *why, size_t n);

@@ -58,7 +58,7 @@ janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11) {
     return NULL;
   j->cfg = cfg;
   j->p11 = p11;
-  j->store = store_new(cfg->db_conninfo, cfg->db_connect_timeout);
+  j->store = store_new(cfg);
   if (!j->store || !(j->ticker = ticker_start(cfg->janitor_interval, janitor_tick, j))) {
     store_free(j->store);
     free(j);

@@ -102,7 +102,7 @@ publisher_t *publisher_start(const cfg_t *cfg, const bucket_t *bucket, p11_t *p1
   p->cfg = cfg;
   p->bucket = bucket;
   p->p11 = p11;
-  p->store = store_new(cfg->db_conninfo, cfg->db_connect_timeout);
+  p->store = store_new(cfg);
   if (!p->store || !(p->ticker = ticker_start(1, publisher_round, p))) {
     store_free(p->store);
     free(p);

@@ -35,7 +35,7 @@ reporter_t *reporter_start(const cfg_t *cfg, const bucket_t *bucket) {
     return NULL;
   r->cfg = cfg;
   r->bucket = bucket;
-  r->store = store_new(cfg->db_conninfo, cfg->db_connect_timeout);
+  r->store = store_new(cfg);
   if (!r->store || !(r->ticker = ticker_start(1, reporter_round, r))) {
     store_free(r->store);
     free(r);

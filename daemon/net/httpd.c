@@ -3,10 +3,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
-#include <event2/http.h>
-#include <sys/queue.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -14,17 +12,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "api/awserror.h"
 #include "base/log.h"
 #include "base/uuid.h"
+#include "net/hparse.h"
 
 #define HTTPD_MAX_LISTENERS 8
+/* Unparsed input kept per connection while a request is being served;
+ * reading stops above it (pipelined requests wait in the socket). */
+#define HTTPD_INPUT_HIGH (64 * 1024)
+
+typedef struct httpd_conn httpd_conn_t;
 
 typedef struct httpd_listener {
   httpd_t *h;
-  struct evhttp *http;
   struct evconnlistener *evl;
   httpd_handler_fn fn;
   void *arg;
@@ -37,66 +42,59 @@ struct httpd {
   SSL_CTX *ssl;
   httpd_listener_t l[HTTPD_MAX_LISTENERS];
   int nl;
-  long nconns;  /* open TLS connections */
-  int paused;   /* TLS accept paused at the connection cap */
+  long nconns; /* open TLS connections */
+  int paused;  /* TLS accept paused at the connection cap */
+  LIST_HEAD(, httpd_conn) conns;
 };
 
-/* Per TLS connection: the deadline timer and the request being served. It
- * lives in the SSL object's ex_data and dies with it. */
-typedef struct {
+/* One connection: its parser, the request being served (one at a time, so
+ * pipelined replies leave in order) and the deadline. */
+struct httpd_conn {
+  LIST_ENTRY(httpd_conn) link;
   httpd_listener_t *l;
   struct bufferevent *bev;
   struct event *deadline;
-  request_t *pending;
-  int nodelay; /* TCP_NODELAY set */
-} httpd_conn_t;
+  hparse_t *hp;
+  request_t *req; /* handed to the handler, not answered yet */
+  char remote[64];
+  int flushing;   /* a reply is leaving; parse on once it has */
+  int closing;    /* close once the reply has left */
+  int lingering;  /* closed for writing; what still arrives is discarded */
+};
 
+/* What the front door keeps with a request it handed up. */
 typedef struct {
-  struct evhttp_request *ev;
-  httpd_conn_t *conn;
+  httpd_conn_t *conn; /* NULL once the connection is gone */
+  char *store;        /* the header strings req->headers point into */
+  int keepalive;
 } httpd_priv_t;
-
-static int httpd_conn_idx = -1;
 
 static void httpd_reply(request_t *req, int status, const char *content_type,
                         const char *err_type, const char *body, size_t len);
+static void httpd_pump(httpd_conn_t *c);
 
-static void httpd_conn_arm(httpd_conn_t *c) {
+/* The whole request (handshake, head, body) must arrive within
+ * request_timeout of accept or of the previous reply, and a reply must
+ * leave within it: an inactivity timer alone lets a client dribbling bytes
+ * hold the connection forever. */
+static void httpd_arm(httpd_conn_t *c) {
   struct timeval tv = {c->l->h->cfg->request_timeout, 0};
   evtimer_add(c->deadline, &tv);
 }
 
-/* The whole request (handshake, headers, body) must arrive within
- * request_timeout of accept or of the previous reply: an inactivity timer
- * alone lets a client dribbling bytes hold the connection forever. */
-static void httpd_on_deadline(evutil_socket_t fd, short what, void *arg) {
-  httpd_conn_t *c = arg;
-  evutil_socket_t s = bufferevent_getfd(c->bev);
-  (void)fd;
-  (void)what;
-  if (s >= 0) {
-    log_debug(NULL, "closing a connection that did not send a request in time");
-    shutdown(s, SHUT_RDWR);
-  }
-}
-
-static void httpd_conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                            void *argp) {
-  httpd_conn_t *c = ptr;
-  httpd_t *h;
-  (void)parent;
-  (void)ad;
-  (void)idx;
-  (void)argl;
-  (void)argp;
-  if (!c)
-    return;
-  h = c->l->h;
-  if (c->pending)
-    ((httpd_priv_t *)c->pending->priv)->ev = NULL;
-  event_free(c->deadline);
+static void httpd_conn_free(httpd_conn_t *c) {
+  httpd_t *h = c->l->h;
+  if (c->req)
+    ((httpd_priv_t *)c->req->priv)->conn = NULL;
+  LIST_REMOVE(c, link);
+  if (c->bev)
+    bufferevent_free(c->bev);
+  if (c->deadline)
+    event_free(c->deadline);
+  hparse_free(c->hp);
+  if (c->l->tls)
+    h->nconns--;
   free(c);
-  h->nconns--;
   if (h->paused && h->nconns < h->cfg->max_connections) {
     for (int i = 0; i < h->nl; i++)
       if (h->l[i].tls)
@@ -105,27 +103,221 @@ static void httpd_conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx
   }
 }
 
-static struct bufferevent *httpd_bevcb_tls(struct event_base *base, void *arg) {
-  httpd_listener_t *l = arg;
-  httpd_t *h = l->h;
-  SSL *ssl = SSL_new(h->ssl);
-  httpd_conn_t *c = calloc(1, sizeof *c);
-  struct bufferevent *bev = NULL;
-  if (!ssl || !c)
-    goto fail;
-  c->l = l;
-  c->deadline = evtimer_new(base, httpd_on_deadline, c);
-  if (!c->deadline)
-    goto fail;
-  bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                       BEV_OPT_CLOSE_ON_FREE);
-  if (!bev) {
-    ssl = NULL; /* freed by the failed constructor */
-    goto fail;
+static void httpd_on_deadline(evutil_socket_t fd, short what, void *arg) {
+  httpd_conn_t *c = arg;
+  (void)fd;
+  (void)what;
+  log_debug(NULL, "closing the connection of %s: no request (or reply) in time", c->remote);
+  httpd_conn_free(c);
+}
+
+static const char *httpd_reason(int status) {
+  static const struct {
+    int status;
+    const char *reason;
+  } reasons[] = {{100, "Continue"},
+                 {200, "OK"},
+                 {400, "Bad Request"},
+                 {403, "Forbidden"},
+                 {404, "Not Found"},
+                 {405, "Method Not Allowed"},
+                 {411, "Length Required"},
+                 {413, "Payload Too Large"},
+                 {417, "Expectation Failed"},
+                 {500, "Internal Server Error"},
+                 {503, "Service Unavailable"},
+                 {505, "HTTP Version Not Supported"}};
+  for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+    if (reasons[i].status == status)
+      return reasons[i].reason;
+  return "Status";
+}
+
+/* Status line and the headers every reply has. */
+static void httpd_head(struct evbuffer *out, int status, const char *rid, const char *content_type,
+                       size_t len, int close) {
+  char date[64];
+  time_t now = time(NULL);
+  struct tm tm;
+  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+  evbuffer_add_printf(out,
+                      "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
+                      "Content-Length: %zu\r\nx-amzn-RequestId: %s\r\n%s",
+                      status, httpd_reason(status), date, content_type, len, rid,
+                      close ? "Connection: close\r\n" : "");
+}
+
+/* A request the parser refused: answered (AWS-shaped on the API listener)
+ * and the connection closed after it, so nothing after it is read. */
+static void httpd_refuse(httpd_conn_t *c) {
+  const err_t *e = hparse_error(c->hp);
+  struct evbuffer *out = bufferevent_get_output(c->bev);
+  char rid[37] = "-";
+  char *body = c->l->tls ? awserror_body(e->code, e->msg) : NULL;
+  uuid_v4(rid);
+  log_info(rid, "refused a request from %s: %d %s: %s", c->remote, err_status(e->code),
+           err_name(e->code), e->msg);
+  httpd_head(out, err_status(e->code), rid, body ? "application/x-amz-json-1.1" : "text/plain",
+             body ? strlen(body) : strlen(e->msg) + 1, 1);
+  evbuffer_add_printf(out, "x-amzn-ErrorType: %s\r\n\r\n", err_name(e->code));
+  if (body)
+    evbuffer_add(out, body, strlen(body));
+  else
+    evbuffer_add_printf(out, "%s\n", e->msg);
+  free(body);
+  c->flushing = c->closing = 1;
+  bufferevent_disable(c->bev, EV_READ);
+  httpd_arm(c);
+}
+
+static void httpd_req_free(request_t *r) {
+  httpd_priv_t *p;
+  if (!r)
+    return;
+  p = r->priv;
+  free(r->path);
+  free(r->query);
+  free(r->headers);
+  free(r->body);
+  if (p)
+    free(p->store);
+  free(p);
+  free(r);
+}
+
+/* The parsed request, handed to the listener's handler. */
+static void httpd_dispatch(httpd_conn_t *c) {
+  request_t *r = calloc(1, sizeof *r);
+  httpd_priv_t *p = calloc(1, sizeof *p);
+  if (r && p) {
+    r->priv = p;
+    p->keepalive = hparse_take(c->hp, r, &p->store);
   }
-  c->bev = bev;
-  SSL_set_ex_data(ssl, httpd_conn_idx, c);
-  h->nconns++;
+  if (!r || !p || p->keepalive < 0 || uuid_v4(r->rid) < 0) {
+    if (r && !r->priv)
+      free(p);
+    httpd_req_free(r);
+    log_err(NULL, "out of memory for a request from %s", c->remote);
+    httpd_conn_free(c);
+    return;
+  }
+  r->reply = httpd_reply;
+  snprintf(r->remote, sizeof r->remote, "%s", c->remote);
+  p->conn = c;
+  c->req = r;
+  evtimer_del(c->deadline);
+  c->l->fn(c->l->arg, r);
+}
+
+static void httpd_reply(request_t *req, int status, const char *content_type, const char *err_type,
+                        const char *body, size_t len) {
+  httpd_priv_t *p = req->priv;
+  httpd_conn_t *c = p->conn;
+  struct evbuffer *out;
+  if (!c) {
+    log_info(req->rid, "client went away before the reply (status %d)", status);
+    httpd_req_free(req);
+    return;
+  }
+  out = bufferevent_get_output(c->bev);
+  c->req = NULL;
+  c->closing = !p->keepalive;
+  httpd_head(out, status, req->rid, content_type, len, c->closing);
+  if (err_type)
+    evbuffer_add_printf(out, "x-amzn-ErrorType: %s\r\n", err_type);
+  for (size_t i = 0; i < req->nout; i++)
+    evbuffer_add_printf(out, "%s: %s\r\n", req->out[i].name, req->out[i].value);
+  evbuffer_add(out, "\r\n", 2);
+  if (len && strcmp(req->method, "HEAD") != 0)
+    evbuffer_add(out, body, len);
+  c->flushing = 1;
+  httpd_arm(c);
+  httpd_req_free(req);
+}
+
+/* Parses what has arrived, one request at a time: nothing is read past a
+ * request until its reply has left. */
+static void httpd_pump(httpd_conn_t *c) {
+  static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+  while (!c->req && !c->flushing) {
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer_iovec v;
+    size_t used = 0;
+    hparse_state_t st;
+    if (evbuffer_get_length(in) == 0 || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+      return;
+    st = hparse_feed(c->hp, v.iov_base, v.iov_len, &used);
+    evbuffer_drain(in, used);
+    if (st == HPARSE_CONTINUE)
+      bufferevent_write(c->bev, cont, sizeof cont - 1);
+    else if (st == HPARSE_REFUSED)
+      httpd_refuse(c);
+    else if (st == HPARSE_REQUEST)
+      httpd_dispatch(c); /* may free c: nothing touches it after */
+    if (st == HPARSE_REQUEST)
+      return;
+  }
+}
+
+static void httpd_on_read(struct bufferevent *bev, void *arg) {
+  httpd_conn_t *c = arg;
+  if (c->lingering)
+    evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+  else
+    httpd_pump(c);
+}
+
+/* After the last reply: the write side is shut and what the client still
+ * sends is read and dropped for a second, so that closing with unread
+ * bytes does not reset the connection before the client has read the
+ * reply (a refused request is usually followed by more). */
+static void httpd_linger(httpd_conn_t *c) {
+  struct timeval tv = {1, 0};
+  evutil_socket_t fd = bufferevent_getfd(c->bev);
+  if (fd >= 0)
+    shutdown(fd, SHUT_WR);
+  c->lingering = 1;
+  bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+  bufferevent_enable(c->bev, EV_READ);
+  evtimer_add(c->deadline, &tv);
+}
+
+/* The output has drained: the reply has left. */
+static void httpd_on_write(struct bufferevent *bev, void *arg) {
+  httpd_conn_t *c = arg;
+  (void)bev;
+  if (!c->flushing)
+    return;
+  c->flushing = 0;
+  if (c->closing) {
+    httpd_linger(c);
+    return;
+  }
+  httpd_arm(c);
+  httpd_pump(c);
+}
+
+static void httpd_on_event(struct bufferevent *bev, short what, void *arg) {
+  httpd_conn_t *c = arg;
+  (void)bev;
+  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+    if (what & BEV_EVENT_ERROR && c->l->tls)
+      log_debug(NULL, "connection from %s failed (TLS handshake or reset)", c->remote);
+    ERR_clear_error();
+    httpd_conn_free(c);
+  }
+}
+
+static void httpd_peer(const struct sockaddr *sa, int len, char *out, size_t n) {
+  char host[INET6_ADDRSTRLEN], port[8];
+  if (getnameinfo(sa, (socklen_t)len, host, sizeof host, port, sizeof port,
+                  NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+    snprintf(out, n, "?");
+  else
+    snprintf(out, n, "%s:%s", host, port);
+}
+
+static void httpd_cap(httpd_t *h) {
   if (h->nconns >= h->cfg->max_connections && !h->paused) {
     log_warn(NULL, "connection cap (%ld) reached: accepting paused", h->cfg->max_connections);
     for (int i = 0; i < h->nl; i++)
@@ -133,170 +325,54 @@ static struct bufferevent *httpd_bevcb_tls(struct event_base *base, void *arg) {
         evconnlistener_disable(h->l[i].evl);
     h->paused = 1;
   }
-  httpd_conn_arm(c);
+}
+
+static struct bufferevent *httpd_bev(httpd_listener_t *l, evutil_socket_t fd) {
+  SSL *ssl;
+  struct bufferevent *bev;
+  if (!l->tls)
+    return bufferevent_socket_new(l->h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+  if (!(ssl = SSL_new(l->h->ssl)))
+    return NULL;
+  bev = bufferevent_openssl_socket_new(l->h->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                       BEV_OPT_CLOSE_ON_FREE);
+  if (!bev) /* the failed constructor freed ssl but not the socket */
+    return NULL;
   return bev;
-fail:
-  /* evhttp makes a plain bufferevent when we return NULL, which would speak
-   * cleartext on the TLS port; a closed socket pair is safer. */
-  if (c && c->deadline)
-    event_free(c->deadline);
-  free(c);
-  if (ssl)
-    SSL_free(ssl);
-  log_err(NULL, "cannot set up a TLS connection");
-  return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 }
 
-static httpd_conn_t *httpd_conn_of(struct evhttp_request *ev) {
-  struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
-  struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-  SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
-  return ssl ? SSL_get_ex_data(ssl, httpd_conn_idx) : NULL;
-}
-
-static void httpd_on_close(struct evhttp_connection *evcon, void *arg) {
-  httpd_conn_t *c = arg;
-  (void)evcon;
-  if (c->pending) {
-    ((httpd_priv_t *)c->pending->priv)->ev = NULL;
-    c->pending = NULL;
-  }
-}
-
-static const char *httpd_method(enum evhttp_cmd_type t) {
-  switch (t) {
-  case EVHTTP_REQ_GET:
-    return "GET";
-  case EVHTTP_REQ_POST:
-    return "POST";
-  default:
-    return "OTHER";
-  }
-}
-
-static void httpd_req_free(request_t *r) {
-  if (!r)
-    return;
-  free(r->path);
-  free(r->query);
-  free(r->headers);
-  free(r->body);
-  free(r->priv);
-  free(r);
-}
-
-static void httpd_on_request(struct evhttp_request *ev, void *arg) {
+static void httpd_on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
+                            int salen, void *arg) {
   httpd_listener_t *l = arg;
-  struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
-  struct evbuffer *body = evhttp_request_get_input_buffer(ev);
-  struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
-  const char *uri = evhttp_request_get_uri(ev), *q;
-  struct evkeyval *kv;
-  request_t *r = calloc(1, sizeof *r);
-  httpd_priv_t *p = calloc(1, sizeof *p);
-  size_t n = 0;
-
-  if (!r || !p || uuid_v4(r->rid) < 0) {
-    free(r);
-    free(p);
-    evhttp_send_error(ev, 500, "Internal Server Error");
+  httpd_t *h = l->h;
+  httpd_conn_t *c = calloc(1, sizeof *c);
+  int one = 1;
+  (void)evl;
+  /* a reply leaves in more than one TLS record: without this, Nagle and the
+   * client's delayed ACK add 40 ms to every keep-alive reply */
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!c || !(c->hp = hparse_new(h->cfg->max_header_bytes, h->cfg->max_request_bytes)) ||
+      !(c->deadline = evtimer_new(h->base, httpd_on_deadline, c)) || !(c->bev = httpd_bev(l, fd))) {
+    log_err(NULL, "cannot set up a connection");
+    if (c && c->deadline)
+      event_free(c->deadline);
+    if (c)
+      hparse_free(c->hp);
+    free(c);
+    evutil_closesocket(fd);
     return;
   }
-  r->priv = p;
-  r->reply = httpd_reply;
-  p->ev = ev;
-  r->method = httpd_method(evhttp_request_get_command(ev));
-  q = strchr(uri, '?');
-  r->path = q ? strndup(uri, (size_t)(q - uri)) : strdup(uri);
-  r->query = strdup(q ? q + 1 : "");
-  TAILQ_FOREACH(kv, in, next) n++;
-  r->headers = calloc(n ? n : 1, sizeof *r->headers);
-  r->body_len = evbuffer_get_length(body);
-  r->body = malloc(r->body_len + 1);
-  if (!r->path || !r->query || !r->headers || !r->body) {
-    httpd_req_free(r);
-    evhttp_send_error(ev, 500, "Internal Server Error");
-    return;
-  }
-  n = 0;
-  TAILQ_FOREACH(kv, in, next) {
-    r->headers[n].name = kv->key;
-    r->headers[n].value = kv->value;
-    n++;
-  }
-  r->nheaders = n;
-  evbuffer_remove(body, r->body, r->body_len);
-  r->body[r->body_len] = '\0';
-  if (evcon) {
-    char *addr = NULL;
-    ev_uint16_t port = 0;
-    evhttp_connection_get_peer(evcon, &addr, &port);
-    snprintf(r->remote, sizeof r->remote, "%s:%u", addr ? addr : "?", port);
-  }
+  c->l = l;
+  httpd_peer(sa, salen, c->remote, sizeof c->remote);
+  LIST_INSERT_HEAD(&h->conns, c, link);
   if (l->tls) {
-    httpd_conn_t *c = httpd_conn_of(ev);
-    if (c && !c->nodelay) {
-      /* a reply leaves in more than one TLS record: without this, Nagle
-       * and the client's delayed ACK add 40 ms to every keep-alive reply */
-      int one = 1;
-      c->nodelay = setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one,
-                              sizeof one) == 0;
-    }
-    if (c) {
-      evtimer_del(c->deadline);
-      c->pending = r;
-      p->conn = c;
-      evhttp_connection_set_closecb(evcon, httpd_on_close, c);
-    }
+    h->nconns++;
+    httpd_cap(h);
   }
-  l->fn(l->arg, r);
-}
-
-static const char *httpd_reason(int status) {
-  switch (status) {
-  case 200:
-    return "OK";
-  case 400:
-    return "Bad Request";
-  case 404:
-    return "Not Found";
-  case 413:
-    return "Payload Too Large";
-  case 500:
-    return "Internal Server Error";
-  case 503:
-    return "Service Unavailable";
-  default:
-    return "Status";
-  }
-}
-
-static void httpd_reply(request_t *req, int status, const char *content_type, const char *err_type,
-                 const char *body, size_t len) {
-  httpd_priv_t *p = req->priv;
-  struct evhttp_request *ev = p->ev;
-  if (ev) {
-    struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
-    struct evbuffer *buf = evbuffer_new();
-    evhttp_add_header(out, "Content-Type", content_type);
-    evhttp_add_header(out, "x-amzn-RequestId", req->rid);
-    if (err_type)
-      evhttp_add_header(out, "x-amzn-ErrorType", err_type);
-    for (size_t i = 0; i < req->nout; i++)
-      evhttp_add_header(out, req->out[i].name, req->out[i].value);
-    if (buf && len)
-      evbuffer_add(buf, body, len);
-    evhttp_send_reply(ev, status, httpd_reason(status), buf);
-    if (buf)
-      evbuffer_free(buf);
-    if (p->conn) {
-      p->conn->pending = NULL;
-      httpd_conn_arm(p->conn);
-    }
-  } else {
-    log_info(req->rid, "client went away before the reply (status %d)", status);
-  }
-  httpd_req_free(req);
+  bufferevent_setcb(c->bev, httpd_on_read, httpd_on_write, httpd_on_event, c);
+  bufferevent_setwatermark(c->bev, EV_READ, 0, HTTPD_INPUT_HIGH);
+  bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+  httpd_arm(c);
 }
 
 static SSL_CTX *httpd_tls_ctx(const cfg_t *cfg, err_t *e) {
@@ -342,66 +418,69 @@ httpd_t *httpd_new(struct event_base *base, const cfg_t *cfg, err_t *e) {
   }
   h->base = base;
   h->cfg = cfg;
-  if (httpd_conn_idx < 0)
-    httpd_conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, httpd_conn_free);
+  LIST_INIT(&h->conns);
   return h;
 }
 
 void httpd_free(httpd_t *h) {
   if (!h)
     return;
+  while (!LIST_EMPTY(&h->conns))
+    httpd_conn_free(LIST_FIRST(&h->conns));
   for (int i = 0; i < h->nl; i++)
-    evhttp_free(h->l[i].http);
+    evconnlistener_free(h->l[i].evl);
   SSL_CTX_free(h->ssl);
   free(h);
 }
 
-/* "host:port" -> bound evhttp listener. */
+/* "host:port" or "[v6]:port" -> the address to bind. */
+static int httpd_addr(const char *addr, struct sockaddr_storage *ss, int *len, err_t *e) {
+  char host[256];
+  const char *colon = strrchr(addr, ':');
+  struct evutil_addrinfo hints, *ai = NULL;
+  size_t hl = colon ? (size_t)(colon - addr) : 0;
+  if (!colon || hl == 0 || hl >= sizeof host)
+    return err_set(e, ERR_InternalFailure, "listen address '%s' is not host:port", addr);
+  memcpy(host, addr, hl);
+  host[hl] = '\0';
+  if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+    memmove(host, host + 1, hl - 2);
+    host[hl - 2] = '\0';
+  }
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV;
+  if (evutil_getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai)
+    return err_set(e, ERR_InternalFailure, "listen address '%s' does not resolve", addr);
+  memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+  *len = (int)ai->ai_addrlen;
+  evutil_freeaddrinfo(ai);
+  return 0;
+}
+
+/* "host:port" -> a listening socket. */
 static int httpd_listen(httpd_t *h, const char *addr, int tls, httpd_handler_fn fn, void *arg,
                         err_t *e) {
   httpd_listener_t *l;
-  struct evhttp_bound_socket *bs;
-  char host[256];
-  const char *colon = strrchr(addr, ':');
-  long port;
-  char *end;
+  struct sockaddr_storage ss;
+  int sslen = 0;
 
   if (h->nl == HTTPD_MAX_LISTENERS)
     return err_set(e, ERR_InternalFailure, "too many listeners");
-  if (!colon || (size_t)(colon - addr) >= sizeof host || colon == addr)
-    return err_set(e, ERR_InternalFailure, "listen address '%s' is not host:port", addr);
-  port = strtol(colon + 1, &end, 10);
-  if (*end || port < 0 || port > 65535)
-    return err_set(e, ERR_InternalFailure, "listen address '%s' has a bad port", addr);
-  memcpy(host, addr, (size_t)(colon - addr));
-  host[colon - addr] = '\0';
-  if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-    memmove(host, host + 1, strlen(host));
-    host[strlen(host) - 1] = '\0';
-  }
+  if (httpd_addr(addr, &ss, &sslen, e) < 0)
+    return -1;
   l = &h->l[h->nl];
   memset(l, 0, sizeof *l);
   l->h = h;
   l->fn = fn;
   l->arg = arg;
   l->tls = tls;
-  l->http = evhttp_new(h->base);
-  if (!l->http)
-    return err_set(e, ERR_InternalFailure, "evhttp_new failed");
-  evhttp_set_max_body_size(l->http, (ev_ssize_t)h->cfg->max_request_bytes);
-  evhttp_set_max_headers_size(l->http, (ev_ssize_t)h->cfg->max_header_bytes);
-  evhttp_set_timeout(l->http, (int)h->cfg->request_timeout);
-  evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-  evhttp_set_default_content_type(l->http, "text/plain");
-  evhttp_set_gencb(l->http, httpd_on_request, l);
-  if (tls)
-    evhttp_set_bevcb(l->http, httpd_bevcb_tls, l);
-  bs = evhttp_bind_socket_with_handle(l->http, host, (ev_uint16_t)port);
-  if (!bs) {
-    evhttp_free(l->http);
+  l->evl = evconnlistener_new_bind(h->base, httpd_on_accept, l,
+                                   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
+                                   (struct sockaddr *)&ss, sslen);
+  if (!l->evl)
     return err_set(e, ERR_InternalFailure, "cannot listen on %s", addr);
-  }
-  l->evl = evhttp_bound_socket_get_listener(bs);
   h->nl++;
   return h->nl - 1;
 }

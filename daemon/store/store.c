@@ -1,28 +1,50 @@
 #include "store/store.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "base/log.h"
 #include "store/store_priv.h"
 
-static PGconn *store_connect(const char *conninfo, long connect_timeout) {
-  char ct[24];
-  /* defaults first: expand_dbname makes the configured conninfo override */
-  const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "application_name",
-                        "dbname", NULL};
-  const char *vals[] = {ct, "1", "10", "5", "3", "pcad", conninfo, NULL};
-  snprintf(ct, sizeof ct, "%ld", connect_timeout);
-  return PQconnectdbParams(keys, vals, 1);
+static void store_audit_flush(store_t *s, int committed);
+
+/* What the server says beside results (WARNING and up: client_min_messages
+ * keeps its NOTICE chatter away) goes to pcad's log as one line, not to
+ * stderr raw. */
+static void store_notice(void *arg, const char *msg) {
+  (void)arg;
+  log_warn(NULL, "postgres: %s", msg);
 }
 
-store_t *store_new(const char *conninfo, long connect_timeout) {
+static PGconn *store_connect(const store_t *s) {
+  char ct[24], opts[96];
+  /* defaults first: expand_dbname makes the configured conninfo override;
+   * TCP keepalives and tcp_user_timeout find a peer that vanished */
+  const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                        "application_name", "options", "dbname", NULL};
+  const char *vals[] = {ct, "1", "10", "5", "3", "15000", "pcad", opts, s->conninfo, NULL};
+  PGconn *c;
+  snprintf(ct, sizeof ct, "%ld", s->connect_timeout);
+  snprintf(opts, sizeof opts, "-c statement_timeout=%ld -c client_min_messages=warning",
+           s->stmt_timeout_ms);
+  c = PQconnectdbParams(keys, vals, 1);
+  if (c)
+    PQsetNoticeProcessor(c, store_notice, NULL);
+  return c;
+}
+
+store_t *store_new(const cfg_t *cfg) {
   store_t *s = calloc(1, sizeof *s);
   if (!s)
     return NULL;
-  s->conninfo = strdup(conninfo);
-  s->connect_timeout = connect_timeout;
+  s->conninfo = strdup(cfg->db_conninfo);
+  s->connect_timeout = cfg->db_connect_timeout;
+  s->stmt_timeout_ms = cfg->db_statement_timeout_ms;
   if (!s->conninfo) {
     free(s);
     return NULL;
@@ -43,12 +65,14 @@ void store_drop(store_t *s) {
   PQfinish(s->conn);
   s->conn = NULL;
   store_forget_prepared(s);
+  store_audit_flush(s, 0); /* what was not committed never will be */
 }
 
 void store_free(store_t *s) {
   if (!s)
     return;
   store_drop(s);
+  free(s->audit_lines);
   free(s->conninfo);
   free(s);
 }
@@ -58,7 +82,8 @@ int store_ready(store_t *s, err_t *e) {
       PQtransactionStatus(s->conn) == PQTRANS_IDLE)
     return 0;
   store_drop(s);
-  s->conn = store_connect(s->conninfo, s->connect_timeout);
+  s->timed_out = 0;
+  s->conn = store_connect(s);
   if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
     return 0;
   err_set(e, ERR_ServiceUnavailable, "The database is unavailable: %s",
@@ -69,16 +94,64 @@ int store_ready(store_t *s, err_t *e) {
 
 int store_lib_version(void) { return PQlibVersion(); }
 
-int store_ping(const char *conninfo, long connect_timeout) {
-  PGconn *c = store_connect(conninfo, connect_timeout);
-  int ok = 0;
-  if (c && PQstatus(c) == CONNECTION_OK) {
-    PGresult *r = PQexec(c, "SELECT 1");
-    ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-    PQclear(r);
+int store_ping(store_t *s) {
+  err_t e;
+  return store_ready(s, &e) == 0 && store_cmd(s, "SELECT 1", &e) == 0;
+}
+
+static long store_ms_left(const struct timespec *end) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Waits until libpq can hand out a result without blocking: 0, or -1 when
+ * the statement timeout and a second more have passed (0: no bound). */
+static int store_wait(store_t *s) {
+  struct timespec end;
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  end.tv_sec += (s->stmt_timeout_ms + 1000) / 1000;
+  end.tv_nsec += (s->stmt_timeout_ms + 1000) % 1000 * 1000000;
+  if (end.tv_nsec >= 1000000000) {
+    end.tv_sec++;
+    end.tv_nsec -= 1000000000;
   }
-  PQfinish(c);
-  return ok;
+  while (PQisBusy(s->conn)) {
+    struct pollfd pfd = {PQsocket(s->conn), POLLIN, 0};
+    long left = s->stmt_timeout_ms ? store_ms_left(&end) : -1;
+    int n;
+    if (s->stmt_timeout_ms && left <= 0)
+      return -1;
+    n = poll(&pfd, 1, (int)left);
+    if (n < 0 && errno != EINTR)
+      return 0; /* PQgetResult reports the broken connection */
+    if (n > 0 && !PQconsumeInput(s->conn))
+      return 0;
+  }
+  return 0;
+}
+
+PGresult *store_result(store_t *s) {
+  if (!s->conn)
+    return NULL;
+  if (store_wait(s) < 0) {
+    store_drop(s);
+    s->timed_out = 1;
+    return NULL;
+  }
+  return PQgetResult(s->conn);
+}
+
+/* The result of one statement sent with PQsend*: the first result, the
+ * rest read and dropped (NULL when it timed out or the send failed). */
+static PGresult *store_one(store_t *s, int sent) {
+  PGresult *r, *more;
+  if (!sent)
+    return NULL;
+  r = store_result(s);
+  while (s->conn && (more = store_result(s)) != NULL)
+    PQclear(more);
+  return r;
 }
 
 /* SQLSTATE classes that mean the server or the connection is gone. */
@@ -106,7 +179,7 @@ int store_prepared(store_t *s, const char *sql, int n, char name[32]) {
   p = &s->prepared[i];
   if (!(p->sql = strdup(sql)))
     return 0;
-  r = PQprepare(s->conn, name, sql, n, NULL);
+  r = store_one(s, PQsendPrepare(s->conn, name, sql, n, NULL));
   if (PQresultStatus(r) != PGRES_COMMAND_OK) {
     PQclear(r);
     free(p->sql);
@@ -127,9 +200,11 @@ PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *
   if (!s->conn)
     return err_set(e, ERR_ServiceUnavailable, "The database is unavailable"), NULL;
   if (store_prepared(s, sql, n, name))
-    r = PQexecPrepared(s->conn, name, n, params, lens, fmts, 0);
+    r = store_one(s, PQsendQueryPrepared(s->conn, name, n, params, lens, fmts, 0));
+  else if (s->conn)
+    r = store_one(s, PQsendQueryParams(s->conn, sql, n, NULL, params, lens, fmts, 0));
   else
-    r = PQexecParams(s->conn, sql, n, NULL, params, lens, fmts, 0);
+    r = NULL;
   st = PQresultStatus(r);
   if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
     return r;
@@ -179,7 +254,15 @@ int store_page(PGresult *r, int limit, int col, char **next) {
 
 void store_fail(store_t *s, PGresult *r, err_t *e) {
   const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-  if (PQstatus(s->conn) != CONNECTION_OK || store_is_unavailable(state)) {
+  if (s->timed_out) {
+    err_set(e, ERR_ServiceUnavailable, "The database did not answer within %ld ms",
+            s->stmt_timeout_ms + 1000);
+  } else if (!s->conn) {
+    err_set(e, ERR_ServiceUnavailable, "The database is unavailable");
+  } else if (strcmp(state ? state : "", "57014") == 0) { /* statement_timeout */
+    err_set(e, ERR_ServiceUnavailable, "The database did not finish within %ld ms",
+            s->stmt_timeout_ms);
+  } else if (PQstatus(s->conn) != CONNECTION_OK || store_is_unavailable(state)) {
     err_set(e, ERR_ServiceUnavailable, "The database is unavailable: %s",
             PQerrorMessage(s->conn));
     store_drop(s);
@@ -220,24 +303,66 @@ int store_cmd(store_t *s, const char *sql, err_t *e) {
 
 int store_begin(store_t *s, err_t *e) { return store_cmd(s, "BEGIN", e); }
 
-int store_commit(store_t *s, err_t *e) { return store_cmd(s, "COMMIT", e); }
+/* COMMIT of a transaction that failed answers "ROLLBACK": not committed. */
+int store_commit(store_t *s, err_t *e) {
+  PGresult *r = store_exec(s, "COMMIT", 0, NULL, e);
+  int ok = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+  if (r && !ok)
+    err_set(e, ERR_InternalFailure, "the transaction was rolled back at COMMIT");
+  PQclear(r);
+  store_audit_flush(s, ok);
+  return ok ? 0 : -1;
+}
 
 void store_rollback(store_t *s) {
   if (s->conn && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
     store_cmd(s, "ROLLBACK", NULL);
+  store_audit_flush(s, 0);
 }
 
-int store_audit(store_t *s, const char *event, const char *account, const char *actor,
-                const char *rid, const char *ca_arn, const char *serial, const char *note,
-                err_t *e) {
-  const char *p[7] = {event, account, actor, rid, ca_arn, serial, note};
+int store_audit(store_t *s, const store_audit_t *a, err_t *e) {
+  const char *p[7] = {a->event, a->account, a->actor, a->rid, a->ca_arn, a->serial, a->note};
   PGresult *r = store_exec(s,
                            "INSERT INTO audit_events (event, account_id, actor, request_id,"
                            " ca_arn, serial, detail) VALUES ($1, $2, $3, $4, $5, $6,"
                            " jsonb_build_object('note', $7::text))",
                            7, p, e);
+  if (!r)
+    return -1;
   PQclear(r);
-  return r ? 0 : -1;
+  store_audit_done(s, a);
+  return 0;
+}
+
+void store_audit_done(store_t *s, const store_audit_t *a) {
+  char line[1024];
+  store_audit_line_t *grown;
+  snprintf(line, sizeof line, "audit: %s ca=%s serial=%s actor=%s %s", a->event,
+           a->ca_arn ? a->ca_arn : "-", a->serial ? a->serial : "-",
+           a->actor ? a->actor : "pcad", a->note ? a->note : "");
+  if (!s->conn || PQtransactionStatus(s->conn) != PQTRANS_INTRANS) {
+    log_notice(a->rid, "%s", line); /* committed by the statement itself */
+    return;
+  }
+  grown = realloc(s->audit_lines, (size_t)(s->naudit_lines + 1) * sizeof *grown);
+  if (!grown || !(grown[s->naudit_lines].line = strdup(line))) {
+    s->audit_lines = grown ? grown : s->audit_lines;
+    log_notice(a->rid, "%s (not yet committed)", line);
+    return;
+  }
+  s->audit_lines = grown;
+  snprintf(grown[s->naudit_lines].rid, sizeof grown->rid, "%s", a->rid ? a->rid : "-");
+  s->naudit_lines++;
+}
+
+/* The transaction ended: its audit lines are logged when it committed. */
+static void store_audit_flush(store_t *s, int committed) {
+  for (int i = 0; i < s->naudit_lines; i++) {
+    if (committed)
+      log_notice(s->audit_lines[i].rid, "%s", s->audit_lines[i].line);
+    free(s->audit_lines[i].line);
+  }
+  s->naudit_lines = 0;
 }
 
 int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
@@ -302,6 +427,34 @@ int store_idem_release(store_t *s, const char *account, const char *op, const ch
                                3, p, e)) < 0 ? -1 : 0;
 }
 
+/* One migration's statements (several in one text), without a time limit:
+ * a migration may rewrite a big table. */
+static int store_migrate_one(store_t *s, const store_migration_t *m, err_t *e) {
+  long limit = s->stmt_timeout_ms;
+  int rc = -1;
+  PGresult *r;
+  if (store_cmd(s, "SET LOCAL statement_timeout = 0", e) < 0)
+    return -1;
+  s->stmt_timeout_ms = 0;
+  if (!PQsendQuery(s->conn, m->sql)) {
+    err_set(e, ERR_InternalFailure, "migration %s not sent: %s", m->name, PQerrorMessage(s->conn));
+    goto out;
+  }
+  rc = 0;
+  while ((r = store_result(s)) != NULL) {
+    ExecStatusType st = PQresultStatus(r);
+    if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      err_set(e, ERR_InternalFailure, "migration %s failed: %s", m->name,
+              PQresultErrorMessage(r));
+      rc = -1;
+    }
+    PQclear(r);
+  }
+out:
+  s->stmt_timeout_ms = limit;
+  return rc;
+}
+
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
   int rc = -1;
   if (store_ready(s, e) < 0)
@@ -326,15 +479,11 @@ int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
       continue;
     if (store_cmd(s, "BEGIN", e) < 0)
       goto out;
-    r = PQexec(s->conn, m->sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-      err_set(e, ERR_InternalFailure, "migration %s failed: %s", m->name,
-              PQresultErrorMessage(r));
-      PQclear(r);
-      store_cmd(s, "ROLLBACK", NULL);
+    if (store_migrate_one(s, m, e) < 0) {
+      if (s->conn)
+        store_cmd(s, "ROLLBACK", NULL);
       goto out;
     }
-    PQclear(r);
     r = store_exec(s, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, e);
     if (!r || store_cmd(s, "COMMIT", e) < 0) {
       PQclear(r);

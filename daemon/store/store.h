@@ -5,6 +5,7 @@
  * by one thread. */
 #include <stddef.h>
 
+#include "base/cfg.h"
 #include "base/err.h"
 
 typedef struct store store_t;
@@ -17,7 +18,12 @@ typedef struct {
 /* sql/ compiled in by cmake/embed_sql.cmake, terminated by {0, 0} */
 extern const store_migration_t store_migrations[];
 
-store_t *store_new(const char *conninfo, long connect_timeout);
+/* A connection (made by store_ready) to [database] conninfo. Every
+ * statement has [database] statement_timeout_ms: the server cancels it
+ * after that (statement_timeout), and pcad gives up waiting a second later
+ * even when the server does not answer at all (a hung or stopped server):
+ * the connection is then dropped and the caller gets ServiceUnavailable. */
+store_t *store_new(const cfg_t *cfg);
 void store_free(store_t *s);
 /* Makes sure the connection is up, reconnecting when it is not. A database
  * that cannot be reached gives ServiceUnavailable. */
@@ -36,10 +42,9 @@ typedef struct store_audit {
 } store_audit_t;
 
 /* Appends an audit event (in the caller's transaction, if any); the note
- * is stored as the detail {"note": note}. */
-int store_audit(store_t *s, const char *event, const char *account, const char *actor,
-                const char *rid, const char *ca_arn, const char *serial, const char *note,
-                err_t *e);
+ * is stored as the detail {"note": note}. Its log line is written once
+ * the event has committed (at store_commit; never after a rollback). */
+int store_audit(store_t *s, const store_audit_t *a, err_t *e);
 /* IdempotencyToken: within the caller's transaction, records *result for
  * (account, operation, token) and returns 0, unless a record younger than 5
  * minutes exists: then *result (malloc'ed) is replaced by that earlier
@@ -54,7 +59,7 @@ void store_strings_free(char **v, int n);
 int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);
 /* libpq's version number (e.g. 150018), for --version. */
 int store_lib_version(void);
-/* 1 when the server at conninfo accepts connections. */
-int store_ping(const char *conninfo, long connect_timeout);
+/* 1 when the server answers a query on s (reconnecting when needed). */
+int store_ping(store_t *s);
 
 #endif

@@ -74,12 +74,16 @@ int store_cert_reserve(store_t *s, const store_cert_new_t *n, const store_audit_
   int rows;
   snprintf(nb, sizeof nb, "%lld", n->not_before);
   snprintf(na, sizeof na, "%lld", n->not_after);
-  if (!in_tx)
-    return store_group_exec(s, &st, e);
-  if (!(r = store_exec_bin(s, st.sql, st.n, st.params, st.lens, st.fmts, e)))
-    return -1;
-  rows = PQntuples(r);
-  PQclear(r);
+  if (!in_tx) {
+    rows = store_group_exec(s, &st, e);
+  } else {
+    if (!(r = store_exec_bin(s, st.sql, st.n, st.params, st.lens, st.fmts, e)))
+      return -1;
+    rows = PQntuples(r);
+    PQclear(r);
+  }
+  if (rows > 0)
+    store_audit_done(s, a);
   return rows;
 }
 
@@ -96,7 +100,10 @@ int store_cert_issued_commit(store_t *s, const char *ca_id, const char *serial,
       " " STORE_AUDIT_INSERT " SELECT $4, $5, $6, $7, $9, serial,"
       "   jsonb_build_object('note', $8::text) FROM u",
       9, p, lens, fmts};
-  return store_group_exec(s, &st, e);
+  int rows = store_group_exec(s, &st, e);
+  if (rows > 0)
+    store_audit_done(s, a);
+  return rows;
 }
 
 int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e) {

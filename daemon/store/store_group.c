@@ -1,8 +1,10 @@
 #include "store/store_group.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store_priv.h"
 
@@ -63,17 +65,30 @@ static void store_group_alone(store_t *s, store_gitem_t *it) {
   PQclear(r);
 }
 
-/* The next result of the pipeline, and the NULL that ends it. */
-static PGresult *store_group_result(PGconn *c) {
-  PGresult *r = PQgetResult(c), *end;
-  while (r && (end = PQgetResult(c)) != NULL)
+/* The next result of the pipeline, and the NULL that ends it (NULL when
+ * the server did not answer in time: the connection is then gone). */
+static PGresult *store_group_result(store_t *s) {
+  PGresult *r = store_result(s), *end;
+  while (r && (end = store_result(s)) != NULL)
     PQclear(end);
   return r;
 }
 
-/* Sends BEGIN, the statements, COMMIT and a sync. 0, or -1. */
+/* The last statement before COMMIT fails (and so rolls the batch back)
+ * once pcad has stopped waiting for the batch: a server that hung with the
+ * batch in its socket and runs it later commits none of it. */
+static const char store_group_guard[] =
+    "SELECT 1 / (clock_timestamp() < to_timestamp($1::double precision))::int";
+
+/* Sends BEGIN, the statements, the guard, COMMIT and a sync. 0, or -1. */
 static int store_group_send(store_t *s, store_gitem_t **it, int n, char (*names)[32]) {
   PGconn *c = s->conn;
+  struct timespec now;
+  char until[32];
+  const char *gp[1] = {until};
+  clock_gettime(CLOCK_REALTIME, &now);
+  snprintf(until, sizeof until, "%.3f",
+           (double)now.tv_sec + (double)now.tv_nsec / 1e9 + (double)(s->stmt_timeout_ms + 1000) / 1e3);
   if (!PQenterPipelineMode(c) || !PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
     return -1;
   for (int i = 0; i < n; i++) {
@@ -85,7 +100,9 @@ static int store_group_send(store_t *s, store_gitem_t **it, int n, char (*names)
     if (!ok)
       return -1;
   }
-  return PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c)
+  return PQsendQueryParams(c, store_group_guard, 1, NULL, gp, NULL, NULL, 0) &&
+                 PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+                 PQpipelineSync(c)
              ? 0
              : -1;
 }
@@ -93,25 +110,27 @@ static int store_group_send(store_t *s, store_gitem_t **it, int n, char (*names)
 /* Reads the pipeline's results into the items: 0 when every statement
  * succeeded and the transaction committed, else -1. */
 static int store_group_read(store_t *s, store_gitem_t **it, int n) {
-  PGconn *c = s->conn;
-  PGresult *r = store_group_result(c);
+  PGresult *r = store_group_result(s);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   for (int i = 0; i < n; i++) {
     ExecStatusType st;
-    r = store_group_result(c);
+    r = store_group_result(s);
     st = PQresultStatus(r);
     it[i]->rows = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? store_group_rows(r) : -1;
     ok &= it[i]->rows >= 0;
     PQclear(r);
   }
-  r = store_group_result(c); /* COMMIT: "ROLLBACK" when the transaction failed */
+  r = store_group_result(s); /* the guard */
+  ok &= PQresultStatus(r) == PGRES_TUPLES_OK;
+  PQclear(r);
+  r = store_group_result(s); /* COMMIT: "ROLLBACK" when the transaction failed */
   ok &= PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
   PQclear(r);
-  r = PQgetResult(c);
+  r = store_result(s);
   ok &= PQresultStatus(r) == PGRES_PIPELINE_SYNC;
   PQclear(r);
-  return PQexitPipelineMode(c) && ok ? 0 : -1;
+  return s->conn && PQexitPipelineMode(s->conn) && ok ? 0 : -1;
 }
 
 /* The batch as one transaction; when that fails, each statement alone. How
@@ -119,10 +138,10 @@ static int store_group_read(store_t *s, store_gitem_t **it, int n) {
 static int store_group_run(store_t *s, store_gitem_t **it, int n) {
   char names[STORE_GROUP_HARD_MAX][32];
   err_t e;
-  if (n == 1 || store_ready(s, &e) < 0) {
+  if (store_ready(s, &e) < 0) {
     for (int i = 0; i < n; i++)
       store_group_alone(s, it[i]);
-    return n > 1 ? n : 0;
+    return n;
   }
   for (int i = 0; i < n; i++)
     if (!store_prepared(s, it[i]->st->sql, it[i]->st->n, names[i]))

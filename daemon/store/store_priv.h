@@ -12,16 +12,25 @@ typedef struct {
   char *sql;       /* a copy, to tell a reused buffer from the same text */
 } store_prepared_t;
 
+typedef struct {
+  char rid[40];
+  char *line;
+} store_audit_line_t;
+
 struct store {
   PGconn *conn;
   char *conninfo;
   long connect_timeout;
+  long stmt_timeout_ms; /* the server's statement_timeout; pcad waits 1 s more */
+  int timed_out;        /* the last wait ran out: the connection was dropped */
   /* statements prepared on conn, named p<gen>_<index>: each is parsed and
    * planned once per connection, not on every call */
   store_prepared_t prepared[STORE_PREPARED_MAX];
   int nprepared;
   unsigned gen;
   struct store_group *group; /* NULL: statements commit alone */
+  store_audit_line_t *audit_lines; /* waiting for their COMMIT */
+  int naudit_lines;
 };
 
 /* One parameterized statement, as store_exec_bin takes it. */
@@ -41,6 +50,14 @@ int store_group_exec(store_t *s, const store_stmt_t *st, err_t *e);
 int store_prepared(store_t *s, const char *sql, int n, char name[32]);
 /* Closes the connection (store_ready makes a new one). */
 void store_drop(store_t *s);
+/* The audit event a has been written: logged now when that committed it,
+ * else at the COMMIT of the transaction it is in. */
+void store_audit_done(store_t *s, const store_audit_t *a);
+/* The next result of what was sent on s->conn (PQgetResult), waiting at
+ * most the statement timeout plus a second for it; NULL at the end, or when
+ * the wait ran out: then the connection is dropped and s->timed_out set
+ * (store_fail reports it as ServiceUnavailable). */
+PGresult *store_result(store_t *s);
 
 /* Runs a parameterized statement. On failure returns NULL with e set:
  * ServiceUnavailable for a lost or unreachable server (the connection is

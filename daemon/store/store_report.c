@@ -115,13 +115,11 @@ static int store_report_row(PGresult *r, store_report_cert_fn fn, void *arg) {
   return rc;
 }
 
-int store_report_certs(store_t *s, const char *ca_id, store_report_cert_fn fn, void *arg,
-                       err_t *e) {
+static int store_report_rows(store_t *s, const char *ca_id, store_report_cert_fn fn, void *arg,
+                             err_t *e) {
   const char *p[1] = {ca_id};
   PGresult *r;
   int rc = 0, failed = 0;
-  if (!s->conn)
-    return err_set(e, ERR_ServiceUnavailable, "The database is unavailable");
   if (!PQsendQueryParams(s->conn,
                          "SELECT arn, serial, CASE WHEN left(subject, 1) <> '/' THEN subject END,"
                          " template, floor(extract(epoch from not_before))::bigint,"
@@ -138,7 +136,7 @@ int store_report_certs(store_t *s, const char *ca_id, store_report_cert_fn fn, v
   }
   /* every result is read, also after a failure, so the connection is
    * ready for the next statement */
-  while ((r = PQgetResult(s->conn)) != NULL) {
+  while ((r = store_result(s)) != NULL) {
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_SINGLE_TUPLE && !failed && rc == 0)
       rc = store_report_row(r, fn, arg);
@@ -151,5 +149,28 @@ int store_report_certs(store_t *s, const char *ca_id, store_report_cert_fn fn, v
     }
     PQclear(r);
   }
+  if (!s->conn && !failed) { /* the wait ran out */
+    store_fail(s, NULL, e);
+    return -1;
+  }
   return failed || rc < 0 ? -1 : 0;
 }
+
+/* A report's rows may take long in all: no server-side statement timeout,
+ * and the wait for each row is bounded by STORE_REPORT_ROW_MS instead. */
+#define STORE_REPORT_ROW_MS 60000
+
+int store_report_certs(store_t *s, const char *ca_id, store_report_cert_fn fn, void *arg,
+                       err_t *e) {
+  long limit = s->stmt_timeout_ms;
+  int rc;
+  if (store_cmd(s, "SET statement_timeout = 0", e) < 0)
+    return -1;
+  s->stmt_timeout_ms = STORE_REPORT_ROW_MS;
+  rc = store_report_rows(s, ca_id, fn, arg, e);
+  s->stmt_timeout_ms = limit;
+  if (s->conn && store_cmd(s, "RESET statement_timeout", rc < 0 ? NULL : e) < 0)
+    rc = -1;
+  return rc;
+}
+

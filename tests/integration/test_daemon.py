@@ -168,6 +168,24 @@ class Daemon(EnvTestCase):
         r = self.run_pcad(conf=path)
         self.assertEqual(r.returncode, 1)
         self.assertIn('0600', r.stderr)
+        self.assertIn('mode 0644', r.stderr)
+        with open(pin) as f:
+            secret = f.read().strip()
+        self.assertNotIn(secret, r.stderr)
+        # B10: 0600 but owned by another user (nobody); a symlink to it
+        os.chmod(pin, 0o600)
+        os.chown(pin, 65534, 65534)
+        r = self.run_pcad(conf=path)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('owner uid 65534', r.stderr)
+        self.assertNotIn(secret, r.stderr)
+        link = os.path.join(d, 'pin-link')
+        os.symlink(self.pe.env['PCA_PIN_FILE'], link)
+        path, _ = self.conf_with([('pin_file = ' + self.pe.env['PCA_PIN_FILE'],
+                                   'pin_file = ' + link)])
+        r = self.run_pcad(conf=path)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('cannot open', r.stderr)
 
     def test_wrong_label_exits(self):
         path, _ = self.conf_with([('token_label = pcad', 'token_label = no-such-token')])

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/awserror.h"
 #include "api/awsjson.h"
 #include "api/model.h"
 
@@ -62,7 +63,7 @@ static void test_base64(void **state) {
 }
 
 static void test_error_body(void **state) {
-  char *s = awsjson_error_body(ERR_InvalidStateException, "the \"CA\" is not active");
+  char *s = awserror_body(ERR_InvalidStateException, "the \"CA\" is not active");
   json_t *v = json_loads(s, 0, NULL);
   (void)state;
   assert_non_null(v);

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/csr.h"
@@ -125,10 +126,48 @@ static void test_refusals(void **state) {
   EVP_PKEY_free(ed);
 }
 
+/* C9: one CERTIFICATE REQUEST block and nothing after it but blanks. */
+static void test_pem_blocks(void **state) {
+  static const char cert[] = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+  EVP_PKEY *ec = EVP_EC_gen("P-256"), *pub = NULL;
+  int len;
+  unsigned char *der = make_csr(ec, &len);
+  const unsigned char *q = der;
+  X509_REQ *r = d2i_X509_REQ(NULL, &q, len);
+  BIO *b = BIO_new(BIO_s_mem());
+  char *pem, text[8192];
+  long pl;
+  err_t e;
+  X509_REQ *ok;
+  (void)state;
+  PEM_write_bio_X509_REQ(b, r);
+  pl = BIO_get_mem_data(b, &pem);
+  snprintf(text, sizeof text, "%.*s \r\n\t\n", (int)pl, pem);
+  ok = csr_parse((const unsigned char *)text, strlen(text), &pub, &e);
+  assert_non_null(ok); /* trailing blanks are fine */
+  X509_REQ_free(ok);
+  EVP_PKEY_free(pub);
+  snprintf(text, sizeof text, "%.*sgarbage\n", (int)pl, pem);
+  expect_malformed((const unsigned char *)text, strlen(text), "not valid");
+  snprintf(text, sizeof text, "%.*sx", (int)pl, pem);
+  expect_malformed((const unsigned char *)text, strlen(text), "not valid");
+  snprintf(text, sizeof text, "%.*s%.*s", (int)pl, pem, (int)pl, pem);
+  expect_malformed((const unsigned char *)text, strlen(text), "not valid");
+  snprintf(text, sizeof text, "%s%.*s", cert, (int)pl, pem);
+  expect_malformed((const unsigned char *)text, strlen(text), "not valid");
+  snprintf(text, sizeof text, "%.*s%s", (int)pl, pem, cert);
+  expect_malformed((const unsigned char *)text, strlen(text), "not valid");
+  BIO_free(b);
+  X509_REQ_free(r);
+  OPENSSL_free(der);
+  EVP_PKEY_free(ec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keys_pem_and_der),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_pem_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
