@@ -14,7 +14,8 @@
 CREATE TABLE audit_chain_heads (
   chain text PRIMARY KEY,
   seq   bigint NOT NULL,
-  hash  bytea NOT NULL
+  prev  bytea NOT NULL, -- the hash before the last event's
+  hash  bytea NOT NULL  -- the last event's
 );
 
 ALTER TABLE audit_events
@@ -36,19 +37,38 @@ CREATE FUNCTION audit_events_content(r audit_events) RETURNS text
       || audit_events_field(r.detail::text)
 $$;
 
+-- One statement per event on the head: the UPDATE waits for the head's row
+-- lock and then sees the latest head, so concurrent writers of one chain
+-- line up; a chain's first event makes its head (ON CONFLICT: two first
+-- events at once). The content is audit_events_content()'s, written out so
+-- that the new seq goes in without a second statement.
 CREATE FUNCTION audit_events_link() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  head audit_chain_heads%ROWTYPE;
+  rest text;
 BEGIN
   NEW.chain := coalesce(NEW.ca_arn, 'pcad');
-  INSERT INTO audit_chain_heads (chain, seq, hash)
-    VALUES (NEW.chain, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
-    ON CONFLICT (chain) DO NOTHING;
-  SELECT * INTO head FROM audit_chain_heads WHERE chain = NEW.chain FOR UPDATE;
-  NEW.seq := head.seq + 1;
-  NEW.prev_hash := head.hash;
-  NEW.hash := sha256(head.hash || convert_to(audit_events_content(NEW), 'UTF8'));
-  UPDATE audit_chain_heads SET seq = NEW.seq, hash = NEW.hash WHERE chain = NEW.chain;
+  rest := audit_events_field((extract(epoch FROM NEW.at) * 1000000)::bigint::text)
+      || audit_events_field(NEW.event) || audit_events_field(NEW.account_id)
+      || audit_events_field(NEW.actor) || audit_events_field(NEW.request_id)
+      || audit_events_field(NEW.ca_arn) || audit_events_field(NEW.serial)
+      || audit_events_field(NEW.detail::text);
+  UPDATE audit_chain_heads SET prev = hash, seq = seq + 1,
+      hash = sha256(hash || convert_to(audit_events_field(NEW.chain)
+                                       || audit_events_field((seq + 1)::text) || rest, 'UTF8'))
+    WHERE chain = NEW.chain
+    RETURNING seq, prev, hash INTO NEW.seq, NEW.prev_hash, NEW.hash;
+  IF NOT FOUND THEN
+    INSERT INTO audit_chain_heads AS h (chain, seq, prev, hash)
+      VALUES (NEW.chain, 1, '\x0000000000000000000000000000000000000000000000000000000000000000',
+              sha256('\x0000000000000000000000000000000000000000000000000000000000000000'
+                     || convert_to(audit_events_field(NEW.chain) || audit_events_field('1')
+                                   || rest, 'UTF8')))
+      ON CONFLICT (chain) DO UPDATE SET prev = h.hash, seq = h.seq + 1,
+        hash = sha256(h.hash || convert_to(audit_events_field(NEW.chain)
+                                           || audit_events_field((h.seq + 1)::text) || rest,
+                                           'UTF8'))
+      RETURNING seq, prev, hash INTO NEW.seq, NEW.prev_hash, NEW.hash;
+  END IF;
   RETURN NEW;
 END $$;
 
@@ -66,8 +86,8 @@ DECLARE
 BEGIN
   FOR r IN SELECT * FROM audit_events ORDER BY id LOOP
     r.chain := coalesce(r.ca_arn, 'pcad');
-    INSERT INTO audit_chain_heads (chain, seq, hash)
-      VALUES (r.chain, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    INSERT INTO audit_chain_heads (chain, seq, prev, hash)
+      VALUES (r.chain, 0, '\x', '\x0000000000000000000000000000000000000000000000000000000000000000')
       ON CONFLICT (chain) DO NOTHING;
     SELECT * INTO head FROM audit_chain_heads WHERE chain = r.chain;
     r.seq := head.seq + 1;
@@ -75,7 +95,8 @@ BEGIN
     r.hash := sha256(head.hash || convert_to(audit_events_content(r), 'UTF8'));
     UPDATE audit_events SET chain = r.chain, seq = r.seq, prev_hash = r.prev_hash, hash = r.hash
       WHERE id = r.id;
-    UPDATE audit_chain_heads SET seq = r.seq, hash = r.hash WHERE chain = r.chain;
+    UPDATE audit_chain_heads SET seq = r.seq, prev = r.prev_hash, hash = r.hash
+      WHERE chain = r.chain;
   END LOOP;
 END $$;
 

@@ -7,6 +7,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -31,6 +32,9 @@ def parse_env_sh(path):
                 k, v = line[7:].split('=', 1)
                 env[k] = v.strip("'")
     return env
+
+
+SANITIZER_REPORT = re.compile(r'ERROR: (AddressSanitizer|LeakSanitizer)|: runtime error: ')
 
 
 class Env:
@@ -83,8 +87,22 @@ class Env:
         try:
             if os.path.exists(os.path.join(self.dir, 'state')):
                 self.down()
+            self.assert_no_sanitizer_reports()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def assert_no_sanitizer_reports(self):
+        """With a sanitizer build (PCAD_SANITIZE=1 scripts/test) pcad reports
+        to its log, at exit for leaks: any report fails the suite."""
+        path = os.path.join(self.dir, 'pcad.log')
+        if not os.path.exists(path):
+            return
+        with open(path, errors='replace') as f:
+            lines = f.read().splitlines()
+        hits = [i for i, line in enumerate(lines) if SANITIZER_REPORT.search(line)]
+        if hits:
+            raise AssertionError('sanitizer report in %s:\n%s' % (
+                path, '\n'.join(lines[hits[0]:hits[0] + 40])))
 
     @property
     def endpoint(self):
