@@ -1,8 +1,8 @@
 #ifndef PCAD_HTTPD_H
 #define PCAD_HTTPD_H
-/* The HTTP(S) front door: listeners, TLS, limits, deadlines, connection cap.
- * The only file that includes event2/http*.h. Everything here runs on the
- * event-loop thread. */
+/* The HTTP(S) front door: listeners, TLS, connections (each request framed
+ * by net/hparse.c), limits, deadlines, the connection cap. Everything here
+ * runs on the event-loop thread. */
 #include <event2/event.h>
 #include <stddef.h>
 
