@@ -206,6 +206,7 @@ p11_t *p11_open(const p11_opts_t *o, p11_err_t *e) {
   }
   pthread_rwlock_init(&p->life, NULL);
   pthread_rwlock_init(&p->cmu, NULL);
+  pthread_mutex_init(&p->load_mu, NULL);
   pthread_mutex_init(&p->keygen_mu, NULL);
   pthread_mutex_init(&p->smu, NULL);
   {
@@ -259,6 +260,7 @@ void p11_close(p11_t *p) {
   /* the module stays mapped: the engine may still reference it */
   pthread_rwlock_destroy(&p->life);
   pthread_rwlock_destroy(&p->cmu);
+  pthread_mutex_destroy(&p->load_mu);
   pthread_mutex_destroy(&p->keygen_mu);
   pthread_mutex_destroy(&p->smu);
   pthread_cond_destroy(&p->scv);

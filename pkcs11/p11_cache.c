@@ -63,17 +63,22 @@ static p11_entry_t *p11_cache_load(p11_t *p, const unsigned char *id, p11_err_t 
 int p11_cache_get(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **priv,
                   EVP_PKEY **pub, p11_err_t *e) {
   p11_entry_t *en, **head;
+  int rc;
   if (p11_cache_find(p, id, priv, pub) == 0)
     return 0;
-  if (!(en = p11_cache_load(p, id, e)))
-    return -1;
-  pthread_rwlock_wrlock(&p->cmu);
-  head = &p->bucket[p11_cache_slot(id)];
-  en->next = *head;
-  *head = en;
-  pthread_rwlock_unlock(&p->cmu);
-  /* a twin loaded at the same time is shadowed, and goes at the next drop */
-  return p11_cache_find(p, id, priv, pub);
+  /* loads one at a time (load_mu), so a key is loaded once: the thread
+   * that waited finds it cached */
+  pthread_mutex_lock(&p->load_mu);
+  if ((rc = p11_cache_find(p, id, priv, pub)) != 0 && (en = p11_cache_load(p, id, e))) {
+    pthread_rwlock_wrlock(&p->cmu);
+    head = &p->bucket[p11_cache_slot(id)];
+    en->next = *head;
+    *head = en;
+    pthread_rwlock_unlock(&p->cmu);
+    rc = p11_cache_find(p, id, priv, pub);
+  }
+  pthread_mutex_unlock(&p->load_mu);
+  return rc;
 }
 
 int p11_cache_get_public(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **pub) {

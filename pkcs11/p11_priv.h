@@ -53,6 +53,10 @@ struct p11 {
   CK_SESSION_HANDLE sfree[P11_SESSIONS];
   /* the key cache */
   pthread_rwlock_t cmu;
+  pthread_mutex_t load_mu; /* one key found and loaded at a time: libp11
+                            * 0.4.12 caches each key's EVP_PKEY without a
+                            * lock, and two loads of one key at once lose
+                            * one of them (leaked) */
   p11_entry_t *bucket[P11_BUCKETS];
   /* the signing threads and their queue */
   pthread_mutex_t qmu;

@@ -18,7 +18,7 @@ import boto3
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from pcatest import ROOT, Env, make_root, wait_for
+from pcatest import Env, make_root, wait_for
 from pki import leaf_csr, run
 
 SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so'
@@ -120,15 +120,9 @@ class Outage(unittest.TestCase):
         cls.pe = Env()
         cls.srv = P11KitServer(cls.pe)
         cls.srv.start()
-        extra = {'P11_KIT_SERVER_ADDRESS': cls.srv.address}
-        if os.environ.get('LSAN_OPTIONS'):  # a sanitizer run: see the file
-            extra['LSAN_OPTIONS'] = 'suppressions=%s:print_suppressions=0' % os.path.join(
-                ROOT, 'tests', 'lsan-token-outage.supp')
-            # whole stacks through libcrypto (no frame pointers), for the match
-            extra['ASAN_OPTIONS'] = os.environ.get('ASAN_OPTIONS', '') + ':fast_unwind_on_malloc=0'
-
         cls.pe.reconfigure({'hsm': {'module': P11KIT_CLIENT,
-                                    'sign_timeout_ms': cls.SIGN_TIMEOUT_MS}}, extra)
+                                    'sign_timeout_ms': cls.SIGN_TIMEOUT_MS}},
+                           {'P11_KIT_SERVER_ADDRESS': cls.srv.address})
         cls.c = client(cls.pe)
         cls.cas = [make_root(cls.c, *EC, 'outage %d' % i) for i in range(2)]
         cls.csr = leaf_csr(cls.pe.dir)
