@@ -29,7 +29,6 @@ struct hparse {
   size_t nheaders;
   int in_value;      /* the last header callback was a value */
   int done;          /* a whole request waits for hparse_take */
-  int want_continue; /* Expect: 100-continue, not answered yet */
   int keepalive;
   err_t err;
   err_t scan_err; /* the byte check stopped here; it counts once the parser
@@ -44,44 +43,43 @@ static int hparse_refuse(hparse_t *p, err_code_t code, const char *msg) {
   return -1;
 }
 
+/* Appends to one of the request's buffers from a callback. */
+static int hparse_add(hparse_t *p, buf_t *b, const char *at, size_t n) {
+  return buf_append(b, at, n) < 0 ? hparse_refuse(p, ERR_InternalFailure, "out of memory") : 0;
+}
+
 static int hparse_on_begin(http_parser *hp) {
   hparse_t *p = hp->data;
   p->url.len = p->store.len = p->body.len = 0;
   p->nheaders = 0;
   p->in_value = 0;
-  return buf_append(&p->body, "", 0) < 0 ? hparse_refuse(p, ERR_InternalFailure, "out of memory")
-                                         : 0;
+  return hparse_add(p, &p->body, "", 0); /* a body, empty or not, is never NULL */
 }
 
 static int hparse_on_url(http_parser *hp, const char *at, size_t n) {
   hparse_t *p = hp->data;
-  return buf_append(&p->url, at, n) < 0 ? hparse_refuse(p, ERR_InternalFailure, "out of memory")
-                                        : 0;
+  return hparse_add(p, &p->url, at, n);
 }
 
 static int hparse_on_field(http_parser *hp, const char *at, size_t n) {
   hparse_t *p = hp->data;
   if (p->in_value || p->nheaders == 0) {
-    if (p->in_value && buf_putc(&p->store, '\0') < 0)
-      return hparse_refuse(p, ERR_InternalFailure, "out of memory");
+    if (p->in_value && hparse_add(p, &p->store, "", 1) < 0) /* ends the value */
+      return -1;
     p->nheaders++;
     p->in_value = 0;
   }
-  return buf_append(&p->store, at, n) < 0
-             ? hparse_refuse(p, ERR_InternalFailure, "out of memory")
-             : 0;
+  return hparse_add(p, &p->store, at, n);
 }
 
 static int hparse_on_value(http_parser *hp, const char *at, size_t n) {
   hparse_t *p = hp->data;
   if (!p->in_value) {
-    if (buf_putc(&p->store, '\0') < 0)
-      return hparse_refuse(p, ERR_InternalFailure, "out of memory");
+    if (hparse_add(p, &p->store, "", 1) < 0) /* ends the name */
+      return -1;
     p->in_value = 1;
   }
-  return buf_append(&p->store, at, n) < 0
-             ? hparse_refuse(p, ERR_InternalFailure, "out of memory")
-             : 0;
+  return hparse_add(p, &p->store, at, n);
 }
 
 /* The next "name\0value\0" pair of the store from *at, with the value's
@@ -94,8 +92,9 @@ static char *hparse_pair(char *at, char **value) {
   return at;
 }
 
-/* The head as a whole: what the parser lets through and we do not. */
-static int hparse_check_headers(hparse_t *p) {
+/* The head as a whole: what the parser lets through and we do not.
+ * *expect: the client waits for "100 Continue". */
+static int hparse_check_headers(hparse_t *p, int *expect) {
   char *at = p->store.data, *name, *value;
   int hosts = 0;
   for (size_t i = 0; i < p->nheaders; i++, at = value + strlen(value) + 1) {
@@ -110,7 +109,7 @@ static int hparse_check_headers(hparse_t *p) {
     if (strcasecmp(name, "Expect") == 0) {
       if (strcasecmp(value, "100-continue") != 0)
         return hparse_refuse(p, ERR_ExpectationFailed, "Only Expect: 100-continue is understood");
-      p->want_continue = p->hp.http_minor == 1;
+      *expect = p->hp.http_minor == 1;
     }
   }
   if (hosts > 1 || (hosts == 0 && p->hp.http_minor == 1))
@@ -120,9 +119,9 @@ static int hparse_check_headers(hparse_t *p) {
 
 static int hparse_on_headers(http_parser *hp) {
   hparse_t *p = hp->data;
-  int has_length = (hp->flags & F_CONTENTLENGTH) != 0;
-  if (p->in_value && buf_putc(&p->store, '\0') < 0)
-    return hparse_refuse(p, ERR_InternalFailure, "out of memory");
+  int has_length = (hp->flags & F_CONTENTLENGTH) != 0, expect = 0;
+  if (p->in_value && hparse_add(p, &p->store, "", 1) < 0)
+    return -1;
   /* counted here, not as they come: the parser calls back at chunk ends,
    * so a refusal made earlier would depend on how the bytes arrived */
   if (p->nheaders > HPARSE_MAX_HEADERS)
@@ -134,7 +133,7 @@ static int hparse_on_headers(http_parser *hp) {
   if (p->url.len == 0 || p->url.data[0] != '/' || strchr(p->url.data, '#'))
     return hparse_refuse(p, ERR_SerializationException,
                          "The request target must be an absolute path");
-  if (hparse_check_headers(p) < 0)
+  if (hparse_check_headers(p, &expect) < 0)
     return -1;
   if (hp->method == HTTP_POST && !has_length)
     return hparse_refuse(p, ERR_MissingContentLength, "A POST needs a Content-Length header");
@@ -142,17 +141,14 @@ static int hparse_on_headers(http_parser *hp) {
     return hparse_refuse(p, ERR_RequestEntityTooLarge, "The request body is too large");
   p->keepalive = http_should_keep_alive(hp);
   hp->upgrade = 0; /* Upgrade is not offered: the stream stays HTTP/1.1 */
-  if (p->want_continue && has_length && hp->content_length > 0)
-    http_parser_pause(hp, 1);
-  else
-    p->want_continue = 0;
+  if (expect && has_length && hp->content_length > 0)
+    http_parser_pause(hp, 1); /* hparse_feed: HPARSE_CONTINUE */
   return 0;
 }
 
 static int hparse_on_body(http_parser *hp, const char *at, size_t n) {
   hparse_t *p = hp->data;
-  return buf_append(&p->body, at, n) < 0 ? hparse_refuse(p, ERR_InternalFailure, "out of memory")
-                                         : 0;
+  return hparse_add(p, &p->body, at, n);
 }
 
 static int hparse_on_complete(http_parser *hp) {
@@ -287,9 +283,10 @@ static const char *hparse_method(const http_parser *hp) {
 }
 
 int hparse_take(hparse_t *p, request_t *r, char **store) {
-  char *q = strchr(p->url.data, '?'), *at;
+  char *q, *at;
   if (!p->done)
     return -1;
+  q = strchr(p->url.data, '?');
   r->method = hparse_method(&p->hp);
   r->path = q ? strndup(p->url.data, (size_t)(q - p->url.data)) : strdup(p->url.data);
   r->query = strdup(q ? q + 1 : "");
@@ -306,7 +303,6 @@ int hparse_take(hparse_t *p, request_t *r, char **store) {
   r->body = (unsigned char *)buf_take(&p->body);
   *store = buf_take(&p->store);
   p->done = 0;
-  p->want_continue = 0;
   http_parser_pause(&p->hp, 0);
   return p->keepalive;
 }

@@ -71,7 +71,6 @@ typedef struct {
 
 static void httpd_reply(request_t *req, int status, const char *content_type,
                         const char *err_type, const char *body, size_t len);
-static void httpd_pump(httpd_conn_t *c);
 
 /* The whole request (handshake, head, body) must arrive within
  * request_timeout of accept or of the previous reply, and a reply must
@@ -80,6 +79,14 @@ static void httpd_pump(httpd_conn_t *c);
 static void httpd_arm(httpd_conn_t *c) {
   struct timeval tv = {c->l->h->cfg->request_timeout, 0};
   evtimer_add(c->deadline, &tv);
+}
+
+/* TLS accepting on (below the connection cap) or off (at it). */
+static void httpd_accepting(httpd_t *h, int on) {
+  for (int i = 0; i < h->nl; i++)
+    if (h->l[i].tls)
+      (on ? evconnlistener_enable : evconnlistener_disable)(h->l[i].evl);
+  h->paused = !on;
 }
 
 static void httpd_conn_free(httpd_conn_t *c) {
@@ -95,12 +102,8 @@ static void httpd_conn_free(httpd_conn_t *c) {
   if (c->l->tls)
     h->nconns--;
   free(c);
-  if (h->paused && h->nconns < h->cfg->max_connections) {
-    for (int i = 0; i < h->nl; i++)
-      if (h->l[i].tls)
-        evconnlistener_enable(h->l[i].evl);
-    h->paused = 0;
-  }
+  if (h->paused && h->nconns < h->cfg->max_connections)
+    httpd_accepting(h, 1);
 }
 
 static void httpd_on_deadline(evutil_socket_t fd, short what, void *arg) {
@@ -248,14 +251,14 @@ static void httpd_pump(httpd_conn_t *c) {
       return;
     st = hparse_feed(c->hp, v.iov_base, v.iov_len, &used);
     evbuffer_drain(in, used);
-    if (st == HPARSE_CONTINUE)
+    if (st == HPARSE_CONTINUE) {
       bufferevent_write(c->bev, cont, sizeof cont - 1);
-    else if (st == HPARSE_REFUSED)
+    } else if (st == HPARSE_REFUSED) {
       httpd_refuse(c);
-    else if (st == HPARSE_REQUEST)
+    } else if (st == HPARSE_REQUEST) {
       httpd_dispatch(c); /* may free c: nothing touches it after */
-    if (st == HPARSE_REQUEST)
       return;
+    }
   }
 }
 
@@ -317,28 +320,15 @@ static void httpd_peer(const struct sockaddr *sa, int len, char *out, size_t n) 
     snprintf(out, n, "%s:%s", host, port);
 }
 
-static void httpd_cap(httpd_t *h) {
-  if (h->nconns >= h->cfg->max_connections && !h->paused) {
-    log_warn(NULL, "connection cap (%ld) reached: accepting paused", h->cfg->max_connections);
-    for (int i = 0; i < h->nl; i++)
-      if (h->l[i].tls)
-        evconnlistener_disable(h->l[i].evl);
-    h->paused = 1;
-  }
-}
-
 static struct bufferevent *httpd_bev(httpd_listener_t *l, evutil_socket_t fd) {
   SSL *ssl;
-  struct bufferevent *bev;
   if (!l->tls)
     return bufferevent_socket_new(l->h->base, fd, BEV_OPT_CLOSE_ON_FREE);
   if (!(ssl = SSL_new(l->h->ssl)))
     return NULL;
-  bev = bufferevent_openssl_socket_new(l->h->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                       BEV_OPT_CLOSE_ON_FREE);
-  if (!bev) /* the failed constructor freed ssl but not the socket */
-    return NULL;
-  return bev;
+  /* on failure the constructor frees ssl, not the socket */
+  return bufferevent_openssl_socket_new(l->h->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                        BEV_OPT_CLOSE_ON_FREE);
 }
 
 static void httpd_on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
@@ -365,9 +355,9 @@ static void httpd_on_accept(struct evconnlistener *evl, evutil_socket_t fd, stru
   c->l = l;
   httpd_peer(sa, salen, c->remote, sizeof c->remote);
   LIST_INSERT_HEAD(&h->conns, c, link);
-  if (l->tls) {
-    h->nconns++;
-    httpd_cap(h);
+  if (l->tls && ++h->nconns >= h->cfg->max_connections && !h->paused) {
+    log_warn(NULL, "connection cap (%ld) reached: accepting paused", h->cfg->max_connections);
+    httpd_accepting(h, 0);
   }
   bufferevent_setcb(c->bev, httpd_on_read, httpd_on_write, httpd_on_event, c);
   bufferevent_setwatermark(c->bev, EV_READ, 0, HTTPD_INPUT_HIGH);
