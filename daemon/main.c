@@ -51,7 +51,7 @@ typedef struct {
   store_group_t *group; /* the workers' group commit */
   s3_t *s3;
   bucket_t bucket;
-  struct event *ev_hup, *ev_term, *ev_int, *ev_creds;
+  struct event *ev_hup, *ev_term, *ev_int, *ev_creds, *ev_grace;
   struct stat creds_st; /* the credentials file as last loaded */
 } main_t;
 
@@ -120,11 +120,42 @@ static void main_on_creds_tick(evutil_socket_t fd, short what, void *arg) {
     main_reload_creds(m, "credentials file changed");
 }
 
+static void main_on_drained(void *arg) {
+  main_t *m = arg;
+  log_notice(NULL, "drained: every request in flight was answered");
+  event_base_loopexit(m->base, NULL);
+}
+
+static void main_on_grace(evutil_socket_t fd, short what, void *arg) {
+  main_t *m = arg;
+  (void)fd;
+  (void)what;
+  log_warn(NULL, "shutdown_grace (%ld s) over: stopping with requests in flight",
+           m->cfg.shutdown_grace);
+  event_base_loopexit(m->base, NULL);
+}
+
+/* The first SIGTERM (or SIGINT) drains: no new connections, the requests
+ * in flight answered, for at most shutdown_grace seconds; a second one
+ * stops at once. */
 static void main_on_term(evutil_socket_t sig, short what, void *arg) {
   main_t *m = arg;
+  struct timeval tv = {m->cfg.shutdown_grace, 0};
   (void)what;
-  log_notice(NULL, "signal %d: shutting down", (int)sig);
-  event_base_loopexit(m->base, NULL);
+  if (m->ev_grace) {
+    log_notice(NULL, "signal %d again: stopping now", (int)sig);
+    event_base_loopexit(m->base, NULL);
+    return;
+  }
+  log_notice(NULL, "signal %d: shutting down, draining for at most %ld s", (int)sig,
+             m->cfg.shutdown_grace);
+  m->ev_grace = evtimer_new(m->base, main_on_grace, m);
+  if (!m->ev_grace || evtimer_add(m->ev_grace, &tv) < 0) {
+    event_base_loopexit(m->base, NULL);
+    return;
+  }
+  event_del(m->ev_creds);
+  httpd_drain(m->h, main_on_drained, m);
 }
 
 /* Checks everything that can be checked without the database or token. */
@@ -314,7 +345,7 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
 
 /* Everything main_open and main_start made, in reverse. */
 static void main_stop(main_t *m) {
-  struct event *evs[] = {m->ev_hup, m->ev_term, m->ev_int, m->ev_creds};
+  struct event *evs[] = {m->ev_hup, m->ev_term, m->ev_int, m->ev_creds, m->ev_grace};
   for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
     if (evs[i])
       event_free(evs[i]);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static const cfg_key_t cfg_keys[] = {
     I("server", "max_header_bytes", max_header_bytes, "16384", 1024, 1048576),
     I("server", "max_connections", max_connections, "512", 1, 1000000),
     I("server", "request_timeout", request_timeout, "10", 1, 3600),
+    I("server", "shutdown_grace", shutdown_grace, "20", 0, 3600),
     I("server", "queue_wait_ms", queue_wait_ms, "5000", 10, 600000),
     S("admin", "listen", admin_listen, "127.0.0.1:9102", 0),
     S("publish", "listen", publish_listen, "127.0.0.1:8080", 0),
@@ -138,6 +140,34 @@ static int cfg_names_ok(const cfg_t *c, const char *path, char *msg, size_t msgl
   return 0;
 }
 
+/* The listen addresses: host:port, the port 0-65535, the host an address
+ * of this machine's resolver (what binding needs, short of binding). */
+static int cfg_listen_ok(const cfg_t *c, const char *path, char *msg, size_t msglen) {
+  const struct {
+    const char *key, *addr;
+  } listens[] = {{"server.listen", c->listen},
+                 {"admin.listen", c->admin_listen},
+                 {"publish.listen", c->publish_listen}};
+  for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM},
+                    *ai = NULL;
+    char host[256], port[8];
+    long p;
+    if (hostnames_listen(listens[i].addr, host, sizeof host, &p) < 0) {
+      snprintf(msg, msglen, "%s: %s '%s' is not host:port (port 0-65535)", path, listens[i].key,
+               listens[i].addr);
+      return -1;
+    }
+    snprintf(port, sizeof port, "%ld", p);
+    if (getaddrinfo(host, port, &hints, &ai) != 0) {
+      snprintf(msg, msglen, "%s: %s: the host '%s' does not resolve", path, listens[i].key, host);
+      return -1;
+    }
+    freeaddrinfo(ai);
+  }
+  return 0;
+}
+
 int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
   cfg_parse_t p;
   int line;
@@ -171,7 +201,7 @@ int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
              CFG_T2_BUDGET_MS / 1000);
     goto fail;
   }
-  if (cfg_names_ok(c, path, msg, msglen) < 0)
+  if (cfg_names_ok(c, path, msg, msglen) < 0 || cfg_listen_ok(c, path, msg, msglen) < 0)
     goto fail;
   if (c->s3_endpoint && *c->s3_endpoint && (!c->s3_access_key_id || !c->s3_secret_file)) {
     snprintf(msg, msglen, "%s: s3.endpoint needs s3.access_key_id and s3.secret_access_key_file",

@@ -16,6 +16,7 @@ typedef struct {
   long max_header_bytes;
   long max_connections;
   long request_timeout;
+  long shutdown_grace; /* SIGTERM: seconds the requests in flight have to finish */
   long queue_wait_ms; /* a request that waited longer for a worker is not run */
   /* [admin] */
   char *admin_listen;

@@ -17,9 +17,7 @@ struct hostnames {
   int n;
 };
 
-/* "host", "host:port", "[v6]" or "[v6]:port" -> host (brackets kept off)
- * and port (-1 when absent). -1 when malformed. */
-static int hostnames_split(const char *s, size_t len, char *host, size_t hostlen, long *port) {
+int hostnames_split(const char *s, size_t len, char *host, size_t hostlen, long *port) {
   const char *colon = NULL, *end = s + len;
   size_t hl;
   *port = -1;
@@ -52,6 +50,10 @@ static int hostnames_split(const char *s, size_t len, char *host, size_t hostlen
       return -1;
   }
   return 0;
+}
+
+int hostnames_listen(const char *addr, char *host, size_t hostlen, long *port) {
+  return hostnames_split(addr, strlen(addr), host, hostlen, port) == 0 && *port >= 0 ? 0 : -1;
 }
 
 static int hostnames_add(hostnames_t *h, const char *s, size_t len, int any_port) {

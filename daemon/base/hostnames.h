@@ -13,6 +13,11 @@ typedef struct hostnames hostnames_t;
  * entry is malformed. */
 hostnames_t *hostnames_new(const char *names, const char *listen, char *msg, size_t msglen);
 void hostnames_free(hostnames_t *h);
+/* "host", "host:port", "[v6]" or "[v6]:port" (s, len bytes) -> host
+ * (brackets kept off) and port (-1 when absent). -1 when malformed. */
+int hostnames_split(const char *s, size_t len, char *host, size_t hostlen, long *port);
+/* A listen address: "host:port" or "[v6]:port" (port 0: any free one). 0, or -1. */
+int hostnames_listen(const char *addr, char *host, size_t hostlen, long *port);
 /* Whether a Host header value names this endpoint (case-insensitive). */
 int hostnames_match(const hostnames_t *h, const char *host);
 

@@ -357,9 +357,26 @@ typedef struct {
   const char *why;
 } issue_fin_t;
 
+/* A T2 that found its row no longer PENDING: 0 when it is ISSUED (an
+ * earlier try's COMMIT went through although its answer was lost, or the
+ * janitor finished it: the ARN is good either way), -1 when the database
+ * could not say, -2 otherwise (the row was marked FAILED meanwhile). */
+static int issue_confirm(const ctx_t *c, const issue_fin_t *f, err_t *e) {
+  store_cert_t crt;
+  int rc = store_cert_by_serial(c->store, f->ca_id, f->serial, 0, &crt, e);
+  int issued = rc == 0 && strcmp(crt.status, "ISSUED") == 0;
+  store_cert_clear(&crt);
+  if (issued)
+    return 0;
+  if (rc < 0)
+    return -1;
+  return err_set(e, ERR_ServiceUnavailable,
+                 "The certificate %s was finished elsewhere while it was being signed; "
+                 "retry with the same IdempotencyToken", f->serial), -2;
+}
+
 /* T2: PENDING -> ISSUED, one statement that commits with its concurrent
- * peers; a row no longer PENDING (the janitor was faster) is an error,
- * never a success. */
+ * peers; a row no longer PENDING is confirmed ISSUED, never assumed. */
 static int issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
   const issue_fin_t *f = arg;
   char detail[AUDIT_DETAIL_MAX];
@@ -371,11 +388,7 @@ static int issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
                                   &a, e);
   if (done < 0)
     return -1;
-  if (done == 0)
-    return err_set(e, ERR_ServiceUnavailable,
-                   "The certificate %s was finished elsewhere while it was being signed; "
-                   "retry with the same IdempotencyToken", f->serial), -2;
-  return 0;
+  return done == 0 ? issue_confirm(c, f, e) : 0;
 }
 
 /* A signature that failed: FAILED, the token released, so that a retry

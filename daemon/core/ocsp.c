@@ -105,17 +105,11 @@ static int ocsp_issuer_make(const store_ca_t *row, ocsp_issuer_t *is) {
   return ok ? 0 : -1;
 }
 
-/* The list of issuers read again from the database. */
-static int ocsp_load(ocsp_t *o, const ctx_t *c, err_t *e) {
-  store_ca_t *rows = NULL;
-  ocsp_issuer_t *v, *old;
-  int n = 0, k = 0, oldn;
-  if (store_ca_ocsp(c->store, &rows, &n, e) < 0)
+int ocsp_install(ocsp_t *o, const ctx_t *c, const store_ca_t *rows, int n) {
+  ocsp_issuer_t *v = calloc((size_t)(n ? n : 1), sizeof *v), *old;
+  int k = 0, oldn;
+  if (!v)
     return -1;
-  if (!(v = calloc((size_t)(n ? n : 1), sizeof *v))) {
-    store_ca_free(rows, n);
-    return err_set(e, ERR_InternalFailure, "out of memory");
-  }
   for (int i = 0; i < n; i++) {
     if (ocsp_issuer_make(&rows[i], &v[k]) == 0) {
       k++;
@@ -124,7 +118,6 @@ static int ocsp_load(ocsp_t *o, const ctx_t *c, err_t *e) {
     ocsp_issuer_clear(&v[k]);
     log_warn(c->rid, "OCSP: CA %s cannot be read", rows[i].arn);
   }
-  store_ca_free(rows, n);
   pthread_rwlock_wrlock(&o->lock);
   old = o->issuers;
   oldn = o->n;
@@ -132,7 +125,19 @@ static int ocsp_load(ocsp_t *o, const ctx_t *c, err_t *e) {
   o->n = k;
   pthread_rwlock_unlock(&o->lock);
   ocsp_issuers_free(old, oldn);
+  atomic_store(&o->loaded_ms, clock_now_ms());
   return 0;
+}
+
+/* The list of issuers read again from the database. */
+static int ocsp_load(ocsp_t *o, const ctx_t *c, err_t *e) {
+  store_ca_t *rows = NULL;
+  int n = 0, rc;
+  if (store_ca_ocsp(c->store, &rows, &n, e) < 0)
+    return -1;
+  rc = ocsp_install(o, c, rows, n);
+  store_ca_free(rows, n);
+  return rc == 0 ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
 }
 
 /* The issuer named by id, copied into *out with its own reference to the
@@ -161,12 +166,10 @@ static int ocsp_find(ocsp_t *o, const ctx_t *c, const OCSP_CERTID *id, int force
   if (found || (!force && clock_now_ms() - seen < OCSP_RELOAD_MS))
     return found;
   pthread_mutex_lock(&o->load_mu);
-  if (atomic_load(&o->loaded_ms) == seen) { /* nobody reloaded meanwhile */
-    if (ocsp_load(o, c, e) < 0) {
-      pthread_mutex_unlock(&o->load_mu);
-      return -1;
-    }
-    atomic_store(&o->loaded_ms, clock_now_ms());
+  /* unless another worker reloaded meanwhile */
+  if (atomic_load(&o->loaded_ms) == seen && ocsp_load(o, c, e) < 0) {
+    pthread_mutex_unlock(&o->load_mu);
+    return -1;
   }
   pthread_mutex_unlock(&o->load_mu);
   return ocsp_lookup(o, id, out);

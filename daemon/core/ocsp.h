@@ -7,6 +7,8 @@
 
 #include "core/ctx.h"
 
+struct store_ca; /* store/store_ca.h: a CA row */
+
 /* The responder's state, shared by the workers: the CAs it answers for
  * (read again when a request names an unknown issuer, at most once a
  * second, or when a CA's certificate changed) and the cache of signed
@@ -15,6 +17,12 @@ typedef struct ocsp ocsp_t;
 
 ocsp_t *ocsp_new(long cache_slots, long cache_age_s);
 void ocsp_free(ocsp_t *o);
+
+/* Replaces the issuers it answers for with the CAs of rows (as
+ * store_ca_ocsp selects them; a row that cannot be read is left out with
+ * a log line): what every reload does, and how the fuzz target sets them.
+ * 0, or -1 out of memory. */
+int ocsp_install(ocsp_t *o, const ctx_t *c, const struct store_ca *rows, int n);
 
 /* The DER OCSPResponse to a DER OCSPRequest, always: malformedRequest for
  * one that does not parse, unauthorized for an issuer pcad does not

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "api/awserror.h"
+#include "base/hostnames.h"
 #include "base/log.h"
 #include "base/uuid.h"
 #include "net/hparse.h"
@@ -45,6 +46,9 @@ struct httpd {
   long nconns; /* open TLS connections */
   int paused;  /* TLS accept paused at the connection cap */
   LIST_HEAD(, httpd_conn) conns;
+  int draining;             /* httpd_drain: listeners closed, no new requests */
+  httpd_drained_fn drained; /* then called once no connection is left */
+  void *drained_arg;
 };
 
 /* One connection: its parser, the request being served (one at a time, so
@@ -102,8 +106,12 @@ static void httpd_conn_free(httpd_conn_t *c) {
   if (c->l->tls)
     h->nconns--;
   free(c);
-  if (h->paused && h->nconns < h->cfg->max_connections)
+  if (h->draining) {
+    if (h->drained && LIST_EMPTY(&h->conns))
+      h->drained(h->drained_arg);
+  } else if (h->paused && h->nconns < h->cfg->max_connections) {
     httpd_accepting(h, 1);
+  }
 }
 
 static void httpd_on_deadline(evutil_socket_t fd, short what, void *arg) {
@@ -224,7 +232,7 @@ static void httpd_reply(request_t *req, int status, const char *content_type, co
   }
   out = bufferevent_get_output(c->bev);
   c->req = NULL;
-  c->closing = !p->keepalive;
+  c->closing = !p->keepalive || c->l->h->draining;
   httpd_head(out, status, req->rid, content_type, len, c->closing);
   if (err_type)
     evbuffer_add_printf(out, "x-amzn-ErrorType: %s\r\n", err_type);
@@ -415,33 +423,56 @@ httpd_t *httpd_new(struct event_base *base, const cfg_t *cfg, err_t *e) {
 void httpd_free(httpd_t *h) {
   if (!h)
     return;
+  h->drained = NULL;
+  h->draining = 1;
   while (!LIST_EMPTY(&h->conns))
     httpd_conn_free(LIST_FIRST(&h->conns));
   for (int i = 0; i < h->nl; i++)
-    evconnlistener_free(h->l[i].evl);
+    if (h->l[i].evl)
+      evconnlistener_free(h->l[i].evl);
   SSL_CTX_free(h->ssl);
   free(h);
 }
 
+void httpd_drain(httpd_t *h, httpd_drained_fn fn, void *arg) {
+  httpd_conn_t *c, *next;
+  long busy = 0;
+  if (h->draining)
+    return;
+  h->draining = 1;
+  for (int i = 0; i < h->nl; i++) {
+    evconnlistener_free(h->l[i].evl); /* the sockets close: no one else connects */
+    h->l[i].evl = NULL;
+  }
+  for (c = LIST_FIRST(&h->conns); c; c = next) {
+    next = LIST_NEXT(c, link);
+    if (c->req || (c->flushing && !c->closing)) { /* at a worker, or its reply leaving */
+      c->closing = 1;
+      busy++;
+    } else if (!c->flushing && !c->lingering) { /* idle, or a request still arriving */
+      httpd_conn_free(c);
+    }
+  }
+  log_notice(NULL, "draining: %ld requests in flight", busy);
+  h->drained = fn;
+  h->drained_arg = arg;
+  if (LIST_EMPTY(&h->conns))
+    fn(arg);
+}
+
 /* "host:port" or "[v6]:port" -> the address to bind. */
 static int httpd_addr(const char *addr, struct sockaddr_storage *ss, int *len, err_t *e) {
-  char host[256];
-  const char *colon = strrchr(addr, ':');
+  char host[256], port[8];
+  long p;
   struct evutil_addrinfo hints, *ai = NULL;
-  size_t hl = colon ? (size_t)(colon - addr) : 0;
-  if (!colon || hl == 0 || hl >= sizeof host)
+  if (hostnames_listen(addr, host, sizeof host, &p) < 0)
     return err_set(e, ERR_InternalFailure, "listen address '%s' is not host:port", addr);
-  memcpy(host, addr, hl);
-  host[hl] = '\0';
-  if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
-    memmove(host, host + 1, hl - 2);
-    host[hl - 2] = '\0';
-  }
+  snprintf(port, sizeof port, "%ld", p);
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV;
-  if (evutil_getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai)
+  if (evutil_getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
     return err_set(e, ERR_InternalFailure, "listen address '%s' does not resolve", addr);
   memcpy(ss, ai->ai_addr, ai->ai_addrlen);
   *len = (int)ai->ai_addrlen;

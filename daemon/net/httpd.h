@@ -21,4 +21,11 @@ void httpd_free(httpd_t *h);
 int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e);
 /* Plain HTTP listeners (admin, publish). */
 int httpd_listen_plain(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e);
+
+typedef void (*httpd_drained_fn)(void *arg);
+/* Stops serving: closes the listeners and the connections with no request
+ * at a worker; each request in flight is answered (Connection: close) and
+ * its connection closed; fn(arg) runs when no connection is left (at
+ * once, when none was busy). */
+void httpd_drain(httpd_t *h, httpd_drained_fn fn, void *arg);
 #endif

@@ -10,8 +10,7 @@
 
 #define PUBLISH_MAX_OCSP_GET 4096
 
-/* The DER of GET /<url-encoded base64 OCSPRequest> (malloc'ed), or NULL. */
-static unsigned char *publish_ocsp_get(const char *path, size_t *len) {
+unsigned char *publish_ocsp_der(const char *path, size_t *len) {
   size_t n = 0;
   char *b64 = strlen(path) < PUBLISH_MAX_OCSP_GET ? evhttp_uridecode(path, 0, &n) : NULL;
   unsigned char *der = b64 ? malloc(n / 4 * 3 + 3) : NULL;
@@ -40,7 +39,7 @@ static void publish_ocsp(const pubjob_env_t *env, request_t *req, const char *ke
       len = req->body_len;
     }
   } else if (*key) {
-    der = publish_ocsp_get(key, &len);
+    der = publish_ocsp_der(key, &len);
   }
   if (!der) { /* a GET of something that is not there, or a bad POST */
     if (strcmp(req->method, "POST") == 0)

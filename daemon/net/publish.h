@@ -8,5 +8,7 @@
 
 /* arg: a pubjob_env_t (its cfg gives the bucket root). */
 void publish_handle(void *arg, request_t *req);
+/* The DER of GET /<url-encoded base64 OCSPRequest> (malloc'ed), or NULL. */
+unsigned char *publish_ocsp_der(const char *path, size_t *len);
 
 #endif

@@ -7,7 +7,7 @@
 
 /* One CA row (text columns NULL where NULL). Timestamps are epoch seconds
  * with a fraction. */
-typedef struct {
+typedef struct store_ca {
   char *id, *arn, *account_id, *type, *status, *status_before_deletion, *failure_reason;
   char *usage_mode, *key_storage_security_standard, *ca_config, *revocation_config;
   char *csr_pem, *chain_pem, *serial;

@@ -16,18 +16,9 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
 from pcatest import wait_for  # noqa: E402
-from invariants import FaultCase  # noqa: E402
+from invariants import FaultCase, gone  # noqa: E402
 
 DEADLINE_MS = 1000
-
-
-def gone(pid):
-    """pcad has exited (it is not our child: a zombie counts as gone)."""
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            return f.read().rsplit(')', 1)[1].split()[0] == 'Z'
-    except FileNotFoundError:
-        return True
 
 
 class HungDatabase(FaultCase):

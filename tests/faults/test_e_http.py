@@ -7,6 +7,7 @@ import datetime
 import os
 import socket
 import ssl
+import subprocess
 import sys
 import time
 import unittest
@@ -129,6 +130,29 @@ class FrontDoor(FaultCase):
         self.assertEqual(self.certs(), before)
         # GET is not an operation either, signed or not
         self.assertAwsError(self.pe.raw(method='GET', body=b''), 400, 'UnknownOperationException')
+
+    def s_client(self, *args):
+        """openssl s_client with args against pcad: (handshake done, output)."""
+        host_port = self.pe.endpoint.split('//', 1)[1]
+        r = subprocess.run(['openssl', 's_client', '-connect', host_port, '-CAfile',
+                            self.pe.env['PCA_CA_BUNDLE'], '-brief', *args],
+                           input='', capture_output=True, text=True, timeout=30)
+        return 'CONNECTION ESTABLISHED' in r.stderr + r.stdout, r.stderr + r.stdout
+
+    def test_e2_weak_suites_are_refused(self):
+        # the suites the listener offers for TLS 1.2: ECDHE, AEAD (what
+        # aws-cli and the SDKs use); one of them is accepted
+        ok, out = self.s_client('-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256')
+        self.assertTrue(ok, out)
+        # RSA key exchange, CBC, SHA-1 MACs, no forward secrecy, DHE, NULL
+        for suite in ('AES128-SHA', 'AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-SHA',
+                      'ECDHE-ECDSA-AES256-SHA384', 'DHE-RSA-AES128-GCM-SHA256',
+                      'ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0'):
+            with self.subTest(suite=suite):
+                ok, out = self.s_client('-tls1_2', '-cipher', suite)
+                self.assertFalse(ok, out)
+        ok, out = self.s_client('-tls1_3')
+        self.assertTrue(ok, out)
 
     def test_e3_plain_http_on_the_tls_port(self):
         host, port = self.pe.endpoint.split('//', 1)[1].split(':')

@@ -149,6 +149,13 @@ class Env:
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
+    def admin_up(self):
+        """pcad answers /livez (False while nothing listens)."""
+        try:
+            return self.admin('/livez')[0] == 200
+        except OSError:
+            return False
+
     def psql(self, sql):
         e = dict(os.environ)
         e.update({k: self.env[k] for k in ('PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER')})

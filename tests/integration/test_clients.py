@@ -1,11 +1,14 @@
 """The real AWS clients against pcad: aws-cli v1, aws-cli v2 (Debian), boto3."""
 import json
+import os
+import subprocess
+import tempfile
 import unittest
 import uuid
 
 import botocore.exceptions
 
-from pcatest import EnvTestCase
+from pcatest import EnvTestCase, make_root
 
 UUID_RE = r'^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 
@@ -44,6 +47,33 @@ class Clients(EnvTestCase):
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             self.pe.boto3().list_certificate_authorities(ResourceOwner='EVERYONE')
         self.assertEqual(cm.exception.response['Error']['Code'], 'ValidationException')
+
+    # the seed's CLI example, verbatim, after `. env.sh` (aws-cli v1 finds
+    # pcad through AWS_ENDPOINT_URL_ACM_PCA, the CA bundle through
+    # AWS_CA_BUNDLE)
+    SEED_EXAMPLE = ('aws acm-pca issue-certificate --certificate-authority-arn ARN --csr '
+                    'fileb://cert_1.csr --signing-algorithm "SHA256WITHRSA" '
+                    '--validity Value=365,Type="DAYS" --idempotency-token 1234')
+
+    def test_the_seed_cli_example_works_verbatim_after_env_sh(self):
+        c = self.pe.boto3()
+        ca = make_root(c, 'RSA_2048', 'SHA256WITHRSA', 'seed example root')
+        work = tempfile.mkdtemp(dir=self.pe.dir)
+        subprocess.run(['openssl', 'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout',
+                        os.path.join(work, 'cert_1.key'), '-subj', '/CN=cert_1.example',
+                        '-out', os.path.join(work, 'cert_1.csr')], check=True,
+                       capture_output=True)
+        script = '. %s/env.sh && %s' % (self.pe.dir, self.SEED_EXAMPLE.replace('ARN', ca))
+        env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
+        env['AWS_CONFIG_FILE'] = env['AWS_SHARED_CREDENTIALS_FILE'] = os.devnull
+        runs = [subprocess.run(['bash', '-c', script], cwd=work, env=env, capture_output=True,
+                               text=True, timeout=120) for _ in range(2)]
+        for r in runs:
+            self.assertEqual(r.returncode, 0, r.stderr)
+        arns = [json.loads(r.stdout)['CertificateArn'] for r in runs]
+        self.assertTrue(arns[0].startswith(ca + '/certificate/'))
+        self.assertEqual(arns[0], arns[1])  # --idempotency-token 1234: one certificate
+
 
 
 class Pagination(EnvTestCase):

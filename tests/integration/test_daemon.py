@@ -135,6 +135,24 @@ class Daemon(EnvTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn('configuration ok', r.stdout)
 
+    def test_check_config_refuses_listen_addresses_that_cannot_bind(self):
+        # each passed --check-config before, and then failed at start
+        for bad, says in (('127.0.0.1:99999', 'is not host:port'),
+                          ('localhost:nonsense', 'is not host:port'),
+                          ('127.0.0.1', 'is not host:port'),
+                          ('::1:8443', 'is not host:port'),
+                          ('no-such-host.invalid:8443', 'does not resolve')):
+            with self.subTest(listen=bad):
+                path, _ = self.conf_with([('[admin]\nlisten = 127.0.0.1:0',
+                                           '[admin]\nlisten = ' + bad)])
+                r = self.run_pcad('--check-config', conf=path)
+                self.assertEqual(r.returncode, 1, r.stdout)
+                self.assertIn("admin.listen", r.stderr)
+                self.assertIn(says, r.stderr)
+        path, _ = self.conf_with([('[admin]\nlisten = 127.0.0.1:0', '[admin]\nlisten = [::1]:0')])
+        r = self.run_pcad('--check-config', conf=path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_config_errors_name_the_line(self):
         path, _ = self.conf_with([('[admin]', '[admin]\nlisten_address = 1')])
         r = self.run_pcad('--check-config', conf=path)

@@ -1,0 +1,193 @@
+"""Matrix A4 and F1 (security-and-faults.md 5.2): two pcad instances on one
+PostgreSQL, one SoftHSM token and one bucket directory
+(tests/faults/instances.py starts the second).
+  A4  issuance split across both under load: distinct serials, every
+      certificate retrievable through the other instance, an
+      IdempotencyToken sent to both at once makes one certificate; CRLs
+      published by whichever instance gets there first, their numbers
+      strictly increasing, never repeated, byte-identical from
+      both publish listeners; OCSP says revoked on both right after a
+      revocation through one; a CA made through one signs at once through
+      the other;
+  F1  the deletion window across instances: delete, issue refused,
+      restore, delete again, the window moved past, both janitors running:
+      the CA is purged and its key destroyed exactly once, each step
+      audited."""
+import concurrent.futures
+import json
+import os
+import re
+import sys
+import time
+import unittest
+import urllib.request
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.x509 import ocsp  # noqa: E402
+from pcatest import SANITIZER_REPORT, make_root, wait_for  # noqa: E402
+from invariants import FaultCase, issue_body  # noqa: E402
+from instances import Second  # noqa: E402
+from load import Load  # noqa: E402
+
+
+class TwoInstances(FaultCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pe.reconfigure({'publish': {'crl_publish_delay': '1'},
+                            'janitor': {'interval': '1'}})
+        cls.make_ca('two instances root')
+        cls.second = Second(cls.pe)
+        cls.two = cls.second.view
+        cls.c2 = cls.two.boto3()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.second.stop()
+        log = cls.second.log()
+        super().tearDownClass()
+        assert rc == 0, 'the second pcad exited %s' % rc
+        assert not SANITIZER_REPORT.search(log), 'sanitizer report in the second pcad\'s log'
+
+    def get(self, via, ca, arn):
+        st, _, data = via.raw('GetCertificate', json.dumps(
+            {'CertificateAuthorityArn': ca, 'CertificateArn': arn}))
+        self.assertEqual(st, 200, data)
+        return x509.load_pem_x509_certificate(data['Certificate'].encode())
+
+    def revoke(self, via, serial, reason='KEY_COMPROMISE'):
+        st, _, data = via.raw('RevokeCertificate', json.dumps(
+            {'CertificateAuthorityArn': self.ca, 'CertificateSerial': '%x' % serial,
+             'RevocationReason': reason}))
+        self.assertEqual(st, 200, data)
+
+    def crl_from(self, via):
+        url = 'http://%s/crl/%s.crl' % (via.env['PCA_PUBLISH'], self.ca.rsplit('/', 1)[1])
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.read()
+        except urllib.error.HTTPError:
+            return None
+
+    def ocsp_status(self, via, leaf, issuer):
+        req = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA1()).build()
+        r = urllib.request.Request('http://%s/' % via.env['PCA_PUBLISH'],
+                                   data=req.public_bytes(serialization.Encoding.DER),
+                                   headers={'Content-Type': 'application/ocsp-request'})
+        with urllib.request.urlopen(r, timeout=5) as resp:
+            return ocsp.load_der_ocsp_response(resp.read()).certificate_status
+
+    def crl_numbers(self, ca):
+        notes = self.pe.psql("SELECT detail->>'note' FROM audit_events WHERE event ="
+                             " 'GenerateCrl' AND ca_arn = '%s' ORDER BY id" % ca).splitlines()
+        return [int(re.search(r'number=(\d+)', n).group(1)) for n in notes]
+
+    def test_a4_shared_database_and_token(self):
+        self.c.update_certificate_authority(CertificateAuthorityArn=self.ca, RevocationConfiguration={
+            'CrlConfiguration': {'Enabled': True, 'S3BucketName': 'pki-two'},
+            'OcspConfiguration': {'Enabled': True}})
+        before = self.certs()
+        loads = [Load(self.pe, self.issue_body, 8, 60).start(),
+                 Load(self.two, self.issue_body, 8, 60).start()]
+        for load in loads:
+            load.wait(300)
+            self.assertEqual(load.kinds(), {200})
+        arns = [load.arns() for load in loads]
+        self.acknowledged = arns[0] + arns[1]
+        self.assertEqual(len(set(self.acknowledged)), 960)
+        self.assertEqual(self.certs(), before + 960)
+        # each instance serves what the other issued
+        for via, mine in ((self.two, arns[0]), (self.pe, arns[1])):
+            for arn in mine[::40]:
+                self.assertEqual('%032x' % self.get(via, self.ca, arn).serial_number,
+                                 arn.rsplit('/', 1)[1])
+        # one IdempotencyToken sent to both at once: one certificate
+        body = json.loads(self.issue_body)
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            for _ in range(5):
+                b = json.dumps(dict(body, IdempotencyToken=uuid.uuid4().hex))
+                got = list(ex.map(lambda via: via.raw('IssueCertificate', b),
+                                  (self.pe, self.two, self.pe, self.two)))
+                self.assertEqual({g[0] for g in got}, {200}, got)
+                self.assertEqual(len({g[2]['CertificateArn'] for g in got}), 1, got)
+                self.acknowledged.append(got[0][2]['CertificateArn'])
+        self.assertEqual(self.certs(), before + 965)
+        # revocations through both: whichever publishes, the numbers follow
+        # one another and both listeners serve the same bytes
+        issuer = x509.load_pem_x509_certificate(self.c.get_certificate_authority_certificate(
+            CertificateAuthorityArn=self.ca)['Certificate'].encode())
+        revoked = []
+        for i, arn in enumerate(self.acknowledged[:8]):
+            via = (self.pe, self.two)[i % 2]
+            leaf = self.get(via, self.ca, arn)
+            self.revoke(via, leaf.serial_number)
+            revoked.append(leaf.serial_number)
+            # OCSP on both, at once
+            for other in (self.pe, self.two):
+                self.assertEqual(self.ocsp_status(other, leaf, issuer),
+                                 ocsp.OCSPCertStatus.REVOKED)
+            time.sleep(0.7)
+
+        def crl_has_all():
+            a, b = self.crl_from(self.pe), self.crl_from(self.two)
+            return a and a == b and {r.serial_number for r in x509.load_der_x509_crl(a)} == \
+                set(revoked)
+        self.assertTrue(wait_for(crl_has_all, 15), 'the two listeners disagree, or a CRL misses')
+        # (the numbers are at least the epoch milliseconds of their making,
+        # as AWS's are: strictly increasing, never repeated, not consecutive)
+        numbers = self.crl_numbers(self.ca)
+        self.assertGreater(len(numbers), 2)
+        self.assertEqual(numbers, sorted(set(numbers)), numbers)
+        made = [log.count('audit: GenerateCrl') for log in (self.pe.log(), self.second.log())]
+        print('A4: CRLs made by each instance: %s' % made, file=sys.stderr)
+        self.assertEqual(sum(made), len(numbers))
+        crl = x509.load_der_x509_crl(self.crl_from(self.two))
+        self.assertEqual(crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number,
+                         numbers[-1])
+        # a CA made through one instance signs at once through the other
+        fresh = make_root(self.c, 'EC_prime256v1', 'SHA256WITHECDSA', 'made on one')
+        st, _, data = self.two.raw('IssueCertificate', issue_body(fresh, self.csr))
+        self.assertEqual(st, 200, data)
+        self.acknowledged.append(data['CertificateArn'])
+
+    def error(self, via, target, body):
+        st, _, data = via.raw(target, json.dumps(body))
+        return 'OK' if st == 200 else data.get('__type')
+
+    def test_f1_purge_once_across_instances(self):
+        arn = make_root(self.c2, 'EC_prime256v1', 'SHA256WITHECDSA', 'purged root')
+        ca = {'CertificateAuthorityArn': arn}
+        self.assertEqual(self.error(self.pe, 'UpdateCertificateAuthority',
+                                    dict(ca, Status='DISABLED')), 'OK')
+        self.assertEqual(self.error(self.two, 'DeleteCertificateAuthority',
+                                    dict(ca, PermanentDeletionTimeInDays=7)), 'OK')
+        st, _, data = self.pe.raw('IssueCertificate', issue_body(arn, self.csr))
+        self.assertEqual((st, data.get('__type')), (400, 'InvalidStateException'))
+        self.assertEqual(self.error(self.pe, 'RestoreCertificateAuthority', ca), 'OK')
+        self.assertEqual(self.c2.describe_certificate_authority(**ca)['CertificateAuthority'][
+            'Status'], 'DISABLED')
+        self.assertEqual(self.error(self.two, 'DeleteCertificateAuthority',
+                                    dict(ca, PermanentDeletionTimeInDays=7)), 'OK')
+        # the window ends: both janitors see it at once
+        self.pe.psql("UPDATE certificate_authorities SET restorable_until = now() - interval '1s'"
+                     " WHERE arn = '%s'" % arn)
+        for via in (self.pe, self.two):
+            self.assertTrue(wait_for(lambda: self.error(via, 'DescribeCertificateAuthority', ca)
+                                     == 'ResourceNotFoundException', 30))
+            self.assertIn(self.error(via, 'RestoreCertificateAuthority', ca),
+                          ('ResourceNotFoundException', 'InvalidStateException'))
+        time.sleep(3)  # more janitor rounds on both: nothing more happens
+        events = self.pe.psql("SELECT event FROM audit_events WHERE ca_arn = '%s' ORDER BY id"
+                              % arn).splitlines()
+        for ev, n in (('DeleteCertificateAuthority', 2), ('RestoreCertificateAuthority', 1),
+                      ('PurgeCertificateAuthority', 1), ('DestroyKey', 1)):
+            self.assertEqual(events.count(ev), n, (ev, events))
+        self.assertEqual(self.pe.psql('SELECT count(*) FROM key_destroy_pending'), '0')
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,189 @@
+"""Matrix E4, E5 and E6 (security-and-faults.md 5.2): slow and idle
+clients against the real pcad (request_timeout = 10 s: the TLS handshake,
+the head and the body of a request must all arrive within it).
+  E4  200 TLS connections sending their head a byte every 2 s: each is
+      closed at the deadline, and a normal client is served meanwhile;
+  E5  20 connections sending a 60,000-byte body at a byte a second: closed
+      at the deadline, pcad's memory unmoved;
+  E6  5,000 idle connections: pcad accepts up to max_connections and
+      pauses (the rest wait in the kernel's backlog), its descriptors stay
+      bounded, the accepted ones are closed at the deadline, its admin
+      listener answers throughout, and once the flood is gone a new client
+      is served at once."""
+import os
+import resource
+import selectors
+import socket
+import ssl
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
+from invariants import FaultCase  # noqa: E402
+
+TIMEOUT = 10      # [server] request_timeout
+MAX_CONNS = 512   # [server] max_connections
+
+
+class Flood(FaultCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pe.reconfigure({'server': {'request_timeout': str(TIMEOUT),
+                                       'max_connections': str(MAX_CONNS)}})
+        cls.make_ca('flood root')
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+
+    def addr(self):
+        host, port = self.pe.endpoint.split('//', 1)[1].split(':')
+        return host, int(port)
+
+    def tls(self):
+        host, port = self.addr()
+        ctx = ssl.create_default_context(cafile=self.pe.env['PCA_CA_BUNDLE'])
+        s = socket.create_connection((host, port), timeout=10)
+        return ctx.wrap_socket(s, server_hostname=host)
+
+    def fds(self):
+        return len(os.listdir('/proc/%d/fd' % self.pe.pid()))
+
+    def rss_kib(self):
+        with open('/proc/%d/status' % self.pe.pid()) as f:
+            return int(next(x for x in f if x.startswith('VmRSS:')).split()[1])
+
+    def dribble(self, socks, payload, every):
+        """Sends payload a byte per `every` seconds on each of socks until
+        pcad closes them; {sock: seconds from its start to the close}."""
+        sel = selectors.DefaultSelector()
+        start, closed, sent = {}, {}, 0
+        for s in socks:
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ)
+            start[s] = time.monotonic()
+        next_send = time.monotonic()
+        end = time.monotonic() + TIMEOUT + 10
+        while len(closed) < len(socks) and time.monotonic() < end:
+            if time.monotonic() >= next_send and sent < len(payload):
+                for s in socks:
+                    if s not in closed:
+                        try:
+                            s.send(payload[sent:sent + 1])
+                        except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                            pass
+                        except OSError:
+                            closed[s] = time.monotonic() - start[s]
+                sent += 1
+                next_send += every
+            for key, _ in sel.select(0.2):
+                s = key.fileobj
+                try:
+                    if s.recv(4096):
+                        continue
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    continue
+                except OSError:
+                    pass
+                closed.setdefault(s, time.monotonic() - start[s])
+                sel.unregister(s)
+        for s in socks:
+            s.close()
+        return closed
+
+    def served_meanwhile(self, stop, worst):
+        while not stop.is_set():
+            t0 = time.monotonic()
+            st = self.pe.raw()[0]
+            worst.append((st, time.monotonic() - t0))
+            time.sleep(0.3)
+
+    def test_e4_slowloris(self):
+        socks = [self.tls() for _ in range(200)]
+        stop, seen = threading.Event(), []
+        t = threading.Thread(target=self.served_meanwhile, args=(stop, seen))
+        t.start()
+        try:
+            closed = self.dribble(socks, b'POST / HTTP/1.1\r\nHost: x\r\n', 2.0)
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(len(closed), 200, 'slow connections still open after the deadline')
+        late = max(closed.values())
+        self.assertGreater(min(closed.values()), TIMEOUT - 3)
+        self.assertLess(late, TIMEOUT + 3)
+        self.assertTrue(seen)
+        self.assertEqual({st for st, _ in seen}, {200})
+        self.assertLess(max(d for _, d in seen), 2.0, 'a normal client waited during the attack')
+
+    def test_e5_slow_body(self):
+        rss = self.rss_kib()
+        socks = [self.tls() for _ in range(20)]
+        for s in socks:
+            s.sendall(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n'
+                      b'Content-Length: 60000\r\n\r\n{')
+        closed = self.dribble(socks, b'"' * 60000, 1.0)
+        self.assertEqual(len(closed), 20)
+        self.assertLess(max(closed.values()), TIMEOUT + 3)
+        self.assertLess(self.rss_kib() - rss, 16 * 1024)
+
+    def test_e6_connection_flood(self):
+        host, port = self.addr()
+        base = self.fds()
+        socks, peak = [], 0
+        for _ in range(5000):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex((host, port))
+            socks.append(s)
+        sel = selectors.DefaultSelector()
+        for s in socks:
+            sel.register(s, selectors.EVENT_READ)
+        closed = set()
+        end = time.monotonic() + TIMEOUT + 4
+        livez = []
+        while time.monotonic() < end:
+            peak = max(peak, self.fds())
+            t0 = time.monotonic()
+            livez.append((self.pe.admin('/livez')[0], time.monotonic() - t0))
+            for key, _ in sel.select(0.5):
+                try:
+                    if key.fileobj.recv(1):
+                        continue
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    pass
+                closed.add(key.fileobj)
+                sel.unregister(key.fileobj)
+        self.assertLess(peak, base + MAX_CONNS + 16, 'descriptors beyond the connection cap')
+        self.assertEqual({st for st, _ in livez}, {200})
+        self.assertLess(max(d for _, d in livez), 1.0)
+        # those accepted were closed at the deadline (the others wait)
+        self.assertGreaterEqual(len(closed), MAX_CONNS - 16)
+        self.assertIn('connection cap (%d) reached' % MAX_CONNS, self.pe.log())
+        for s in socks:
+            s.close()
+        t0 = time.monotonic()
+        st = self.pe.raw()[0]
+        took = time.monotonic() - t0
+        self.assertEqual(st, 200)
+        self.assertLess(took, TIMEOUT)
+        print('E6: peak %d fds (base %d), %d closed at the deadline, served %.2f s after'
+              % (peak, base, len(closed), took), file=sys.stderr)
+        self.assertTrue(wait_fds(self, base + 16))
+
+
+def wait_fds(tc, bound):
+    end = time.monotonic() + TIMEOUT + 5
+    while time.monotonic() < end:
+        if tc.fds() <= bound:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+if __name__ == '__main__':
+    unittest.main()
