@@ -22,8 +22,10 @@
 #include "jobs/reporter.h"
 #include "core/cacache.h"
 #include "core/ocsp.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/s3.h"
+#include "base/sdnotify.h"
 #include "api/model.h"
 #include "p11.h"
 #include "net/publish.h"
@@ -35,6 +37,7 @@
 
 /* Everything the process holds, in start-up order. */
 typedef struct {
+  const char *config_path;
   cfg_t cfg;
   struct event_base *base;
   router_t *router;
@@ -51,7 +54,7 @@ typedef struct {
   store_group_t *group; /* the workers' group commit */
   s3_t *s3;
   bucket_t bucket;
-  struct event *ev_hup, *ev_term, *ev_int, *ev_creds, *ev_grace;
+  struct event *ev_hup, *ev_term, *ev_int, *ev_creds, *ev_grace, *ev_dog;
   struct stat creds_st; /* the credentials file as last loaded */
 } main_t;
 
@@ -101,10 +104,75 @@ static void main_reload_creds(main_t *m, const char *why) {
   log_notice(NULL, "%s: credentials reloaded (%d keys)", why, creds_count(c));
 }
 
+/* READY=1 to systemd, with what pcad serves. */
+static void main_ready(const main_t *m) {
+  sdnotify("READY=1\nSTATUS=serving acm-pca on https://%s, admin on %s, publish on %s",
+           m->cfg.listen, m->cfg.admin_listen, m->cfg.publish_listen);
+}
+
+/* The keys SIGHUP applies; a change to any other waits for a restart. */
+static const char *const main_live_keys[] = {"server.tls_cert_file", "server.tls_key_file",
+                                             "aws.credentials_file", "log.level"};
+
+static void main_on_changed(const char *section, const char *key, void *arg) {
+  char name[64];
+  (void)arg;
+  snprintf(name, sizeof name, "%s.%s", section, key);
+  for (size_t i = 0; i < sizeof main_live_keys / sizeof main_live_keys[0]; i++)
+    if (strcmp(name, main_live_keys[i]) == 0)
+      return;
+  log_warn(NULL, "SIGHUP: %s changed: it takes effect when pcad next starts", name);
+}
+
+static void main_swap(char **a, char **b) {
+  char *t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* SIGHUP: the config file read again; the TLS certificate and key (also
+ * when rotated in place), the log level and the credentials applied; an
+ * invalid file changes nothing and says why. */
+static void main_reload(main_t *m) {
+  cfg_t nc;
+  char msg[1024];
+  err_t e;
+  log_level_t lvl;
+  sdnotify("RELOADING=1\nMONOTONIC_USEC=%lld", clock_now_ms() * 1000);
+  if (cfg_load(&nc, m->config_path, msg, sizeof msg) < 0) {
+    log_err(NULL, "SIGHUP: the configuration stays as it was: %s", msg);
+    main_ready(m);
+    return;
+  }
+  cfg_diff(&m->cfg, &nc, main_on_changed, NULL);
+  if (httpd_reload_tls(m->h, &nc, &e) < 0) {
+    log_err(NULL, "SIGHUP: the TLS certificate and key stay as they were: %s", e.msg);
+  } else {
+    main_swap(&m->cfg.tls_cert_file, &nc.tls_cert_file);
+    main_swap(&m->cfg.tls_key_file, &nc.tls_key_file);
+    log_notice(NULL, "SIGHUP: TLS certificate reloaded from %s", m->cfg.tls_cert_file);
+  }
+  if (log_level_parse(nc.log_level, &lvl) == 0) {
+    log_set_level(lvl);
+    main_swap(&m->cfg.log_level, &nc.log_level);
+  }
+  main_swap(&m->cfg.credentials_file, &nc.credentials_file);
+  cfg_free(&nc);
+  main_reload_creds(m, "SIGHUP");
+  main_ready(m);
+}
+
 static void main_on_hup(evutil_socket_t sig, short what, void *arg) {
   (void)sig;
   (void)what;
-  main_reload_creds(arg, "SIGHUP");
+  main_reload(arg);
+}
+
+static void main_on_watchdog(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  (void)arg;
+  sdnotify("WATCHDOG=1");
 }
 
 static const struct timeval main_creds_period = {1, 0};
@@ -149,6 +217,7 @@ static void main_on_term(evutil_socket_t sig, short what, void *arg) {
   }
   log_notice(NULL, "signal %d: shutting down, draining for at most %ld s", (int)sig,
              m->cfg.shutdown_grace);
+  sdnotify("STOPPING=1\nSTATUS=draining the requests in flight");
   m->ev_grace = evtimer_new(m->base, main_on_grace, m);
   if (!m->ev_grace || evtimer_add(m->ev_grace, &tv) < 0) {
     event_base_loopexit(m->base, NULL);
@@ -298,6 +367,17 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
   return 0;
 }
 
+/* WATCHDOG=1 at half the period systemd asks for (WatchdogSec=), from the
+ * event loop: a loop that stops turning stops the pings. */
+static int main_watchdog(main_t *m) {
+  long long usec = sdnotify_watchdog_usec();
+  struct timeval tv = {(time_t)(usec / 2 / 1000000), (suseconds_t)(usec / 2 % 1000000)};
+  if (usec == 0)
+    return 0;
+  m->ev_dog = event_new(m->base, -1, EV_PERSIST, main_on_watchdog, m);
+  return m->ev_dog && event_add(m->ev_dog, &tv) == 0 ? 0 : -1;
+}
+
 /* Workers, janitor, publisher, reporter, router, health, listeners and signals. */
 static int main_start(main_t *m, const unsigned char page_key[32]) {
   err_t e;
@@ -324,9 +404,10 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->pub = (pubjob_env_t){&m->cfg, m->q, m->p11, m->ocsp};
   m->health = health_start(&m->cfg, m->p11);
   m->h = httpd_new(m->base, &m->cfg, &e);
-  if (!m->ocsp || !m->health || !m->h || httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
-      httpd_listen_plain(m->h, m->cfg.admin_listen, admin_handle, m->health, &e) < 0 ||
-      httpd_listen_plain(m->h, m->cfg.publish_listen, publish_handle, &m->pub, &e) < 0) {
+  if (!m->ocsp || !m->health || !m->h ||
+      httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
+      httpd_listen_plain(m->h, "admin", m->cfg.admin_listen, admin_handle, m->health, &e) < 0 ||
+      httpd_listen_plain(m->h, "publish", m->cfg.publish_listen, publish_handle, &m->pub, &e) < 0) {
     log_err(NULL, "listeners: %s", m->ocsp && m->health && m->h ? e.msg : "cannot start");
     return -1;
   }
@@ -340,12 +421,12 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   if (!m->ev_hup || !m->ev_term || !m->ev_int || evsignal_add(m->ev_hup, NULL) < 0 ||
       evsignal_add(m->ev_term, NULL) < 0 || evsignal_add(m->ev_int, NULL) < 0)
     return -1;
-  return 0;
+  return main_watchdog(m);
 }
 
 /* Everything main_open and main_start made, in reverse. */
 static void main_stop(main_t *m) {
-  struct event *evs[] = {m->ev_hup, m->ev_term, m->ev_int, m->ev_creds, m->ev_grace};
+  struct event *evs[] = {m->ev_hup, m->ev_term, m->ev_int, m->ev_creds, m->ev_grace, m->ev_dog};
   for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
     if (evs[i])
       event_free(evs[i]);
@@ -391,6 +472,7 @@ int main(int argc, char **argv) {
   if ((rc = main_args(argc, argv, &config, &check)) >= 0)
     return rc;
   rc = 1;
+  m.config_path = config;
   if (cfg_load(&m.cfg, config, msg, sizeof msg) < 0) {
     log_err(NULL, "config: %s", msg);
     return 1;
@@ -412,6 +494,7 @@ int main(int argc, char **argv) {
                  "pcad %s serving acm-pca on https://%s (region %s), admin on %s, publish on %s",
                  PCAD_VERSION, m.cfg.listen, m.cfg.region, m.cfg.admin_listen,
                  m.cfg.publish_listen);
+      main_ready(&m);
       event_base_dispatch(m.base);
       rc = 0;
     }

@@ -168,6 +168,41 @@ static int cfg_listen_ok(const cfg_t *c, const char *path, char *msg, size_t msg
   return 0;
 }
 
+/* The keys that may name a systemd credential instead of a file. */
+static const struct {
+  const char *key;
+  size_t off;
+} cfg_credential_keys[] = {{"hsm.pin_file", offsetof(cfg_t, hsm_pin_file)},
+                           {"aws.credentials_file", offsetof(cfg_t, credentials_file)},
+                           {"s3.secret_access_key_file", offsetof(cfg_t, s3_secret_file)}};
+
+/* "credential:NAME" -> $CREDENTIALS_DIRECTORY/NAME: the file systemd's
+ * LoadCredential=NAME:... put there for this service. */
+static int cfg_credentials(cfg_t *c, const char *path, char *msg, size_t msglen) {
+  const char *dir = getenv("CREDENTIALS_DIRECTORY");
+  for (size_t i = 0; i < sizeof cfg_credential_keys / sizeof cfg_credential_keys[0]; i++) {
+    char **f = (char **)((char *)c + cfg_credential_keys[i].off), *full;
+    const char *name = *f && strncmp(*f, "credential:", 11) == 0 ? *f + 11 : NULL;
+    if (!name)
+      continue;
+    if (!*name || strchr(name, '/') || strcmp(name, "..") == 0 || strcmp(name, ".") == 0) {
+      snprintf(msg, msglen, "%s: %s: '%s' is not a credential name", path,
+               cfg_credential_keys[i].key, *f);
+      return -1;
+    }
+    if (!dir || !*dir) {
+      snprintf(msg, msglen, "%s: %s = %s needs systemd's LoadCredential= ($CREDENTIALS_DIRECTORY "
+               "is not set)", path, cfg_credential_keys[i].key, *f);
+      return -1;
+    }
+    if (asprintf(&full, "%s/%s", dir, name) < 0)
+      return -1;
+    free(*f);
+    *f = full;
+  }
+  return 0;
+}
+
 int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
   cfg_parse_t p;
   int line;
@@ -201,7 +236,8 @@ int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
              CFG_T2_BUDGET_MS / 1000);
     goto fail;
   }
-  if (cfg_names_ok(c, path, msg, msglen) < 0 || cfg_listen_ok(c, path, msg, msglen) < 0)
+  if (cfg_names_ok(c, path, msg, msglen) < 0 || cfg_listen_ok(c, path, msg, msglen) < 0 ||
+      cfg_credentials(c, path, msg, msglen) < 0)
     goto fail;
   if (c->s3_endpoint && *c->s3_endpoint && (!c->s3_access_key_id || !c->s3_secret_file)) {
     snprintf(msg, msglen, "%s: s3.endpoint needs s3.access_key_id and s3.secret_access_key_file",
@@ -223,6 +259,22 @@ void cfg_free(cfg_t *c) {
       free(*f);
       *f = NULL;
     }
+  }
+}
+
+void cfg_diff(const cfg_t *a, const cfg_t *b,
+              void (*fn)(const char *section, const char *key, void *arg), void *arg) {
+  for (size_t i = 0; i < CFG_NKEYS; i++) {
+    const char *pa = (const char *)a + cfg_keys[i].off, *pb = (const char *)b + cfg_keys[i].off;
+    int same;
+    if (cfg_keys[i].type == CFG_INT) {
+      same = *(const long *)pa == *(const long *)pb;
+    } else {
+      const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
+      same = sa && sb ? strcmp(sa, sb) == 0 : sa == sb;
+    }
+    if (!same)
+      fn(cfg_keys[i].section, cfg_keys[i].key, arg);
   }
 }
 

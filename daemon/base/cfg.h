@@ -66,6 +66,9 @@ typedef struct {
  * "FILE:LINE: message" into msg. */
 int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen);
 void cfg_free(cfg_t *c);
+/* Calls fn for each key whose value differs between a and b. */
+void cfg_diff(const cfg_t *a, const cfg_t *b,
+              void (*fn)(const char *section, const char *key, void *arg), void *arg);
 /* Walks the key table: section, key, default (NULL for a required key). */
 void cfg_keys_walk(void (*fn)(const char *section, const char *key, const char *def, void *arg),
                    void *arg);

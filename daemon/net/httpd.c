@@ -19,6 +19,7 @@
 #include "api/awserror.h"
 #include "base/hostnames.h"
 #include "base/log.h"
+#include "base/sdlisten.h"
 #include "base/uuid.h"
 #include "net/hparse.h"
 
@@ -480,38 +481,59 @@ static int httpd_addr(const char *addr, struct sockaddr_storage *ss, int *len, e
   return 0;
 }
 
-/* "host:port" -> a listening socket. */
-static int httpd_listen(httpd_t *h, const char *addr, int tls, httpd_handler_fn fn, void *arg,
-                        err_t *e) {
-  httpd_listener_t *l;
+/* The listening socket of name: the one systemd passed (socket
+ * activation), else addr bound here. */
+static struct evconnlistener *httpd_socket(httpd_listener_t *l, const char *name,
+                                           const char *addr, err_t *e) {
   struct sockaddr_storage ss;
-  int sslen = 0;
+  int sslen = 0, fd = sdlisten_fd(name);
+  unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE;
+  if (fd >= 0) {
+    log_notice(NULL, "%s: listening on the socket systemd passed (fd %d), not %s", name, fd,
+               addr);
+    evutil_make_socket_nonblocking(fd);
+    return evconnlistener_new(l->h->base, httpd_on_accept, l, flags, -1, fd);
+  }
+  if (httpd_addr(addr, &ss, &sslen, e) < 0)
+    return NULL;
+  return evconnlistener_new_bind(l->h->base, httpd_on_accept, l, flags, 128,
+                                 (struct sockaddr *)&ss, sslen);
+}
 
+static int httpd_listen(httpd_t *h, const char *name, const char *addr, int tls,
+                        httpd_handler_fn fn, void *arg, err_t *e) {
+  httpd_listener_t *l;
   if (h->nl == HTTPD_MAX_LISTENERS)
     return err_set(e, ERR_InternalFailure, "too many listeners");
-  if (httpd_addr(addr, &ss, &sslen, e) < 0)
-    return -1;
   l = &h->l[h->nl];
   memset(l, 0, sizeof *l);
   l->h = h;
   l->fn = fn;
   l->arg = arg;
   l->tls = tls;
-  l->evl = evconnlistener_new_bind(h->base, httpd_on_accept, l,
-                                   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-                                   (struct sockaddr *)&ss, sslen);
-  if (!l->evl)
-    return err_set(e, ERR_InternalFailure, "cannot listen on %s", addr);
+  err_clear(e);
+  if (!(l->evl = httpd_socket(l, name, addr, e)))
+    return e->code != ERR_OK ? -1 : err_set(e, ERR_InternalFailure, "cannot listen on %s", addr);
   h->nl++;
   return h->nl - 1;
+}
+
+int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e) {
+  SSL_CTX *ctx = httpd_tls_ctx(cfg, e);
+  if (!ctx)
+    return -1;
+  SSL_CTX_free(h->ssl); /* connections made with it keep their own reference */
+  h->ssl = ctx;
+  return 0;
 }
 
 int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e) {
   if (!h->ssl && !(h->ssl = httpd_tls_ctx(h->cfg, e)))
     return -1;
-  return httpd_listen(h, addr, 1, fn, arg, e);
+  return httpd_listen(h, "api", addr, 1, fn, arg, e);
 }
 
-int httpd_listen_plain(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e) {
-  return httpd_listen(h, addr, 0, fn, arg, e);
+int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, httpd_handler_fn fn,
+                       void *arg, err_t *e) {
+  return httpd_listen(h, name, addr, 0, fn, arg, e);
 }

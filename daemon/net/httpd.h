@@ -17,10 +17,16 @@ typedef void (*httpd_handler_fn)(void *arg, request_t *req);
 
 httpd_t *httpd_new(struct event_base *base, const cfg_t *cfg, err_t *e);
 void httpd_free(httpd_t *h);
-/* The signed API listener: HTTPS with the cfg's certificate and key. */
+/* The signed API listener: HTTPS with the cfg's certificate and key. Each
+ * listener binds its addr, or takes the socket systemd passed under its
+ * name ("api" here; base/sdlisten.h). */
 int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e);
-/* Plain HTTP listeners (admin, publish). */
-int httpd_listen_plain(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e);
+/* New TLS connections use cfg's certificate and key from now on (the open
+ * ones keep theirs); -1 (and the old ones stay) when they cannot be loaded. */
+int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e);
+/* Plain HTTP listeners, name "admin" or "publish". */
+int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, httpd_handler_fn fn,
+                       void *arg, err_t *e);
 
 typedef void (*httpd_drained_fn)(void *arg);
 /* Stops serving: closes the listeners and the connections with no request

@@ -8,7 +8,6 @@ reached a worker lost its answer (before the drain, a client without an
 IdempotencyToken retried those into duplicates)."""
 import os
 import signal
-import subprocess
 import sys
 import time
 import unittest
@@ -29,24 +28,8 @@ class GracefulStop(FaultCase):
         cls.pe.reconfigure({'server': {'shutdown_grace': str(GRACE)}})
         cls.make_ca('sigterm root')
 
-    def start_child(self):
-        """pcad as this test's own child (its exit status is wanted), in
-        place of the one pcaenv started (stopped with SIGTERM too)."""
-        os.kill(self.pe.pid(), signal.SIGTERM)
-        self.assertTrue(wait_for(lambda: not self.pe.admin_up(), 20))
-        env = dict(os.environ, SOFTHSM2_CONF=self.pe.env['SOFTHSM2_CONF'],
-                   PCAD_FAILPOINTS='sign_delay_ms=300')
-        log = open(os.path.join(self.pe.dir, 'pcad.log'), 'ab')
-        p = subprocess.Popen([PCAD, '--config', self.pe.env['PCA_CONFIG']], stdout=log,
-                             stderr=subprocess.STDOUT, env=env)
-        log.close()
-        with open(self.pe.env['PCA_PID_FILE'], 'w') as f:
-            f.write(str(p.pid))
-        self.assertTrue(wait_for(lambda: self.pe.admin_up(), 30))
-        return p
-
     def test_b14_sigterm_under_load_answers_what_is_in_flight(self):
-        p = self.start_child()
+        p = self.pe.spawn({'PCAD_FAILPOINTS': 'sign_delay_ms=300'}, PCAD)
         start = self.pe.psql('SELECT now()')
         load = Load(self.pe, self.issue_body).start()
         try:

@@ -59,6 +59,12 @@ class Env:
         """Restarts pcad with settings ({section: {key: value}}) written into
         its pcad.conf and extra_env added to its environment."""
         self.down()
+        self.edit_conf(settings)
+        self.extra_env = dict(extra_env or {})
+        self.up()
+
+    def edit_conf(self, settings):
+        """Writes settings ({section: {key: value}}) into pcad.conf."""
         path = os.path.join(self.dir, 'pcad.conf')
         with open(path) as f:
             lines = f.read().splitlines()
@@ -77,8 +83,6 @@ class Env:
                     lines.insert(end, '%s = %s' % (k, v))
         with open(path, 'w') as f:
             f.write('\n'.join(lines) + '\n')
-        self.extra_env = dict(extra_env or {})
-        self.up()
 
     def down(self):
         subprocess.run([PCAENV, 'down', self.dir], check=True)
@@ -148,6 +152,27 @@ class Env:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
+
+    def spawn(self, extra_env=None, pcad=None):
+        """pcad as the caller's own child (to read its exit status, or to
+        hand it a NOTIFY_SOCKET), in place of the one pcaenv started: that
+        one is stopped (SIGTERM), the new one logs to pcad.log and owns the
+        pid file. Returns the Popen once it answers /livez."""
+        import signal
+        os.kill(self.pid(), signal.SIGTERM)
+        if not wait_for(lambda: not self.admin_up(), 30):
+            raise AssertionError('pcad did not stop')
+        env = dict(os.environ, SOFTHSM2_CONF=self.env['SOFTHSM2_CONF'], **(extra_env or {}))
+        with open(self.env['PCA_LOG'], 'ab') as log:
+            p = subprocess.Popen([pcad or os.environ.get('PCAD_BIN') or
+                                  os.path.join(ROOT, 'build', 'pcad'),
+                                  '--config', self.env['PCA_CONFIG']],
+                                 stdout=log, stderr=subprocess.STDOUT, env=env)
+        with open(self.env['PCA_PID_FILE'], 'w') as f:
+            f.write(str(p.pid))
+        if not wait_for(lambda: p.poll() is not None or self.admin_up(), 30) or p.poll() is not None:
+            raise AssertionError('the spawned pcad did not start')
+        return p
 
     def admin_up(self):
         """pcad answers /livez (False while nothing listens)."""

@@ -109,6 +109,34 @@ static void example_key(const char *section, const char *key, const char *def, v
   x->n++;
 }
 
+/* pin_file = credential:NAME: the file systemd's LoadCredential= put in
+ * $CREDENTIALS_DIRECTORY. */
+static void test_credentials(void **state) {
+  static const char text[] =
+      "[server]\ntls_cert_file = /c.pem\ntls_key_file = /k.pem\n"
+      "[aws]\ncredentials_file = credential:sigv4-keys\n"
+      "[hsm]\nmodule = /m.so\ntoken_label = t\npin_file = credential:hsm-pin\n"
+      "[database]\nconninfo = host=/tmp dbname=pcad\n";
+  cfg_t c;
+  char msg[512];
+  (void)state;
+  setenv("CREDENTIALS_DIRECTORY", "/run/credentials/pcad.service", 1);
+  assert_int_equal(load(text, &c, msg), 0);
+  assert_string_equal(c.hsm_pin_file, "/run/credentials/pcad.service/hsm-pin");
+  assert_string_equal(c.credentials_file, "/run/credentials/pcad.service/sigv4-keys");
+  assert_string_equal(c.tls_key_file, "/k.pem"); /* not a credential key */
+  cfg_free(&c);
+  unsetenv("CREDENTIALS_DIRECTORY");
+  assert_int_equal(load(text, &c, msg), -1);
+  assert_non_null(strstr(msg, "hsm.pin_file = credential:hsm-pin needs systemd's "
+                              "LoadCredential="));
+  setenv("CREDENTIALS_DIRECTORY", "/run/credentials/pcad.service", 1);
+  assert_int_equal(load(REQUIRED "[s3]\nsecret_access_key_file = credential:../x\n", &c, msg),
+                   -1);
+  assert_non_null(strstr(msg, "s3.secret_access_key_file: 'credential:../x' is not a credential"));
+  unsetenv("CREDENTIALS_DIRECTORY");
+}
+
 static void test_example_lists_every_key(void **state) {
   example_t x;
   FILE *f = fopen(PCAD_SOURCE_DIR "/config/pcad.conf.example", "r");
@@ -128,6 +156,7 @@ int main(void) {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_credentials),
       cmocka_unit_test(test_example_lists_every_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
