@@ -50,6 +50,7 @@ typedef struct {
   publisher_t *publisher;
   reporter_t *reporter;
   pubjob_env_t pub;
+  admin_env_t admin;
   ocsp_t *ocsp;
   store_group_t *group; /* the workers' group commit */
   s3_t *s3;
@@ -71,7 +72,7 @@ static void *main_worker_init(void *arg, int idx) {
 static void main_worker_fini(void *state) { store_free(state); }
 
 static void main_usage(FILE *f) {
-  fprintf(f, "usage: pcad --config FILE [--check-config]\n"
+  fprintf(f, "usage: pcad --config FILE [--check-config [--connect]]\n"
              "       pcad keys --config FILE add --account ID [--policy FILE]\n"
              "       pcad keys --config FILE list | revoke KEY_ID\n"
              "       pcad audit verify --config FILE\n"
@@ -112,7 +113,18 @@ static void main_ready(const main_t *m) {
 
 /* The keys SIGHUP applies; a change to any other waits for a restart. */
 static const char *const main_live_keys[] = {"server.tls_cert_file", "server.tls_key_file",
-                                             "aws.credentials_file", "log.level"};
+                                             "aws.credentials_file", "log.level", "log.format",
+                                             "log.timestamps"};
+
+/* The log level and style of cfg (checked by cfg_load). */
+static void main_log_style(const cfg_t *cfg) {
+  log_level_t lvl;
+  int json = 0, stamps = 0;
+  if (log_level_parse(cfg->log_level, &lvl) == 0)
+    log_set_level(lvl);
+  if (log_style_parse(cfg->log_format, cfg->log_timestamps, &json, &stamps) == 0)
+    log_set_style(json, stamps);
+}
 
 static void main_on_changed(const char *section, const char *key, void *arg) {
   char name[64];
@@ -137,7 +149,6 @@ static void main_reload(main_t *m) {
   cfg_t nc;
   char msg[1024];
   err_t e;
-  log_level_t lvl;
   sdnotify("RELOADING=1\nMONOTONIC_USEC=%lld", clock_now_ms() * 1000);
   if (cfg_load(&nc, m->config_path, msg, sizeof msg) < 0) {
     log_err(NULL, "SIGHUP: the configuration stays as it was: %s", msg);
@@ -152,10 +163,10 @@ static void main_reload(main_t *m) {
     main_swap(&m->cfg.tls_key_file, &nc.tls_key_file);
     log_notice(NULL, "SIGHUP: TLS certificate reloaded from %s", m->cfg.tls_cert_file);
   }
-  if (log_level_parse(nc.log_level, &lvl) == 0) {
-    log_set_level(lvl);
-    main_swap(&m->cfg.log_level, &nc.log_level);
-  }
+  main_log_style(&nc);
+  main_swap(&m->cfg.log_level, &nc.log_level);
+  main_swap(&m->cfg.log_format, &nc.log_format);
+  main_swap(&m->cfg.log_timestamps, &nc.log_timestamps);
   main_swap(&m->cfg.credentials_file, &nc.credentials_file);
   cfg_free(&nc);
   main_reload_creds(m, "SIGHUP");
@@ -227,6 +238,24 @@ static void main_on_term(evutil_socket_t sig, short what, void *arg) {
   httpd_drain(m->h, main_on_drained, m);
 }
 
+/* --check-config --connect: PostgreSQL and the token tried (one login),
+ * each said ok or why not. 0 when both answer, else 1. */
+static int main_connect(const cfg_t *cfg) {
+  p11_opts_t o = {cfg->hsm_module, cfg->hsm_token_label, cfg->hsm_pin_file, 1, 1,
+                  cfg->hsm_sign_timeout_ms};
+  store_t *s = store_new(cfg);
+  p11_err_t pe;
+  p11_t *p11;
+  err_t e;
+  int db = s && store_check(s, &e) == 0;
+  printf("database: %s\n", db ? "ok" : s ? e.msg : "out of memory");
+  store_free(s);
+  p11 = p11_open(&o, &pe);
+  printf("token '%s': %s\n", cfg->hsm_token_label, p11 ? "ok (logged in)" : pe.msg);
+  p11_close(p11);
+  return db && p11 ? 0 : 1;
+}
+
 /* Checks everything that can be checked without the database or token. */
 static int main_check(const cfg_t *cfg, err_t *e) {
   creds_t *c = creds_load(cfg->credentials_file, e);
@@ -237,6 +266,8 @@ static int main_check(const cfg_t *cfg, err_t *e) {
     return err_set(e, ERR_InternalFailure, "tls_cert_file %s is not readable", cfg->tls_cert_file);
   if (access(cfg->tls_key_file, R_OK) < 0)
     return err_set(e, ERR_InternalFailure, "tls_key_file %s is not readable", cfg->tls_key_file);
+  if (httpd_check_tls(cfg, e) < 0 || store_conninfo_check(cfg->db_conninfo, e) < 0)
+    return -1;
   if (access(cfg->hsm_module, R_OK) < 0)
     return err_set(e, ERR_InternalFailure, "hsm.module %s is not readable", cfg->hsm_module);
   if (access(cfg->hsm_pin_file, R_OK) < 0)
@@ -297,6 +328,7 @@ static int main_audit(int argc, char **argv) {
 static int main_args(int argc, char **argv, const char **config, int *check) {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"check-config", no_argument, NULL, 't'},
+                                       {"connect", no_argument, NULL, 'C'},
                                        {"version", no_argument, NULL, 'V'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -307,7 +339,10 @@ static int main_args(int argc, char **argv, const char **config, int *check) {
       *config = optarg;
       break;
     case 't':
-      *check = 1;
+      *check |= 1;
+      break;
+    case 'C':
+      *check |= 2;
       break;
     case 'V':
       main_version();
@@ -320,7 +355,7 @@ static int main_args(int argc, char **argv, const char **config, int *check) {
       return 2;
     }
   }
-  if (!*config || optind != argc) {
+  if (!*config || optind != argc || *check == 2) { /* --connect only with --check-config */
     main_usage(stderr);
     return 2;
   }
@@ -403,10 +438,11 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
   m->pub = (pubjob_env_t){&m->cfg, m->q, m->p11, m->ocsp};
   m->health = health_start(&m->cfg, m->p11);
+  m->admin = (admin_env_t){m->health, m->q};
   m->h = httpd_new(m->base, &m->cfg, &e);
   if (!m->ocsp || !m->health || !m->h ||
       httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
-      httpd_listen_plain(m->h, "admin", m->cfg.admin_listen, admin_handle, m->health, &e) < 0 ||
+      httpd_listen_plain(m->h, "admin", m->cfg.admin_listen, admin_handle, &m->admin, &e) < 0 ||
       httpd_listen_plain(m->h, "publish", m->cfg.publish_listen, publish_handle, &m->pub, &e) < 0) {
     log_err(NULL, "listeners: %s", m->ocsp && m->health && m->h ? e.msg : "cannot start");
     return -1;
@@ -460,7 +496,6 @@ int main(int argc, char **argv) {
   main_t m;
   char msg[1024];
   err_t e;
-  log_level_t lvl;
   unsigned char page_key[32];
 
   memset(&m, 0, sizeof m);
@@ -477,13 +512,12 @@ int main(int argc, char **argv) {
     log_err(NULL, "config: %s", msg);
     return 1;
   }
-  if (log_level_parse(m.cfg.log_level, &lvl) == 0)
-    log_set_level(lvl);
+  main_log_style(&m.cfg);
   if (main_check(&m.cfg, &e) < 0) {
     log_err(NULL, "config: %s", e.msg);
   } else if (check) {
     printf("%s: configuration ok\n", config);
-    rc = 0;
+    rc = check & 2 ? main_connect(&m.cfg) : 0;
   } else {
     int up;
     signal(SIGPIPE, SIG_IGN);

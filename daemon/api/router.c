@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/hostnames.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "api/model.h"
 #include "api/sigv4.h"
 
@@ -52,9 +53,42 @@ static double router_ms_since(const struct timespec *t0) {
   return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* The request line (base/log.h log_fields) and its metrics: who asked
+ * (the key id also when its signature failed: the one that was tried),
+ * for which CA, with what outcome, in how long. */
+static void router_log(const request_t *req, const char *op, const router_job_t *j, int status,
+                       const char *error, const struct timespec *t0) {
+  char ms[32], st[8], tried[129] = "";
+  const char *ca = NULL, *key = j && j->who.access_key[0] ? j->who.access_key : NULL;
+  double elapsed = router_ms_since(t0);
+  if (j && j->in) {
+    ca = json_string_value(json_object_get(j->in, "CertificateAuthorityArn"));
+    if (!ca)
+      ca = json_string_value(json_object_get(j->in, "ResourceArn"));
+  }
+  if (!key) {
+    sigv4_auth_t a;
+    err_t e;
+    const char *hdr = request_header(req, "Authorization");
+    if (hdr && sigv4_parse_authorization(hdr, &a, &e) == 0)
+      snprintf(tried, sizeof tried, "%s", a.access_key);
+    key = tried;
+  }
+  snprintf(ms, sizeof ms, "%.1f", elapsed);
+  snprintf(st, sizeof st, "%d", status);
+  {
+    const char *kv[] = {"op",     op,    "account", j && j->who.account[0] ? j->who.account : NULL,
+                        "key",    key,   "ca",      ca,
+                        "status", st,    "error",   error,
+                        "ms",     ms,    "remote",  req->remote};
+    log_fields(LOG_LVL_INFO, req->rid, kv, (int)(sizeof kv / sizeof kv[0]));
+  }
+  metrics_request(op, status, elapsed / 1e3);
+}
+
 /* Sends an error reply. Server faults are logged in full and answered with
  * a generic message: their details (database text, paths) stay inside. */
-static void router_fail(request_t *req, const char *op, const char *akid, const err_t *e,
+static void router_fail(request_t *req, const char *op, const router_job_t *j, const err_t *e,
                         const struct timespec *t0) {
   int status = err_status(e->code);
   const char *msg = e->msg;
@@ -64,8 +98,7 @@ static void router_fail(request_t *req, const char *op, const char *akid, const 
     msg = e->code == ERR_ServiceUnavailable ? "The service is temporarily unavailable; retry."
                                             : "An internal error occurred.";
   }
-  log_info(req->rid, "op=%s key=%s remote=%s status=%d error=%s ms=%.1f", op, akid,
-           req->remote, status, err_name(e->code), router_ms_since(t0));
+  router_log(req, op, j, status, err_name(e->code), t0);
   body = awserror_body(e->code, msg);
   request_reply(req, status, "application/x-amz-json-1.1", err_name(e->code), body,
               body ? strlen(body) : 0);
@@ -132,15 +165,14 @@ static void router_job_run(workq_job_t *job, void *state) {
 static void router_job_done(workq_job_t *job) {
   router_job_t *j = (router_job_t *)job;
   if (j->err.code != ERR_OK) {
-    router_fail(j->req, j->act->name, j->who.access_key, &j->err, &j->t0);
+    router_fail(j->req, j->act->name, j, &j->err, &j->t0);
   } else {
     char *body = j->out ? awsjson_encode(j->out) : strdup("{}");
     if (!body) {
       err_set(&j->err, ERR_InternalFailure, "cannot encode the response");
-      router_fail(j->req, j->act->name, j->who.access_key, &j->err, &j->t0);
+      router_fail(j->req, j->act->name, j, &j->err, &j->t0);
     } else {
-      log_info(j->req->rid, "op=%s key=%s remote=%s status=200 ms=%.1f", j->act->name,
-               j->who.access_key, j->req->remote, router_ms_since(&j->t0));
+      router_log(j->req, j->act->name, j, 200, NULL, &j->t0);
       request_reply(j->req, 200, "application/x-amz-json-1.1", NULL, body, strlen(body));
       free(body);
     }
@@ -231,7 +263,7 @@ void router_handle(void *arg, request_t *req) {
   }
   return;
 fail:
-  router_fail(req, opname, j && j->who.access_key[0] ? j->who.access_key : "-", &e, &t0);
+  router_fail(req, opname, j, &e, &t0);
   if (j)
     router_job_free(j);
 }

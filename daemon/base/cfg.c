@@ -70,6 +70,8 @@ static const cfg_key_t cfg_keys[] = {
     I("janitor", "interval", janitor_interval, "60", 1, 86400),
     I("janitor", "pending_deadline", janitor_pending_deadline, "120", 5, 86400),
     {"log", "level", CFG_LEVEL, offsetof(cfg_t, log_level), "info", 0, 0, 0},
+    S("log", "format", log_format, "text", 0),
+    S("log", "timestamps", log_timestamps, "auto", 0),
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])
 
@@ -205,7 +207,7 @@ static int cfg_credentials(cfg_t *c, const char *path, char *msg, size_t msglen)
 
 int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
   cfg_parse_t p;
-  int line;
+  int line, json, stamps;
   memset(c, 0, sizeof *c);
   memset(&p, 0, sizeof p);
   p.c = c;
@@ -234,6 +236,11 @@ int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
     snprintf(msg, msglen, "%s: janitor.pending_deadline (%ld s) must exceed hsm.sign_timeout_ms "
              "(%ld) by at least %d s", path, c->janitor_pending_deadline, c->hsm_sign_timeout_ms,
              CFG_T2_BUDGET_MS / 1000);
+    goto fail;
+  }
+  if (log_style_parse(c->log_format, c->log_timestamps, &json, &stamps) < 0) {
+    snprintf(msg, msglen, "%s: log.format must be text or json, log.timestamps auto, on or off",
+             path);
     goto fail;
   }
   if (cfg_names_ok(c, path, msg, msglen) < 0 || cfg_listen_ok(c, path, msg, msglen) < 0 ||

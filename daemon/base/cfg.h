@@ -57,6 +57,8 @@ typedef struct {
   long janitor_pending_deadline;
   /* [log] */
   char *log_level;
+  char *log_format;     /* text | json */
+  char *log_timestamps; /* auto | on | off */
 } cfg_t;
 
 /* What T2 (recording an issued certificate) may take with its retries. */

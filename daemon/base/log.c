@@ -3,7 +3,11 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
 
 static atomic_int log_level = LOG_LVL_INFO;
 
@@ -44,8 +48,75 @@ static void log_flatten(char *s) {
     *--w = '\0';
 }
 
+static atomic_int log_json, log_stamps;
+
+void log_set_style(int json, int timestamps) {
+  atomic_store(&log_json, json);
+  atomic_store(&log_stamps, timestamps);
+}
+
+int log_style_parse(const char *format, const char *timestamps, int *json, int *stamps) {
+  if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+    return -1;
+  *json = strcmp(format, "json") == 0;
+  if (strcmp(timestamps, "auto") == 0) /* journald stamps its own entries */
+    *stamps = !getenv("JOURNAL_STREAM");
+  else if (strcmp(timestamps, "on") == 0 || strcmp(timestamps, "off") == 0)
+    *stamps = strcmp(timestamps, "on") == 0;
+  else
+    return -1;
+  return 0;
+}
+
+static const char *log_level_name(log_level_t lvl) {
+  for (size_t i = 0; i < sizeof log_levels / sizeof log_levels[0]; i++)
+    if (log_levels[i].lvl == lvl)
+      return log_levels[i].name;
+  return "info";
+}
+
+/* "2026-12-01T21:30:00.123Z" */
+static void log_now(char out[32]) {
+  struct timespec ts;
+  struct tm tm;
+  char day[24];
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%.20s.%03dZ", day, (int)(ts.tv_nsec / 1000000));
+}
+
+/* s as a JSON string's contents: the line is flat already (no control
+ * bytes), so only '"' and '\\' need escaping. */
+static void log_json_str(char *out, size_t n, const char *s) {
+  size_t w = 0;
+  for (; *s && w + 2 < n; s++) {
+    if (*s == '"' || *s == '\\')
+      out[w++] = '\\';
+    out[w++] = *s;
+  }
+  out[w] = '\0';
+}
+
+/* Writes one entry: body is "k=v ..." text, or JSON members when json. */
+static void log_write(log_level_t lvl, const char *rid, const char *body, int members) {
+  char now[32] = "", esc[64];
+  if (atomic_load(&log_stamps))
+    log_now(now);
+  /* one fprintf per line: stdio locks the stream, so lines never interleave */
+  if (atomic_load(&log_json)) {
+    log_json_str(esc, sizeof esc, rid ? rid : "-");
+    fprintf(stderr, "<%d>{%s%s%s\"level\":\"%s\",\"req\":\"%s\",%s%s%s}\n", (int)lvl,
+            *now ? "\"time\":\"" : "", now, *now ? "\"," : "", log_level_name(lvl), esc,
+            members ? "" : "\"msg\":\"", body, members ? "" : "\"");
+  } else {
+    fprintf(stderr, "%s%s<%d>pcad: req=%s %s\n", now, *now ? " " : "", (int)lvl, rid ? rid : "-",
+            body);
+  }
+}
+
 void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...) {
-  char line[2048];
+  char line[2048], esc[4100];
   va_list ap;
   if ((int)lvl > atomic_load(&log_level))
     return;
@@ -53,6 +124,31 @@ void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   log_flatten(line);
-  /* one fprintf per line: stdio locks the stream, so lines never interleave */
-  fprintf(stderr, "<%d>pcad: req=%s %s\n", (int)lvl, rid ? rid : "-", line);
+  if (atomic_load(&log_json)) {
+    log_json_str(esc, sizeof esc, line);
+    log_write(lvl, rid, esc, 0);
+  } else {
+    log_write(lvl, rid, line, 0);
+  }
+}
+
+void log_fields(log_level_t lvl, const char *rid, const char *const *kv, int n) {
+  char k[64], v[1024], ev[2100];
+  int json = atomic_load(&log_json);
+  buf_t body = {0};
+  if ((int)lvl > atomic_load(&log_level))
+    return;
+  for (int i = 0; i + 1 < n; i += 2) {
+    snprintf(v, sizeof v, "%s", kv[i + 1] && *kv[i + 1] ? kv[i + 1] : "-");
+    log_flatten(v);
+    if (json) {
+      log_json_str(k, sizeof k, kv[i]);
+      log_json_str(ev, sizeof ev, v);
+      buf_printf(&body, "%s\"%s\":\"%s\"", i ? "," : "", k, ev);
+    } else {
+      buf_printf(&body, "%s%s=%s", i ? " " : "", kv[i], v);
+    }
+  }
+  log_write(lvl, rid, body.data ? body.data : "", 1);
+  buf_free(&body);
 }

@@ -12,9 +12,18 @@ typedef enum {
 
 void log_set_level(log_level_t lvl);
 int log_level_parse(const char *s, log_level_t *out);
+/* [log] format ("text": "<N>pcad: req=RID message", or "json": "<N>{...}")
+ * and timestamps ("on", "off", "auto": on unless journald, which stamps
+ * its own, holds stderr) -> the style: 0, or -1 for an unknown value. */
+int log_style_parse(const char *format, const char *timestamps, int *json, int *stamps);
+void log_set_style(int json, int timestamps);
 /* rid names the request ("-" for none): every line carries it. */
 void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* One entry of named fields (kv: n/2 name, value pairs; an empty or NULL
+ * value is "-"): "name=value ..." in text, members in JSON. */
+void log_fields(log_level_t lvl, const char *rid, const char *const *kv, int n);
 
 #define log_err(rid, ...) log_msg(LOG_LVL_ERR, rid, __VA_ARGS__)
 #define log_warn(rid, ...) log_msg(LOG_LVL_WARNING, rid, __VA_ARGS__)

@@ -14,6 +14,7 @@ struct workq {
   pthread_cond_t cv;
   workq_job_t *head, *tail; /* pending */
   int queued, qmax, stop;
+  int busy; /* jobs running */
   workq_job_t *done_head, *done_tail; /* finished, for the loop */
   struct event *done_ev;
   workq_init_fn init;
@@ -41,11 +42,13 @@ static void *workq_main(void *p) {
     if (!q->head)
       q->tail = NULL;
     q->queued--;
+    q->busy++;
     pthread_mutex_unlock(&q->mu);
 
     job->run(job, state);
 
     pthread_mutex_lock(&q->mu);
+    q->busy--;
     job->next = NULL;
     if (q->done_tail)
       q->done_tail->next = job;
@@ -140,4 +143,11 @@ void workq_free(workq_t *q) {
   pthread_mutex_destroy(&q->mu);
   pthread_cond_destroy(&q->cv);
   free(q);
+}
+
+void workq_stats(workq_t *q, int *queued, int *busy) {
+  pthread_mutex_lock(&q->mu);
+  *queued = q->queued;
+  *busy = q->busy;
+  pthread_mutex_unlock(&q->mu);
 }

@@ -24,5 +24,7 @@ workq_t *workq_new(struct event_base *base, int nthreads, int qmax, workq_init_f
 int workq_submit(workq_t *q, workq_job_t *job);
 /* Stops accepting, finishes queued jobs, joins the workers. */
 void workq_free(workq_t *q);
+/* Jobs waiting for a worker, and jobs running. */
+void workq_stats(workq_t *q, int *queued, int *busy);
 
 #endif

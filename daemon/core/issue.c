@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/failpoint.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "core/audit.h"
 #include "core/cacache.h"
 #include "core/ca_row.h"
@@ -388,7 +389,10 @@ static int issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
                                   &a, e);
   if (done < 0)
     return -1;
-  return done == 0 ? issue_confirm(c, f, e) : 0;
+  if (done == 0)
+    return issue_confirm(c, f, e);
+  metrics_issued();
+  return 0;
 }
 
 /* A signature that failed: FAILED, the token released, so that a retry

@@ -2,7 +2,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "base/metrics.h"
 #include "core/sigalg.h"
 #include "p11.h"
 
@@ -98,6 +100,7 @@ static void *key_sign(const ctx_t *c, const unsigned char *id, void *obj,
                       void (*free_obj)(void *), const char *alg, err_t *e) {
   p11_err_t pe = {P11_OK, ""};
   key_job_t *j = obj ? calloc(1, sizeof *j) : NULL;
+  struct timespec t0, t1;
   if (!j) {
     if (obj)
       free_obj(obj);
@@ -106,12 +109,15 @@ static void *key_sign(const ctx_t *c, const unsigned char *id, void *obj,
   }
   *j = (key_job_t){obj, sign, free_obj, ""};
   snprintf(j->alg, sizeof j->alg, "%s", alg);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   if (p11_sign(c->p11, id, key_job_run, j, key_job_drop, &pe) < 0) {
     if (pe.code != P11_ETIME) /* on a timeout the signer drops it */
       key_job_drop(j);
     key_err(e, &pe);
     return NULL;
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  metrics_sign((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
   free(j);
   return obj;
 }

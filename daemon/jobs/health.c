@@ -7,13 +7,18 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/ticker.h"
 #include "core/audit.h"
 #include "p11.h"
 #include "store/store.h"
+#include "store/store_ca.h"
+
+#define HEALTH_EXPIRY_EVERY 30 /* seconds between two reads of the CAs' notAfter (metrics) */
 
 struct health {
   p11_t *p11;
+  int ticks;
   store_t *store;         /* the database check, and the signer's audit events */
   atomic_int db_ok, token_ok;
   int audit_due;          /* a change of the signer's health not yet audited */
@@ -34,6 +39,11 @@ static void health_audit(health_t *h, int tok, const char *why) {
     h->audit_due = 0;
 }
 
+static void health_expiry(const char *ca_id, long long not_after, void *arg) {
+  (void)arg;
+  metrics_ca_expiry(ca_id, (time_t)not_after);
+}
+
 static void health_check(void *arg) {
   health_t *h = arg;
   char why[256];
@@ -52,6 +62,16 @@ static void health_check(void *arg) {
   }
   if (h->audit_due && db)
     health_audit(h, tok, why);
+  if (db && h->ticks++ % HEALTH_EXPIRY_EVERY == 0) {
+    err_t e;
+    if (store_ca_expiries(h->store, health_expiry, NULL, &e) < 0)
+      h->ticks = 0; /* again next second */
+  }
+}
+
+void health_gauges(health_t *h, int *db_up, int *token_up) {
+  *db_up = atomic_load(&h->db_ok);
+  *token_up = atomic_load(&h->token_ok);
 }
 
 health_t *health_start(const cfg_t *cfg, p11_t *p11) {

@@ -7,6 +7,7 @@
 #include "base/bucket.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/ticker.h"
 #include "core/crl.h"
 #include "store/store.h"
@@ -61,6 +62,7 @@ static void publisher_write(publisher_t *p, const store_crl_head_t *h) {
       bucket_write(p->bucket, h->target, "application/pkix-crl", crl_s3_acl(h->acl), der, len,
                    &e) == 0) {
     snprintf(s->number, sizeof s->number, "%s", h->number);
+    metrics_crl_written(h->ca_id, clock_now());
     if (s->failures)
       log_notice("publisher", "CRL %s written again after %d failures", h->target, s->failures);
     s->failures = 0;

@@ -1,10 +1,17 @@
 #ifndef PCAD_ADMIN_H
 #define PCAD_ADMIN_H
-/* The loopback admin listener: GET /livez and GET /readyz. */
+/* The loopback admin listener: GET /livez, GET /readyz, GET /metrics
+ * (Prometheus text format, base/metrics.h). */
+#include "base/workq.h"
 #include "jobs/health.h"
 #include "net/httpd.h"
 
-/* An httpd_handler_fn: arg is the health_t. */
+typedef struct {
+  health_t *health;
+  workq_t *q;
+} admin_env_t;
+
+/* An httpd_handler_fn: arg is an admin_env_t. */
 void admin_handle(void *arg, request_t *req);
 
 #endif

@@ -518,6 +518,12 @@ static int httpd_listen(httpd_t *h, const char *name, const char *addr, int tls,
   return h->nl - 1;
 }
 
+int httpd_check_tls(const cfg_t *cfg, err_t *e) {
+  SSL_CTX *ctx = httpd_tls_ctx(cfg, e);
+  SSL_CTX_free(ctx);
+  return ctx ? 0 : -1;
+}
+
 int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e) {
   SSL_CTX *ctx = httpd_tls_ctx(cfg, e);
   if (!ctx)

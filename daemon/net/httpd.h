@@ -21,6 +21,8 @@ void httpd_free(httpd_t *h);
  * listener binds its addr, or takes the socket systemd passed under its
  * name ("api" here; base/sdlisten.h). */
 int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e);
+/* Whether cfg's TLS certificate and key load and match: 0, or -1. */
+int httpd_check_tls(const cfg_t *cfg, err_t *e);
 /* New TLS connections use cfg's certificate and key from now on (the open
  * ones keep theirs); -1 (and the old ones stay) when they cannot be loaded. */
 int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e);

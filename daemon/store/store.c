@@ -94,9 +94,25 @@ int store_ready(store_t *s, err_t *e) {
 
 int store_lib_version(void) { return PQlibVersion(); }
 
+int store_conninfo_check(const char *conninfo, err_t *e) {
+  char *why = NULL;
+  PQconninfoOption *o = PQconninfoParse(conninfo, &why);
+  if (o) {
+    PQconninfoFree(o);
+    return 0;
+  }
+  err_set(e, ERR_InternalFailure, "database.conninfo: %s", why ? why : "out of memory");
+  PQfreemem(why);
+  return -1;
+}
+
+int store_check(store_t *s, err_t *e) {
+  return store_ready(s, e) == 0 && store_cmd(s, "SELECT 1", e) == 0 ? 0 : -1;
+}
+
 int store_ping(store_t *s) {
   err_t e;
-  return store_ready(s, &e) == 0 && store_cmd(s, "SELECT 1", &e) == 0;
+  return store_check(s, &e) == 0;
 }
 
 static long store_ms_left(const struct timespec *end) {

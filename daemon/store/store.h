@@ -61,5 +61,9 @@ int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);
 int store_lib_version(void);
 /* 1 when the server answers a query on s (reconnecting when needed). */
 int store_ping(store_t *s);
+/* The same as 0, or -1 with why in e. */
+int store_check(store_t *s, err_t *e);
+/* Whether conninfo parses (libpq's own parser): 0, or -1 with why in e. */
+int store_conninfo_check(const char *conninfo, err_t *e);
 
 #endif

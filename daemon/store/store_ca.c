@@ -170,6 +170,21 @@ int store_ca_ocsp(store_t *s, store_ca_t **rows, int *nrows, err_t *e) {
   return 0;
 }
 
+int store_ca_expiries(store_t *s, void (*fn)(const char *ca_id, long long not_after, void *arg),
+                      void *arg, err_t *e) {
+  PGresult *r = store_exec(s,
+                           "SELECT id::text, floor(extract(epoch from not_after))::bigint::text"
+                           " FROM certificate_authorities WHERE not_after IS NOT NULL"
+                           " AND status <> 'DELETED'",
+                           0, NULL, e);
+  if (!r)
+    return -1;
+  for (int i = 0; i < PQntuples(r); i++)
+    fn(PQgetvalue(r, i, 0), strtoll(PQgetvalue(r, i, 1), NULL, 10), arg);
+  PQclear(r);
+  return 0;
+}
+
 int store_ca_get(store_t *s, const char *account, const char *arn, int lock, store_ca_t *out,
                  err_t *e) {
   const char *p[2] = {arn, account};

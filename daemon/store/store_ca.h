@@ -50,6 +50,9 @@ int store_ca_get(store_t *s, const char *account, const char *arn, int lock, sto
 /* Every CA (any account) whose OCSP is enabled and that has a certificate
  * and a key, for the OCSP responder to find an issuer among. */
 int store_ca_ocsp(store_t *s, store_ca_t **rows, int *nrows, err_t *e);
+/* fn for each CA with a certificate (not DELETED): its id and notAfter. */
+int store_ca_expiries(store_t *s, void (*fn)(const char *ca_id, long long not_after, void *arg),
+                      void *arg, err_t *e);
 /* What one OCSP answer needs, in one round trip: whether the CA still
  * answers OCSP (as store_ca_ocsp selects them), the SHA-256 of its
  * certificate (lower-case hex), and one serial's row. */

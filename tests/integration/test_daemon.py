@@ -153,6 +153,35 @@ class Daemon(EnvTestCase):
         r = self.run_pcad('--check-config', conf=path)
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_check_config_loads_the_tls_pair_and_parses_the_conninfo(self):
+        tls = os.path.join(self.pe.dir, 'tls')
+        # a key that is not the certificate's
+        path, _ = self.conf_with([(os.path.join(tls, 'server.key'), os.path.join(tls, 'ca.key'))])
+        r = self.run_pcad('--check-config', conf=path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('does not match the certificate', r.stderr)
+        with open(self.pe.env['PCA_CONFIG']) as f:
+            conninfo = re.search(r'^conninfo = (.*)$', f.read(), re.M).group(1)
+        path, _ = self.conf_with([(conninfo, conninfo + " sslmode='unterminated")])
+        r = self.run_pcad('--check-config', conf=path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('database.conninfo: ', r.stderr)
+
+    def test_check_config_connect_tries_the_database_and_the_token(self):
+        r = self.run_pcad('--check-config', '--connect', conf=self.pe.env['PCA_CONFIG'])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn('database: ok', r.stdout)
+        self.assertIn("token '%s': ok (logged in)" % self.pe.env['PCA_TOKEN_LABEL'], r.stdout)
+        # the database away, the token still there: which failed, and why
+        with open(self.pe.env['PCA_CONFIG']) as f:
+            conninfo = re.search(r'^conninfo = (.*)$', f.read(), re.M).group(1)
+        path, _ = self.conf_with([(conninfo, 'host=/nonexistent dbname=pcad')])
+        r = self.run_pcad('--check-config', '--connect', conf=path)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stdout, r'database: The database is unavailable: .*/nonexistent')
+        self.assertIn("': ok (logged in)", r.stdout)
+        self.assertEqual(self.run_pcad('--connect', conf=path).returncode, 2)
+
     def test_config_errors_name_the_line(self):
         path, _ = self.conf_with([('[admin]', '[admin]\nlisten_address = 1')])
         r = self.run_pcad('--check-config', conf=path)

@@ -1,6 +1,7 @@
 """scripts/quickstart: the lines it prints work as printed, with both CLIs."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +22,9 @@ class Quickstart(unittest.TestCase):
         r = subprocess.run([os.path.join(ROOT, 'scripts', 'quickstart'), self.dir],
                            capture_output=True, text=True, timeout=900)
         self.assertEqual(r.returncode, 0, r.stderr)
-        lines = [l.strip() for l in r.stdout.splitlines() if l.startswith('  ')]
+        intro, demo = r.stdout.split('== The guided demo', 1)
+        self.check_demo(demo)
+        lines = [l.strip() for l in intro.splitlines() if l.startswith('  ')]
         source = [l for l in lines if l.startswith('. ')]
         cmds = [l for l in lines if 'acm-pca' in l]
         self.assertEqual(len(source), 1)
@@ -43,6 +46,22 @@ class Quickstart(unittest.TestCase):
             self.assertEqual(ca['Type'], 'ROOT')
             self.assertIn(ca['Status'], ('CREATING', 'PENDING_CERTIFICATE'))
         self.assertEqual(parse_env_sh(os.path.join(self.dir, 'env.sh'))['AWS_REGION'], 'us-east-1')
+
+
+    def check_demo(self, out):
+        """The demo's steps happened, as printed."""
+        steps = re.findall(r'^== (\d)\. ', out, re.M)
+        self.assertEqual(steps, list('1234567'))
+        self.assertEqual(out.count('    | ACTIVE'), 2)  # the root and the subordinate
+        self.assertIn('    |     DNS:demo.example', out)
+        self.assertIn('    | Ciphers supported in s_server binary', out)  # curl got the page
+        serial = re.search(r'^\$ SERIAL=.*\n    \| ([0-9A-F]+)$', out, re.M).group(1)
+        self.assertIn('    |     Serial Number: ' + serial, out)  # in the CRL
+        self.assertIn('    |     Cert Status: revoked', out)
+        self.assertIn('    | Response verify OK', out)
+        for line in out.splitlines():
+            if line.startswith('$ '):
+                self.assertNotIn('arn:aws:acm-pca:us-east-1', line)  # variables, not values
 
 
 if __name__ == '__main__':
