@@ -258,6 +258,7 @@ static int main_connect(const cfg_t *cfg) {
 
 /* Checks everything that can be checked without the database or token. */
 static int main_check(const cfg_t *cfg, err_t *e) {
+  p11_err_t pe;
   creds_t *c = creds_load(cfg->credentials_file, e);
   if (!c)
     return -1;
@@ -270,8 +271,8 @@ static int main_check(const cfg_t *cfg, err_t *e) {
     return -1;
   if (access(cfg->hsm_module, R_OK) < 0)
     return err_set(e, ERR_InternalFailure, "hsm.module %s is not readable", cfg->hsm_module);
-  if (access(cfg->hsm_pin_file, R_OK) < 0)
-    return err_set(e, ERR_InternalFailure, "hsm.pin_file %s is not readable", cfg->hsm_pin_file);
+  if (p11_pin_file_check(cfg->hsm_pin_file, &pe) < 0)
+    return err_set(e, ERR_InternalFailure, "hsm.pin_file: %s", pe.msg);
   return model_init(e);
 }
 

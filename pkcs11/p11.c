@@ -65,6 +65,13 @@ static int p11_read_pin(const char *path, char *pin, size_t pinlen, p11_err_t *e
   return 0;
 }
 
+int p11_pin_file_check(const char *path, p11_err_t *e) {
+  char pin[256];
+  int rc = p11_read_pin(path, pin, sizeof pin, e);
+  OPENSSL_cleanse(pin, sizeof pin);
+  return rc;
+}
+
 static int p11_label_is(const CK_UTF8CHAR label[32], const char *want) {
   size_t l = strlen(want), n = 32;
   while (n && label[n - 1] == ' ')

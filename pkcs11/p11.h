@@ -35,6 +35,9 @@ typedef struct {
  * retried (real HSMs lock). */
 p11_t *p11_open(const p11_opts_t *o, p11_err_t *e);
 void p11_close(p11_t *p);
+/* The PIN file as p11_open reads it (type, mode, owner, content), without
+ * the token: 0, or -1 with why (never the PIN) in e. */
+int p11_pin_file_check(const char *path, p11_err_t *e);
 
 /* Health, at most once a second: when the signer is healthy, a real
  * signature with the probe key; when it is quarantined, a rebuild once its

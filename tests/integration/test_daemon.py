@@ -212,13 +212,16 @@ class Daemon(EnvTestCase):
         shutil.copy(self.pe.env['PCA_PIN_FILE'], pin)
         os.chmod(pin, 0o644)
         path, _ = self.conf_with([('pin_file = ' + self.pe.env['PCA_PIN_FILE'], 'pin_file = ' + pin)])
-        r = self.run_pcad(conf=path)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn('0600', r.stderr)
-        self.assertIn('mode 0644', r.stderr)
         with open(pin) as f:
             secret = f.read().strip()
-        self.assertNotIn(secret, r.stderr)
+        # refused by --check-config already (it passed before, and the start
+        # failed), and by a start
+        for args in (('--check-config',), ()):
+            r = self.run_pcad(*args, conf=path)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn('0600', r.stderr)
+            self.assertIn('mode 0644', r.stderr)
+            self.assertNotIn(secret, r.stderr + r.stdout)
         # B10: 0600 but owned by another user (nobody); a symlink to it
         os.chmod(pin, 0o600)
         os.chown(pin, 65534, 65534)

@@ -85,7 +85,7 @@ static void test_missing_file(void **state) {
 
 /* config/pcad.conf.example lists every key of the table with its default. */
 typedef struct {
-  char text[16384];
+  char text[65536];
   int n;
 } example_t;
 
@@ -137,6 +137,36 @@ static void test_credentials(void **state) {
   unsetenv("CREDENTIALS_DIRECTORY");
 }
 
+/* docs/OPERATIONS.md's reference names each key as `section.key`, with
+ * its default. */
+static void reference_key(const char *section, const char *key, const char *def, void *arg) {
+  example_t *x = arg;
+  char want[512];
+  snprintf(want, sizeof want, "| `%s.%s` | ", section, key);
+  if (!strstr(x->text, want))
+    fail_msg("docs/OPERATIONS.md's reference lacks %s.%s", section, key);
+  if (def && *def) {
+    snprintf(want, sizeof want, "| `%s.%s` | `%s` |", section, key, def);
+    if (!strstr(x->text, want))
+      fail_msg("docs/OPERATIONS.md gives %s.%s another default than %s", section, key, def);
+  }
+  x->n++;
+}
+
+static void test_reference_lists_every_key(void **state) {
+  static example_t x;
+  FILE *f = fopen(PCAD_SOURCE_DIR "/docs/OPERATIONS.md", "r");
+  size_t n;
+  (void)state;
+  assert_non_null(f);
+  n = fread(x.text, 1, sizeof x.text - 1, f);
+  x.text[n] = 0;
+  fclose(f);
+  x.n = 0;
+  cfg_keys_walk(reference_key, &x);
+  assert_true(x.n > 40);
+}
+
 static void test_example_lists_every_key(void **state) {
   example_t x;
   FILE *f = fopen(PCAD_SOURCE_DIR "/config/pcad.conf.example", "r");
@@ -158,6 +188,7 @@ int main(void) {
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_credentials),
       cmocka_unit_test(test_example_lists_every_key),
+      cmocka_unit_test(test_reference_lists_every_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
