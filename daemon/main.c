@@ -238,8 +238,8 @@ static void main_on_term(evutil_socket_t sig, short what, void *arg) {
   httpd_drain(m->h, main_on_drained, m);
 }
 
-/* --check-config --connect: PostgreSQL and the token tried (one login),
- * each said ok or why not. 0 when both answer, else 1. */
+/* --check-config --connect: PostgreSQL and the token tried (one login and
+ * a probe signature), each said ok or why not. 0 when both answer, else 1. */
 static int main_connect(const cfg_t *cfg) {
   p11_opts_t o = {cfg->hsm_module, cfg->hsm_token_label, cfg->hsm_pin_file, 1, 1,
                   cfg->hsm_sign_timeout_ms};
@@ -247,13 +247,17 @@ static int main_connect(const cfg_t *cfg) {
   p11_err_t pe;
   p11_t *p11;
   err_t e;
-  int db = s && store_check(s, &e) == 0;
+  char why[256];
+  int db = s && store_check(s, &e) == 0, tok;
   printf("database: %s\n", db ? "ok" : s ? e.msg : "out of memory");
   store_free(s);
+  /* logged in, then a real signature with the probe key, as /readyz asks */
   p11 = p11_open(&o, &pe);
-  printf("token '%s': %s\n", cfg->hsm_token_label, p11 ? "ok (logged in)" : pe.msg);
+  tok = p11 && p11_check(p11, why, sizeof why);
+  printf("token '%s': %s\n", cfg->hsm_token_label,
+         tok ? "ok (logged in, the probe key signs)" : p11 ? why : pe.msg);
   p11_close(p11);
-  return db && p11 ? 0 : 1;
+  return db && tok ? 0 : 1;
 }
 
 /* Checks everything that can be checked without the database or token. */

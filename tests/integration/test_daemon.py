@@ -171,7 +171,8 @@ class Daemon(EnvTestCase):
         r = self.run_pcad('--check-config', '--connect', conf=self.pe.env['PCA_CONFIG'])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn('database: ok', r.stdout)
-        self.assertIn("token '%s': ok (logged in)" % self.pe.env['PCA_TOKEN_LABEL'], r.stdout)
+        self.assertIn("token '%s': ok (logged in, the probe key signs)"
+                      % self.pe.env['PCA_TOKEN_LABEL'], r.stdout)
         # the database away, the token still there: which failed, and why
         with open(self.pe.env['PCA_CONFIG']) as f:
             conninfo = re.search(r'^conninfo = (.*)$', f.read(), re.M).group(1)
@@ -179,7 +180,7 @@ class Daemon(EnvTestCase):
         r = self.run_pcad('--check-config', '--connect', conf=path)
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stdout, r'database: The database is unavailable: .*/nonexistent')
-        self.assertIn("': ok (logged in)", r.stdout)
+        self.assertIn("': ok (logged in, the probe key signs)", r.stdout)
         self.assertEqual(self.run_pcad('--connect', conf=path).returncode, 2)
 
     def test_config_errors_name_the_line(self):
