@@ -6,24 +6,18 @@ raw(), admin(), boto3() and pid() talk to the second instance."""
 import copy
 import os
 import re
-import socket
 import subprocess
 
+from freeport import free_ports
 from pcatest import wait_for
 from invariants import PCAD
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 class Second:
 
     def __init__(self, pe, name='pcad2', extra_env=None):
         self.pe, self.name = pe, name
-        ports = {k: free_port() for k in ('api', 'admin', 'publish')}
+        ports = dict(zip(('api', 'admin', 'publish'), free_ports(3)))
         with open(pe.env['PCA_CONFIG']) as f:
             conf = f.read()
         section = None
