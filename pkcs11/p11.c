@@ -237,13 +237,8 @@ p11_t *p11_open(const p11_opts_t *o, p11_err_t *e) {
     goto fail;
   }
   /* the PIN file first: a bad one must not cost a module load */
-  {
-    char pin[256];
-    rc = p11_read_pin(p->pin_file, pin, sizeof pin, e);
-    OPENSSL_cleanse(pin, sizeof pin);
-    if (rc < 0)
-      goto fail;
-  }
+  if (p11_pin_file_check(p->pin_file, e) < 0)
+    goto fail;
   pthread_rwlock_wrlock(&p->life);
   rc = p11_load_module(p, e) < 0 ? -1 : p11_token_up(p, e);
   pthread_rwlock_unlock(&p->life);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,21 +150,17 @@ static int cfg_listen_ok(const cfg_t *c, const char *path, char *msg, size_t msg
                  {"admin.listen", c->admin_listen},
                  {"publish.listen", c->publish_listen}};
   for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
-    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM},
-                    *ai = NULL;
-    char host[256], port[8];
-    long p;
-    if (hostnames_listen(listens[i].addr, host, sizeof host, &p) < 0) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int rc = hostnames_listen(listens[i].addr, &ss, &len);
+    if (rc == -1)
       snprintf(msg, msglen, "%s: %s '%s' is not host:port (port 0-65535)", path, listens[i].key,
                listens[i].addr);
+    else if (rc < 0)
+      snprintf(msg, msglen, "%s: %s: the host of '%s' does not resolve", path, listens[i].key,
+               listens[i].addr);
+    if (rc < 0)
       return -1;
-    }
-    snprintf(port, sizeof port, "%ld", p);
-    if (getaddrinfo(host, port, &hints, &ai) != 0) {
-      snprintf(msg, msglen, "%s: %s: the host '%s' does not resolve", path, listens[i].key, host);
-      return -1;
-    }
-    freeaddrinfo(ai);
   }
   return 0;
 }

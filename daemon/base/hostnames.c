@@ -1,5 +1,6 @@
 #include "base/hostnames.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,9 @@ struct hostnames {
   int n;
 };
 
-int hostnames_split(const char *s, size_t len, char *host, size_t hostlen, long *port) {
+/* "host", "host:port", "[v6]" or "[v6]:port" -> host (brackets kept off)
+ * and port (-1 when absent). -1 when malformed. */
+static int hostnames_split(const char *s, size_t len, char *host, size_t hostlen, long *port) {
   const char *colon = NULL, *end = s + len;
   size_t hl;
   *port = -1;
@@ -52,8 +55,20 @@ int hostnames_split(const char *s, size_t len, char *host, size_t hostlen, long 
   return 0;
 }
 
-int hostnames_listen(const char *addr, char *host, size_t hostlen, long *port) {
-  return hostnames_split(addr, strlen(addr), host, hostlen, port) == 0 && *port >= 0 ? 0 : -1;
+int hostnames_listen(const char *addr, struct sockaddr_storage *ss, socklen_t *len) {
+  struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM},
+                  *ai = NULL;
+  char host[256], port[24];
+  long p;
+  if (hostnames_split(addr, strlen(addr), host, sizeof host, &p) < 0 || p < 0)
+    return -1;
+  snprintf(port, sizeof port, "%ld", p);
+  if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+    return -2;
+  memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+  *len = ai->ai_addrlen;
+  freeaddrinfo(ai);
+  return 0;
 }
 
 static int hostnames_add(hostnames_t *h, const char *s, size_t len, int any_port) {

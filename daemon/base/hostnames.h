@@ -4,6 +4,7 @@
  * is not one of them is refused (security-and-faults.md 3.1(4)), so a
  * request signed for another endpoint cannot be replayed here. */
 #include <stddef.h>
+#include <sys/socket.h>
 
 typedef struct hostnames hostnames_t;
 
@@ -13,11 +14,10 @@ typedef struct hostnames hostnames_t;
  * entry is malformed. */
 hostnames_t *hostnames_new(const char *names, const char *listen, char *msg, size_t msglen);
 void hostnames_free(hostnames_t *h);
-/* "host", "host:port", "[v6]" or "[v6]:port" (s, len bytes) -> host
- * (brackets kept off) and port (-1 when absent). -1 when malformed. */
-int hostnames_split(const char *s, size_t len, char *host, size_t hostlen, long *port);
-/* A listen address: "host:port" or "[v6]:port" (port 0: any free one). 0, or -1. */
-int hostnames_listen(const char *addr, char *host, size_t hostlen, long *port);
+/* A listen address, "host:port" or "[v6]:port" (port 0: any free one),
+ * resolved for binding into *ss (*len bytes): 0, -1 when it is not
+ * host:port, -2 when the host does not resolve. */
+int hostnames_listen(const char *addr, struct sockaddr_storage *ss, socklen_t *len);
 /* Whether a Host header value names this endpoint (case-insensitive). */
 int hostnames_match(const hostnames_t *h, const char *host);
 

@@ -463,21 +463,13 @@ void httpd_drain(httpd_t *h, httpd_drained_fn fn, void *arg) {
 
 /* "host:port" or "[v6]:port" -> the address to bind. */
 static int httpd_addr(const char *addr, struct sockaddr_storage *ss, int *len, err_t *e) {
-  char host[256], port[8];
-  long p;
-  struct evutil_addrinfo hints, *ai = NULL;
-  if (hostnames_listen(addr, host, sizeof host, &p) < 0)
-    return err_set(e, ERR_InternalFailure, "listen address '%s' is not host:port", addr);
-  snprintf(port, sizeof port, "%ld", p);
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV;
-  if (evutil_getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
-    return err_set(e, ERR_InternalFailure, "listen address '%s' does not resolve", addr);
-  memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-  *len = (int)ai->ai_addrlen;
-  evutil_freeaddrinfo(ai);
+  socklen_t sl;
+  int rc = hostnames_listen(addr, ss, &sl);
+  if (rc < 0)
+    return err_set(e, ERR_InternalFailure, rc == -1 ? "listen address '%s' is not host:port"
+                                                    : "listen address '%s' does not resolve",
+                   addr);
+  *len = (int)sl;
   return 0;
 }
 

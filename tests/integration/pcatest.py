@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import ssl
 import subprocess
 import tempfile
@@ -153,15 +154,18 @@ class Env:
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
+    def stop_pcad(self):
+        """pcad alone stopped (SIGTERM: it drains), PostgreSQL left running."""
+        os.kill(self.pid(), signal.SIGTERM)
+        if not wait_for(lambda: not self.admin_up(), 30):
+            raise AssertionError('pcad did not stop')
+
     def spawn(self, extra_env=None, pcad=None):
         """pcad as the caller's own child (to read its exit status, or to
         hand it a NOTIFY_SOCKET), in place of the one pcaenv started: that
         one is stopped (SIGTERM), the new one logs to pcad.log and owns the
         pid file. Returns the Popen once it answers /livez."""
-        import signal
-        os.kill(self.pid(), signal.SIGTERM)
-        if not wait_for(lambda: not self.admin_up(), 30):
-            raise AssertionError('pcad did not stop')
+        self.stop_pcad()
         env = dict(os.environ, SOFTHSM2_CONF=self.env['SOFTHSM2_CONF'], **(extra_env or {}))
         with open(self.env['PCA_LOG'], 'ab') as log:
             p = subprocess.Popen([pcad or os.environ.get('PCAD_BIN') or

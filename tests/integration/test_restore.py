@@ -8,13 +8,12 @@ import copy
 import json
 import os
 import shutil
-import signal
 import subprocess
 import unittest
 
 from cryptography import x509
 
-from pcatest import Env, make_root, wait_for
+from pcatest import Env, make_root
 from pki import leaf_csr
 
 def as_postgres(env, *cmd):
@@ -53,14 +52,12 @@ class RestoreDrill(unittest.TestCase):
         # the backup: the database dumped, then pcad stopped and the token copied
         dump = os.path.join(self.a.dir, 'pg', 'pcad.dump')
         as_postgres(self.a.env, 'pg_dump', '-Fc', '-f', dump, 'pcad')
-        os.kill(self.a.pid(), signal.SIGTERM)
-        self.assertTrue(wait_for(lambda: not self.a.admin_up(), 30))
+        self.a.stop_pcad()
         token = os.path.join(self.a.dir, 'softhsm', 'tokens')
         saved = os.path.join(self.b.dir, 'token-backup')
         shutil.copytree(token, saved)
         # the restore, into B: its pcad stopped, its database and token replaced
-        os.kill(self.b.pid(), signal.SIGTERM)
-        self.assertTrue(wait_for(lambda: not self.b.admin_up(), 30))
+        self.b.stop_pcad()
         as_postgres(self.b.env, 'dropdb', 'pcad')
         as_postgres(self.b.env, 'createdb', 'pcad')
         shutil.copy(dump, os.path.join(self.b.dir, 'pg', 'pcad.dump'))

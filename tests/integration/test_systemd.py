@@ -189,8 +189,7 @@ class Systemd(EnvTestCase):
     def test_socket_activation(self):
         # systemd-socket-activate holds the API port and starts pcad on the
         # first connection, handing it the socket as fd 3 named "api"
-        os.kill(self.pe.pid(), signal.SIGTERM)
-        self.assertTrue(wait_for(lambda: not self.pe.admin_up(), 30))
+        self.pe.stop_pcad()
         host_port = self.pe.endpoint.split('//', 1)[1]
         pcad = os.environ.get('PCAD_BIN') or os.path.join(os.environ['PCAD_ROOT'], 'build', 'pcad')
         with open(self.pe.env['PCA_LOG'], 'ab') as log:
