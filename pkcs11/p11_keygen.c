@@ -21,6 +21,13 @@ int p11_keygen_supports(p11_t *p, const char *key_algorithm, p11_err_t *e) {
   rv = p->fl->C_GetMechanismInfo(
       p->slot, a->type == CKK_RSA ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, &mi);
   pthread_rwlock_unlock(&p->life);
+  if (rv != CKR_OK && rv != CKR_MECHANISM_INVALID) {
+    p11_err_set(e, P11_EFAIL, "the token did not answer C_GetMechanismInfo: %s",
+                p11_err_rv_name(rv));
+    if (p11_err_rv_broken(rv))
+      p11_quarantine(p, e->msg);
+    return 0;
+  }
   if (rv != CKR_OK || !(mi.flags & CKF_GENERATE_KEY_PAIR) ||
       (a->type == CKK_RSA && (a->bits < mi.ulMinKeySize || a->bits > mi.ulMaxKeySize)))
     return p11_err_set(e, P11_EARG,

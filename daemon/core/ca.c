@@ -445,10 +445,24 @@ out:
   return pem;
 }
 
-/* The key could not be made: the CA is FAILED, whatever was made destroyed. */
+/* The key could not be made; whatever was made is destroyed. A token that
+ * was away, busy or late may make it on a later round: the CA stays
+ * CREATING (0: this round's key generation ends here) until it is
+ * CA_KEYGEN_GIVE_UP_S old; anything else, or later, and the CA is FAILED. */
+#define CA_KEYGEN_GIVE_UP_S 3600
 static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *ke, err_t *e) {
-  log_err(NULL, "ca=%s key generation failed: %s", row->arn, ke->msg);
+  int later;
   key_destroy(c, row->id, NULL);
+  if (ke->code == ERR_ServiceUnavailable || ke->code == ERR_ThrottlingException) {
+    later = store_ca_keygen_later(c->store, row->id, CA_KEYGEN_GIVE_UP_S, e);
+    if (later != 0) {
+      if (later > 0)
+        log_warn("janitor", "ca=%s key generation failed, tried again next round: %s",
+                 row->arn, ke->msg);
+      return later > 0 ? 0 : -1;
+    }
+  }
+  log_err("janitor", "ca=%s key generation failed: %s", row->arn, ke->msg);
   if (store_begin(c->store, e) < 0 || store_ca_set_failed(c->store, row->id, "OTHER", e) < 0 ||
       audit_event(c, e, "CreateKey", row->arn, NULL, "failed: %s", ke->msg) < 0 ||
       store_commit(c->store, e) < 0)

@@ -402,6 +402,17 @@ int store_ca_set_failed(store_t *s, const char *id, const char *reason, err_t *e
              : 0;
 }
 
+int store_ca_keygen_later(store_t *s, const char *id, int give_up_s, err_t *e) {
+  char secs[16];
+  const char *p[2] = {id, secs};
+  snprintf(secs, sizeof secs, "%d", give_up_s);
+  return store_ca_exec_n(s,
+                         "UPDATE certificate_authorities SET keygen_claimed_at = NULL"
+                         " WHERE id = $1::uuid AND status = 'CREATING'"
+                         " AND created_at > now() - $2::int * interval '1 second'",
+                         2, p, e);
+}
+
 int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e) {
   return store_ca_select1(s,
                           "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"

@@ -97,6 +97,10 @@ int store_ca_claim_creating(store_t *s, store_ca_t *out, err_t *e);
 int store_ca_set_key(store_t *s, const char *id, const unsigned char key_id[16],
                      const char *csr_pem, err_t *e);
 int store_ca_set_failed(store_t *s, const char *id, const char *reason, err_t *e);
+/* A key that could not be made yet: the claim released for the next round,
+ * 1, unless the CA was created more than give_up_s ago (or is no longer
+ * CREATING): 0, nothing changed. */
+int store_ca_keygen_later(store_t *s, const char *id, int give_up_s, err_t *e);
 /* Inside a transaction: locks one DELETED CA past its window; 1, or 0. */
 int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e);
 /* ACTIVE/DISABLED CAs whose certificate has run out become EXPIRED; their

@@ -330,6 +330,17 @@ def make_root(c, key, sig, cn, years=10):
     return arn
 
 
+def tcp_listening(port):
+    """Something listens on TCP `port` (read from /proc, no connection made)."""
+    for name in ('/proc/net/tcp', '/proc/net/tcp6'):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                local, st = line.split()[1], line.split()[3]
+                if st == '0A' and int(local.rsplit(':', 1)[1], 16) == int(port):
+                    return True
+    return False
+
+
 def wait_for(pred, timeout, step=0.2):
     end = time.time() + timeout
     while time.time() < end:

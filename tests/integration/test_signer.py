@@ -3,6 +3,7 @@ OpenSC's pkcs11-spy with 1 and with 200 CAs in the token; a token served by
 `p11-kit server` killed under load and brought back, and stopped past the
 signing deadline; key generation while issuing."""
 import concurrent.futures
+import itertools
 import os
 import re
 import signal
@@ -220,7 +221,44 @@ class Outage(unittest.TestCase):
         self.check_invariants(results)
 
 
-    def test_3_a_refused_pin_is_never_tried_again(self):
+    def test_3_key_generation_cut_by_the_token_is_made_again(self):
+        # the token lost in the middle of an RSA-4096 generation: the CA
+        # stays CREATING and gets its key once the token is back (it used
+        # to be FAILED for good)
+        for attempt in range(4):
+            arn = self.c.create_certificate_authority(
+                CertificateAuthorityType='ROOT', CertificateAuthorityConfiguration={
+                    'KeyAlgorithm': 'RSA_4096', 'SigningAlgorithm': 'SHA256WITHRSA',
+                    'Subject': {'CommonName': 'cut keygen %d' % attempt}})[
+                        'CertificateAuthorityArn']
+            claimed = "SELECT count(*) FROM certificate_authorities WHERE arn = '%s'" \
+                      " AND keygen_claimed_at IS NOT NULL AND status = 'CREATING'" % arn
+            self.assertTrue(wait_for(lambda: self.pe.psql(claimed) == '1', 10, 0.02))
+            self.srv.kill()
+            # a CA asked for meanwhile is refused for the token, not its algorithm
+            with self.assertRaises(self.c.exceptions.ClientError) as cm:
+                self.c.create_certificate_authority(
+                    CertificateAuthorityType='ROOT', CertificateAuthorityConfiguration={
+                        'KeyAlgorithm': 'EC_prime256v1', 'SigningAlgorithm': 'SHA256WITHECDSA',
+                        'Subject': {'CommonName': 'token away'}})
+            self.assertEqual(cm.exception.response['Error']['Code'], 'ServiceUnavailable',
+                             cm.exception.response['Error'])
+            status = lambda: self.c.describe_certificate_authority(
+                CertificateAuthorityArn=arn)['CertificateAuthority']['Status']
+            time.sleep(6)  # the janitor's rounds (2 s) go by with the token away
+            cut = status()
+            self.srv.start()
+            if cut != 'PENDING_CERTIFICATE':  # else the key was made before the kill
+                break
+        self.assertEqual(cut, 'CREATING')
+        self.assertTrue(wait_for(lambda: status() == 'PENDING_CERTIFICATE', 60), status())
+        self.assertIn('key generation failed, tried again next round', self.pe.log())
+        self.assertEqual(self.pe.psql(
+            "SELECT count(*) FROM audit_events WHERE event = 'CreateKey' AND ca_arn = '%s'" % arn),
+            '1')
+        self.assertTrue(wait_for(lambda: self.pe.admin('/readyz')[0] == 200, 15))
+
+    def test_4_a_refused_pin_is_never_tried_again(self):
         pin_file = self.pe.env['PCA_PIN_FILE']
         with open(pin_file) as f:
             pin = f.read()
@@ -336,7 +374,8 @@ class CallBudget(unittest.TestCase):
 
 class KeygenWhileIssuing(unittest.TestCase):
     """Key generation never holds a lock that signing needs: three RSA-4096
-    CAs are made while issuance goes on; its p99 stays under 100 ms."""
+    CAs get their keys (one after the other) while issuance goes on, and
+    issuance keeps going through each generation."""
 
     @classmethod
     def setUpClass(cls):
@@ -357,24 +396,32 @@ class KeygenWhileIssuing(unittest.TestCase):
                 'KeyAlgorithm': 'RSA_4096', 'SigningAlgorithm': 'SHA256WITHRSA',
                 'Subject': {'CommonName': 'rsa4096 %d' % i}})['CertificateAuthorityArn']
             for i in range(3)]
-        lat = []
-        busy = lambda: self.pe.psql("SELECT count(*) FROM certificate_authorities"
-                                    " WHERE status = 'CREATING'") != '0'
-        while busy() or not lat:
+        creating = lambda: int(self.pe.psql("SELECT count(*) FROM certificate_authorities"
+                                            " WHERE status = 'CREATING'"))
+        seen, left, start = [], creating(), time.time()  # (when done, CAs left, ms)
+        while left or not seen:
             t = time.time()
             issue(self.c, ca, self.csr)
-            lat.append((time.time() - t) * 1000)
-        lat.sort()
-        p99 = lat[int(len(lat) * 0.99) - 1] if len(lat) >= 100 else lat[-1]
-        print('\n%d issuances during 3 RSA-4096 key generations: median %.1f ms, p99 %.1f ms,'
-              ' max %.1f ms' % (len(lat), statistics.median(lat), p99, lat[-1]))
+            done = time.time()
+            left = creating()
+            seen.append((done, left, (done - t) * 1000))
+        # while the k-th key is made, `left` stays the same: one stretch per
+        # generation. Issuance serialized behind it would complete one or
+        # two requests per stretch, however long the generation takes.
+        stretches, since = [], start
+        for k, group in itertools.groupby(seen, key=lambda x: x[1]):
+            group = list(group)
+            stretches.append((group[-1][0] - since, len(group)))
+            since = group[-1][0]
+        lat = sorted(x[2] for x in seen)
+        print('\n%d issuances during 3 RSA-4096 key generations (median %.1f ms, max %.1f ms);'
+              ' (seconds, issuances) per stretch: %s' % (
+                  len(lat), statistics.median(lat), lat[-1],
+                  ', '.join('(%.1f, %d)' % x for x in stretches)))
         self.assertGreater(len(lat), 20)
-        # issuance serialized behind key generation would hold one request
-        # for a whole RSA-4096 generation (seconds) per key: at least three
-        # slow ones. A lone scheduling or fsync blip on a shared 2-core
-        # machine is not that (the latency figures belong to bench/).
-        slow = [x for x in lat if x > 250]
-        self.assertLess(len(slow), len(made), 'requests stalled: %r' % slow)
+        for secs, n in stretches:
+            if secs > 1.5:
+                self.assertGreaterEqual(n, 5, 'issuance stalled: %r' % stretches)
         self.assertLess(statistics.median(lat), 50)
         for arn in made:
             st = self.c.describe_certificate_authority(CertificateAuthorityArn=arn)[

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pcatest import EnvTestCase, wait_for
+from pcatest import EnvTestCase, tcp_listening, wait_for
 
 WATCHDOG_USEC = 400000
 
@@ -200,7 +200,11 @@ class Systemd(EnvTestCase):
                  pcad, '--config', self.pe.env['PCA_CONFIG']], stdout=log, stderr=log)
         with open(self.pe.env['PCA_PID_FILE'], 'w') as f:
             f.write(str(self.p.pid))
-        time.sleep(0.5)
+        port = host_port.rsplit(':', 1)[1]
+        listening = lambda: self.p.poll() is not None or tcp_listening(port)
+        self.assertTrue(wait_for(listening, 10) and self.p.poll() is None,
+                        'systemd-socket-activate is not listening: %s' % self.pe.log()[-2000:])
+        time.sleep(0.3)
         self.assertFalse(self.pe.admin_up(), 'pcad started before a client came')
         # the first request is what starts pcad; it waits in the backlog
         st, _, body = self.pe.raw()
