@@ -155,7 +155,10 @@ static int p11_login(p11_t *p, p11_err_t *e) {
 static int p11_probe_key(p11_t *p, p11_err_t *e) {
   CK_SESSION_HANDLE s = p->sess[0];
   CK_ATTRIBUTE a = {CKA_ID, p->probe_id, P11_ID_LEN};
-  CK_OBJECT_HANDLE h = p11_key_find(p, s, CKO_PRIVATE_KEY, NULL, P11_PROBE_LABEL);
+  CK_RV rv;
+  CK_OBJECT_HANDLE h = p11_key_find(p, s, CKO_PRIVATE_KEY, NULL, P11_PROBE_LABEL, &rv);
+  if (h == CK_INVALID_HANDLE && rv != CKR_OK)
+    return p11_err_set(e, P11_EFAIL, "C_FindObjects (the probe key): %s", p11_err_rv_name(rv));
   if (h == CK_INVALID_HANDLE)
     return p11_keygen_on(p, s, "EC_prime256v1", P11_PROBE_LABEL, p->probe_id, e);
   if (p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK || a.ulValueLen != P11_ID_LEN)

@@ -11,18 +11,31 @@
 #include "p11_priv.h"
 
 CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-                              const unsigned char *id, const char *label) {
+                              const unsigned char *id, const char *label, CK_RV *rv) {
   CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
                          id ? (CK_ATTRIBUTE){CKA_ID, (void *)id, P11_ID_LEN}
                             : (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)}};
   CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
   CK_ULONG n = 0;
-  if (p->fl->C_FindObjectsInit(s, tmpl, 2) != CKR_OK)
-    return CK_INVALID_HANDLE;
-  if (p->fl->C_FindObjects(s, &h, 1, &n) != CKR_OK || n != 1)
-    h = CK_INVALID_HANDLE;
-  p->fl->C_FindObjectsFinal(s);
+  char why[96];
+  if ((*rv = p->fl->C_FindObjectsInit(s, tmpl, 2)) == CKR_OK) {
+    if ((*rv = p->fl->C_FindObjects(s, &h, 1, &n)) != CKR_OK || n != 1)
+      h = CK_INVALID_HANDLE;
+    p->fl->C_FindObjectsFinal(s);
+  }
+  if (*rv != CKR_OK && p11_err_rv_broken(*rv)) {
+    snprintf(why, sizeof why, "C_FindObjects: %s", p11_err_rv_name(*rv));
+    p11_quarantine(p, why);
+  }
   return h;
+}
+
+/* Why an object was not found: the token's error, or that it is not there. */
+static int p11_key_missing(CK_RV rv, const char *what, p11_err_t *e) {
+  if (rv != CKR_OK)
+    return p11_err_set(e, P11_EFAIL, "the token did not search for the %s: %s", what,
+                       p11_err_rv_name(rv));
+  return p11_err_set(e, P11_EFAIL, "the %s is not in the token", what);
 }
 
 int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_ID_LEN],
@@ -46,17 +59,16 @@ int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_I
   CK_BBOOL vals[sizeof rules / sizeof rules[0]];
   CK_ATTRIBUTE tmpl[sizeof rules / sizeof rules[0]];
   CK_OBJECT_HANDLE h;
-  CK_RV rv = CKR_OK;
+  CK_RV rv;
   for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
     tmpl[i].type = rules[i].type;
     tmpl[i].pValue = &vals[i];
     tmpl[i].ulValueLen = sizeof vals[i];
   }
-  h = p11_key_find(p, s, CKO_PRIVATE_KEY, id, NULL);
-  if (h != CK_INVALID_HANDLE)
-    rv = p->fl->C_GetAttributeValue(s, h, tmpl, sizeof rules / sizeof rules[0]);
+  h = p11_key_find(p, s, CKO_PRIVATE_KEY, id, NULL, &rv);
   if (h == CK_INVALID_HANDLE)
-    return p11_err_set(e, P11_EFAIL, "the CA's private key is not in the token");
+    return p11_key_missing(rv, "CA's private key", e);
+  rv = p->fl->C_GetAttributeValue(s, h, tmpl, sizeof rules / sizeof rules[0]);
   if (rv != CKR_OK)
     return p11_err_set(e, P11_EFAIL, "C_GetAttributeValue: %s", p11_err_rv_name(rv));
   for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
@@ -99,6 +111,7 @@ static EVP_PKEY *p11_key_from(const char *type, OSSL_PARAM_BLD *bld) {
 EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e) {
   CK_SESSION_HANDLE s;
   CK_OBJECT_HANDLE h;
+  CK_RV rv = CKR_OK;
   CK_KEY_TYPE kt = 0;
   CK_ATTRIBUTE ta = {CKA_KEY_TYPE, &kt, sizeof kt};
   unsigned char *a1 = NULL, *a2 = NULL;
@@ -110,7 +123,7 @@ EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_
 
   if (p11_session_get(p, &s, e) < 0)
     goto out;
-  h = p11_key_find(p, s, CKO_PUBLIC_KEY, id, NULL);
+  h = p11_key_find(p, s, CKO_PUBLIC_KEY, id, NULL, &rv);
   if (h != CK_INVALID_HANDLE && p->fl->C_GetAttributeValue(s, h, &ta, 1) == CKR_OK) {
     if (kt == CKK_RSA) {
       a1 = p11_key_attr(p, s, h, CKA_MODULUS, &l1);
@@ -122,7 +135,7 @@ EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_
   }
   p11_session_put(p, s);
   if (!bld || !a1 || !a2) {
-    p11_err_set(e, P11_EFAIL, "the CA's public key is not in the token");
+    p11_key_missing(rv, "CA's public key", e);
     goto out;
   }
   if (kt == CKK_RSA) {

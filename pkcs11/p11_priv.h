@@ -113,9 +113,10 @@ void p11_cache_drop(p11_t *p, const unsigned char *id); /* id NULL: all */
 int p11_cache_get_public(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **pub);
 
 /* p11_key.c: the one object of class cls with CKA_ID id (or with label,
- * id NULL) on session s; CK_INVALID_HANDLE when none. */
+ * id NULL) on session s; CK_INVALID_HANDLE when none, or when the token
+ * failed (*rv not CKR_OK; a token that is gone is quarantined). */
 CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-                              const unsigned char *id, const char *label);
+                              const unsigned char *id, const char *label, CK_RV *rv);
 /* The public key read from the token, the engine's private key. */
 EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e);
 EVP_PKEY *p11_key_load_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e);

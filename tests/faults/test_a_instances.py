@@ -1,16 +1,16 @@
-"""Matrix A4 and F1 (security-and-faults.md 5.2): two pcad instances on one
-PostgreSQL, one SoftHSM token and one bucket directory
-(tests/faults/instances.py starts the second).
-  A4  issuance split across both under load: distinct serials, every
-      certificate retrievable through the other instance, an
-      IdempotencyToken sent to both at once makes one certificate; CRLs
-      published by whichever instance gets there first, their numbers
-      strictly increasing, never repeated, byte-identical from
-      both publish listeners; OCSP says revoked on both right after a
+"""Matrix A4 and F1 (security-and-faults.md 5.2) and issue 14's
+instances: three pcad instances on one PostgreSQL, one SoftHSM token and
+one bucket directory (`scripts/pcaenv up DIR 3`).
+  A4  issuance spread over all three under load: distinct serials, every
+      certificate retrievable through another instance, an
+      IdempotencyToken sent to all three at once makes one certificate;
+      CRLs published by whichever instance gets there first, their numbers
+      strictly increasing, never repeated, byte-identical from every
+      publish listener; OCSP says revoked on all three right after a
       revocation through one; a CA made through one signs at once through
-      the other;
+      the others;
   F1  the deletion window across instances: delete, issue refused,
-      restore, delete again, the window moved past, both janitors running:
+      restore, delete again, the window moved past, every janitor running:
       the CA is purged and its key destroyed exactly once, each step
       audited."""
 import concurrent.futures
@@ -27,31 +27,23 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.x509 import ocsp  # noqa: E402
-from pcatest import SANITIZER_REPORT, make_root, wait_for  # noqa: E402
+from pcatest import make_root, wait_for  # noqa: E402
 from invariants import FaultCase, issue_body  # noqa: E402
-from instances import Second  # noqa: E402
 from load import Load  # noqa: E402
 
 
-class TwoInstances(FaultCase):
+class Instances(FaultCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.pe.reconfigure({'publish': {'crl_publish_delay': '1'},
                             'janitor': {'interval': '1'}})
-        cls.make_ca('two instances root')
-        cls.second = Second(cls.pe)
-        cls.two = cls.second.view
+        cls.make_ca('three instances root')
+        cls.pe.up(3)
+        cls.all = [cls.pe.instance(k) for k in (1, 2, 3)]
+        cls.two = cls.all[1]
         cls.c2 = cls.two.boto3()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.second.stop()
-        log = cls.second.log()
-        super().tearDownClass()
-        assert rc == 0, 'the second pcad exited %s' % rc
-        assert not SANITIZER_REPORT.search(log), 'sanitizer report in the second pcad\'s log'
 
     def get(self, via, ca, arn):
         st, _, data = via.raw('GetCertificate', json.dumps(
@@ -91,68 +83,68 @@ class TwoInstances(FaultCase):
             'CrlConfiguration': {'Enabled': True, 'S3BucketName': 'pki-two'},
             'OcspConfiguration': {'Enabled': True}})
         before = self.certs()
-        loads = [Load(self.pe, self.issue_body, 8, 60).start(),
-                 Load(self.two, self.issue_body, 8, 60).start()]
+        loads = [Load(via, self.issue_body, 8, 40).start() for via in self.all]
         for load in loads:
             load.wait(300)
             self.assertEqual(load.kinds(), {200})
         arns = [load.arns() for load in loads]
-        self.acknowledged = arns[0] + arns[1]
+        self.acknowledged = arns[0] + arns[1] + arns[2]
         self.assertEqual(len(set(self.acknowledged)), 960)
         self.assertEqual(self.certs(), before + 960)
-        # each instance serves what the other issued
-        for via, mine in ((self.two, arns[0]), (self.pe, arns[1])):
-            for arn in mine[::40]:
+        # each instance serves what the next one issued
+        for k, via in enumerate(self.all):
+            for arn in arns[(k + 1) % 3][::40]:
                 self.assertEqual('%032x' % self.get(via, self.ca, arn).serial_number,
                                  arn.rsplit('/', 1)[1])
-        # one IdempotencyToken sent to both at once: one certificate
+        # one IdempotencyToken sent to all three at once: one certificate
         body = json.loads(self.issue_body)
         with concurrent.futures.ThreadPoolExecutor(4) as ex:
             for _ in range(5):
                 b = json.dumps(dict(body, IdempotencyToken=uuid.uuid4().hex))
                 got = list(ex.map(lambda via: via.raw('IssueCertificate', b),
-                                  (self.pe, self.two, self.pe, self.two)))
+                                  self.all + [self.pe]))
                 self.assertEqual({g[0] for g in got}, {200}, got)
                 self.assertEqual(len({g[2]['CertificateArn'] for g in got}), 1, got)
                 self.acknowledged.append(got[0][2]['CertificateArn'])
         self.assertEqual(self.certs(), before + 965)
-        # revocations through both: whichever publishes, the numbers follow
-        # one another and both listeners serve the same bytes
+        # revocations through each: whichever publishes, the numbers follow
+        # one another and every listener serves the same bytes
         issuer = x509.load_pem_x509_certificate(self.c.get_certificate_authority_certificate(
             CertificateAuthorityArn=self.ca)['Certificate'].encode())
         revoked = []
         for i, arn in enumerate(self.acknowledged[:8]):
-            via = (self.pe, self.two)[i % 2]
+            via = self.all[i % 3]
             leaf = self.get(via, self.ca, arn)
             self.revoke(via, leaf.serial_number)
             revoked.append(leaf.serial_number)
-            # OCSP on both, at once
-            for other in (self.pe, self.two):
+            # OCSP on all three, at once
+            for other in self.all:
                 self.assertEqual(self.ocsp_status(other, leaf, issuer),
                                  ocsp.OCSPCertStatus.REVOKED)
             time.sleep(0.7)
 
         def crl_has_all():
-            a, b = self.crl_from(self.pe), self.crl_from(self.two)
-            return a and a == b and {r.serial_number for r in x509.load_der_x509_crl(a)} == \
-                set(revoked)
-        self.assertTrue(wait_for(crl_has_all, 15), 'the two listeners disagree, or a CRL misses')
+            got = [self.crl_from(via) for via in self.all]
+            return got[0] and got.count(got[0]) == 3 and {
+                r.serial_number for r in x509.load_der_x509_crl(got[0])} == set(revoked)
+        self.assertTrue(wait_for(crl_has_all, 15), 'the listeners disagree, or a CRL misses')
         # (the numbers are at least the epoch milliseconds of their making,
         # as AWS's are: strictly increasing, never repeated, not consecutive)
         numbers = self.crl_numbers(self.ca)
         self.assertGreater(len(numbers), 2)
         self.assertEqual(numbers, sorted(set(numbers)), numbers)
-        made = [log.count('audit: GenerateCrl') for log in (self.pe.log(), self.second.log())]
+        made = [via.log().count('audit: GenerateCrl') for via in self.all]
         print('A4: CRLs made by each instance: %s' % made, file=sys.stderr)
         self.assertEqual(sum(made), len(numbers))
         crl = x509.load_der_x509_crl(self.crl_from(self.two))
         self.assertEqual(crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number,
                          numbers[-1])
-        # a CA made through one instance signs at once through the other
+        # a CA made through one instance signs at once through the others
         fresh = make_root(self.c, 'EC_prime256v1', 'SHA256WITHECDSA', 'made on one')
-        st, _, data = self.two.raw('IssueCertificate', issue_body(fresh, self.csr))
-        self.assertEqual(st, 200, data)
-        self.acknowledged.append(data['CertificateArn'])
+        for via in self.all[1:]:
+            st, _, data = via.raw('IssueCertificate', issue_body(fresh, self.csr))
+            self.assertEqual(st, 200, data)
+            self.acknowledged.append(data['CertificateArn'])
 
     def error(self, via, target, body):
         st, _, data = via.raw(target, json.dumps(body))

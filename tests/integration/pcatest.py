@@ -1,7 +1,9 @@
 """Shared harness of the integration tests: a private pcaenv environment per
 test class, the real AWS clients pointed at it, and a raw SigV4 signer for
 requests no client would send."""
+import copy
 import datetime
+import glob
 import hashlib
 import hmac
 import http.client
@@ -51,10 +53,25 @@ class Env:
 
     extra_env = {}
 
-    def up(self):
-        subprocess.run([PCAENV, 'up', self.dir], check=True, env=dict(os.environ,
-                                                                    **self.extra_env))
+    def up(self, instances=None):
+        """pcaenv up (instances: that many pcad on the one database and
+        token; None: as many as before)."""
+        subprocess.run([PCAENV, 'up', self.dir] + ([str(instances)] if instances else []),
+                       check=True, env=dict(os.environ, **self.extra_env))
         self.env = parse_env_sh(os.path.join(self.dir, 'env.sh'))
+
+    def instance(self, k):
+        """A view of this environment whose requests, admin calls, pid and
+        log are pcad instance k's (1 is this Env's own)."""
+        view = copy.copy(self)
+        name = 'pcad' if k == 1 else 'pcad%d' % k
+        view.env = dict(self.env, PCA_ENDPOINT=self.env['PCA_ENDPOINTS'].split()[k - 1],
+                        PCA_ADMIN=self.env['PCA_ADMINS'].split()[k - 1],
+                        PCA_PUBLISH=self.env['PCA_PUBLISHES'].split()[k - 1],
+                        **{key: os.path.join(self.dir, name + ext) for key, ext in (
+                            ('PCA_PID_FILE', '.pid'), ('PCA_LOG', '.log'),
+                            ('PCA_CONFIG', '.conf'))})
+        return view
 
     def reconfigure(self, settings, extra_env=None):
         """Restarts pcad with settings ({section: {key: value}}) written into
@@ -99,15 +116,13 @@ class Env:
     def assert_no_sanitizer_reports(self):
         """With a sanitizer build (PCAD_SANITIZE=1 scripts/test) pcad reports
         to its log, at exit for leaks: any report fails the suite."""
-        path = os.path.join(self.dir, 'pcad.log')
-        if not os.path.exists(path):
-            return
-        with open(path, errors='replace') as f:
-            lines = f.read().splitlines()
-        hits = [i for i, line in enumerate(lines) if SANITIZER_REPORT.search(line)]
-        if hits:
-            raise AssertionError('sanitizer report in %s:\n%s' % (
-                path, '\n'.join(lines[hits[0]:hits[0] + 40])))
+        for path in glob.glob(os.path.join(self.dir, 'pcad*.log')):
+            with open(path, errors='replace') as f:
+                lines = f.read().splitlines()
+            hits = [i for i, line in enumerate(lines) if SANITIZER_REPORT.search(line)]
+            if hits:
+                raise AssertionError('sanitizer report in %s:\n%s' % (
+                    path, '\n'.join(lines[hits[0]:hits[0] + 40])))
 
     @property
     def endpoint(self):
@@ -203,6 +218,40 @@ class Env:
         if os.geteuid() == 0:
             cmd = ['runuser', '-u', 'postgres', '--'] + cmd
         subprocess.run(cmd, check=True, capture_output=True)
+
+    def server_cert(self, name, ips=('127.0.0.1',)):
+        """A new listener certificate (IP SANs ips) and key from pcaenv's
+        local TLS CA, written next to the old ones: (cert path, key path)."""
+        import ipaddress
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+        tls = os.path.join(self.dir, 'tls')
+        with open(os.path.join(tls, 'ca.key'), 'rb') as f:
+            ca_key = serialization.load_pem_private_key(f.read(), None)
+        with open(os.path.join(tls, 'ca.pem'), 'rb') as f:
+            ca = x509.load_pem_x509_certificate(f.read())
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+                .issuer_name(ca.subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(x509.SubjectAlternativeName([
+                    x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]), False)
+                .sign(ca_key, hashes.SHA256()))
+        paths = os.path.join(tls, name + '.pem'), os.path.join(tls, name + '.key')
+        with open(paths[0], 'wb') as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        with open(paths[1], 'wb') as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        os.chmod(paths[1], 0o600)
+        return paths
 
     # ---- raw requests ----
 

@@ -5,10 +5,8 @@ SIGTERM, WATCHDOG=1 at half of WATCHDOG_USEC); SIGHUP reloads the TLS
 certificate and key (new connections get the new one, open ones keep
 theirs), the log level and the credentials, and an invalid file changes
 nothing and says why."""
-import datetime
 import hashlib
 import http.client
-import ipaddress
 import os
 import signal
 import socket
@@ -18,9 +16,7 @@ import time
 import unittest
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from pcatest import EnvTestCase, tcp_listening, wait_for
 
@@ -73,35 +69,6 @@ class Systemd(EnvTestCase):
             with ctx.wrap_socket(s, server_hostname=host) as t:
                 return hashlib.sha256(t.getpeercert(binary_form=True)).hexdigest()
 
-    def new_server_cert(self, name):
-        """A new listener certificate and key from pcaenv's local TLS CA,
-        written next to the old ones: (cert path, key path)."""
-        tls = os.path.join(self.pe.dir, 'tls')
-        with open(os.path.join(tls, 'ca.key'), 'rb') as f:
-            ca_key = serialization.load_pem_private_key(f.read(), None)
-        with open(os.path.join(tls, 'ca.pem'), 'rb') as f:
-            ca = x509.load_pem_x509_certificate(f.read())
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
-        cert = (x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-                .issuer_name(ca.subject).public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + datetime.timedelta(days=30))
-                .add_extension(x509.SubjectAlternativeName([
-                    x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), False)
-                .sign(ca_key, hashes.SHA256()))
-        paths = os.path.join(tls, name + '.pem'), os.path.join(tls, name + '.key')
-        with open(paths[0], 'wb') as f:
-            f.write(cert.public_bytes(serialization.Encoding.PEM))
-        with open(paths[1], 'wb') as f:
-            f.write(key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-        os.chmod(paths[1], 0o600)
-        return paths
-
     def test_ready_watchdog_and_stopping(self):
         self.start()
         msgs = self.messages('READY=1')
@@ -128,7 +95,7 @@ class Systemd(EnvTestCase):
         keep = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
         keep.request('GET', '/livez-nothing')
         keep.getresponse().read()
-        cert, key = self.new_server_cert('rotated')
+        cert, key = self.pe.server_cert('rotated')
         self.pe.edit_conf({'server': {'tls_cert_file': cert, 'tls_key_file': key},
                            'log': {'level': 'debug'}})
         self.p.send_signal(signal.SIGHUP)
