@@ -68,5 +68,9 @@ int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
 /* Destroys every object labelled label (C_DestroyObject) and forgets the
  * keys kept; none is fine. How many were destroyed, or -1. */
 int p11_key_destroy(p11_t *p, const char *label, p11_err_t *e);
+/* Forgets every key kept but the n CKA_IDs in ids (n * P11_ID_LEN bytes)
+ * and the probe key: keys another process destroyed leave this one's
+ * memory. How many keys are kept now. */
+int p11_forget_others(p11_t *p, const unsigned char *ids, int n);
 
 #endif

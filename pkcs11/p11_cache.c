@@ -85,6 +85,33 @@ int p11_cache_get_public(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY 
   return p11_cache_find(p, id, NULL, pub);
 }
 
+static int p11_id_in(const unsigned char *id, const unsigned char *ids, int n) {
+  for (int i = 0; i < n; i++)
+    if (memcmp(id, ids + (size_t)i * P11_ID_LEN, P11_ID_LEN) == 0)
+      return 1;
+  return 0;
+}
+
+int p11_forget_others(p11_t *p, const unsigned char *ids, int n) {
+  int kept = 0;
+  pthread_rwlock_wrlock(&p->cmu);
+  for (unsigned b = 0; b < P11_BUCKETS; b++) {
+    p11_entry_t **pp = &p->bucket[b];
+    while (*pp) {
+      p11_entry_t *en = *pp;
+      if (memcmp(en->id, p->probe_id, P11_ID_LEN) == 0 || p11_id_in(en->id, ids, n)) {
+        kept++;
+        pp = &en->next;
+        continue;
+      }
+      *pp = en->next;
+      p11_entry_free(en);
+    }
+  }
+  pthread_rwlock_unlock(&p->cmu);
+  return kept;
+}
+
 void p11_cache_drop(p11_t *p, const unsigned char *id) {
   pthread_rwlock_wrlock(&p->cmu);
   for (unsigned b = id ? p11_cache_slot(id) : 0; b < P11_BUCKETS; b++) {

@@ -40,6 +40,7 @@ static struct {
   int nops;
   metrics_hist_t sign;
   unsigned long long issued;
+  int signer_keys;
   metrics_ca_t cas[METRICS_CAS];
   int ncas;
 } metrics = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -90,6 +91,12 @@ void metrics_sign(double seconds) {
 void metrics_issued(void) {
   pthread_mutex_lock(&metrics.mu);
   metrics.issued++;
+  pthread_mutex_unlock(&metrics.mu);
+}
+
+void metrics_signer_keys(int n) {
+  pthread_mutex_lock(&metrics.mu);
+  metrics.signer_keys = n;
   pthread_mutex_unlock(&metrics.mu);
 }
 
@@ -193,6 +200,9 @@ char *metrics_render(const metrics_gauges_t *g) {
   metrics_head(&b, "pcad_build_info", "gauge", "The running version.");
   buf_printf(&b, "pcad_build_info{version=\"%s\"} 1\n", PCAD_VERSION);
   pthread_mutex_lock(&metrics.mu);
+  metrics_head(&b, "pcad_signer_keys", "gauge",
+               "CA keys the signer keeps loaded (as of the janitor's last round).");
+  buf_printf(&b, "pcad_signer_keys %d\n", metrics.signer_keys);
   metrics_render_requests(&b);
   metrics_render_cas(&b);
   pthread_mutex_unlock(&metrics.mu);

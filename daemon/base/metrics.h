@@ -13,6 +13,8 @@ void metrics_request(const char *op, int status, double seconds);
 void metrics_sign(double seconds);
 /* A certificate recorded ISSUED. */
 void metrics_issued(void);
+/* The keys the signer keeps (as of the janitor's last round). */
+void metrics_signer_keys(int n);
 /* A CA's CRL written to its bucket at when; its certificate's notAfter. */
 void metrics_crl_written(const char *ca_id, time_t when);
 void metrics_ca_expiry(const char *ca_id, time_t not_after);

@@ -7,6 +7,7 @@
 #include "base/metrics.h"
 #include "core/sigalg.h"
 #include "p11.h"
+#include "store/store_ca.h"
 
 /* One signature on a signing thread. The job owns what it signs, so that
  * a token that answers past the deadline signs something nobody waits
@@ -156,6 +157,16 @@ OCSP_BASICRESP *key_sign_ocsp(const ctx_t *c, const unsigned char id[KEY_ID_LEN]
   done->bs = NULL;
   key_free_ocsp(done);
   return out;
+}
+
+int key_forget_unused(const ctx_t *c, err_t *e) {
+  unsigned char *ids = NULL;
+  int n;
+  if (store_ca_key_ids(c->store, &ids, &n, e) < 0)
+    return -1;
+  metrics_signer_keys(p11_forget_others(c->p11, ids, n));
+  free(ids);
+  return 0;
 }
 
 int key_destroy(const ctx_t *c, const char *label, err_t *e) {

@@ -35,5 +35,8 @@ OCSP_BASICRESP *key_sign_ocsp(const ctx_t *c, const unsigned char id[KEY_ID_LEN]
                               err_t *e);
 /* Destroys the objects labelled label; e may be NULL. How many, or -1. */
 int key_destroy(const ctx_t *c, const char *label, err_t *e);
+/* Janitor: the signer forgets the keys no CA has any more (destroyed by
+ * any instance); 0 (nothing more to do this round), or -1. */
+int key_forget_unused(const ctx_t *c, err_t *e);
 
 #endif

@@ -5,6 +5,7 @@
 #include "base/ticker.h"
 #include "core/ca.h"
 #include "core/issue.h"
+#include "core/key.h"
 #include "base/log.h"
 #include "store/store.h"
 
@@ -26,6 +27,7 @@ static const struct {
     {"purge", ca_purge_next},
     {"expire", ca_expire_due},
     {"pending-issuance", issue_finish_stale},
+    {"forget-keys", key_forget_unused},
 };
 
 /* Runs every job until none has work left (bounded per round). */

@@ -413,6 +413,30 @@ int store_ca_keygen_later(store_t *s, const char *id, int give_up_s, err_t *e) {
                          2, p, e);
 }
 
+int store_ca_key_ids(store_t *s, unsigned char **ids, int *n, err_t *e) {
+  PGresult *r = store_exec(s,
+                           "SELECT encode(key_id, 'hex') FROM certificate_authorities"
+                           " WHERE length(key_id) = 16",
+                           0, NULL, e);
+  int rows;
+  if (!r)
+    return -1;
+  rows = PQntuples(r);
+  *n = 0;
+  if (!(*ids = malloc((size_t)rows * 16 + 1))) {
+    PQclear(r);
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  }
+  for (int i = 0; i < rows; i++, (*n)++)
+    for (int k = 0; k < 16; k++) {
+      unsigned v;
+      sscanf(PQgetvalue(r, i, 0) + 2 * k, "%2x", &v);
+      (*ids)[*n * 16 + k] = (unsigned char)v;
+    }
+  PQclear(r);
+  return 0;
+}
+
 int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e) {
   return store_ca_select1(s,
                           "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"

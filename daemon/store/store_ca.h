@@ -101,6 +101,9 @@ int store_ca_set_failed(store_t *s, const char *id, const char *reason, err_t *e
  * 1, unless the CA was created more than give_up_s ago (or is no longer
  * CREATING): 0, nothing changed. */
 int store_ca_keygen_later(store_t *s, const char *id, int give_up_s, err_t *e);
+/* The token key (CKA_ID) of every CA that has one, any state: *ids holds
+ * *n times 16 bytes (free it). 0, or -1. */
+int store_ca_key_ids(store_t *s, unsigned char **ids, int *n, err_t *e);
 /* Inside a transaction: locks one DELETED CA past its window; 1, or 0. */
 int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e);
 /* ACTIVE/DISABLED CAs whose certificate has run out become EXPIRED; their

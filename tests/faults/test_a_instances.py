@@ -150,9 +150,19 @@ class Instances(FaultCase):
         st, _, data = via.raw(target, json.dumps(body))
         return 'OK' if st == 200 else data.get('__type')
 
+    def signer_keys(self, via):
+        """pcad_signer_keys of via's /metrics (the keys its signer keeps)."""
+        text = via.admin('/metrics')[1]
+        return int(re.search(r'^pcad_signer_keys (\d+)$', text, re.M).group(1))
+
     def test_f1_purge_once_across_instances(self):
         arn = make_root(self.c2, 'EC_prime256v1', 'SHA256WITHECDSA', 'purged root')
         ca = {'CertificateAuthorityArn': arn}
+        for via in self.all:  # each signer keeps the key
+            st, _, data = via.raw('IssueCertificate', issue_body(arn, self.csr))
+            self.assertEqual(st, 200, data)  # (purged below with its CA)
+        time.sleep(2.5)  # a janitor round (1 s) on each sets the gauge
+        kept = [self.signer_keys(via) for via in self.all]
         self.assertEqual(self.error(self.pe, 'UpdateCertificateAuthority',
                                     dict(ca, Status='DISABLED')), 'OK')
         self.assertEqual(self.error(self.two, 'DeleteCertificateAuthority',
@@ -179,6 +189,12 @@ class Instances(FaultCase):
                       ('PurgeCertificateAuthority', 1), ('DestroyKey', 1)):
             self.assertEqual(events.count(ev), n, (ev, events))
         self.assertEqual(self.pe.psql('SELECT count(*) FROM key_destroy_pending'), '0')
+        # every instance's signer forgot the destroyed key, whichever
+        # destroyed it (the one that destroys it forgets every key, found
+        # again on their next use; the others forget this one)
+        now = lambda: [self.signer_keys(via) for via in self.all]
+        self.assertTrue(wait_for(lambda: all(n < k for n, k in zip(now(), kept)), 10),
+                        (kept, now()))
 
 
 if __name__ == '__main__':
