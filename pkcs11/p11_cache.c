@@ -85,21 +85,18 @@ int p11_cache_get_public(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY 
   return p11_cache_find(p, id, NULL, pub);
 }
 
-static int p11_id_in(const unsigned char *id, const unsigned char *ids, int n) {
-  for (int i = 0; i < n; i++)
-    if (memcmp(id, ids + (size_t)i * P11_ID_LEN, P11_ID_LEN) == 0)
-      return 1;
-  return 0;
-}
-
-int p11_forget_others(p11_t *p, const unsigned char *ids, int n) {
+/* Frees the entries of buckets [from, to) that keep() refuses; how many
+ * stay. */
+static int p11_cache_sweep(p11_t *p, unsigned from, unsigned to,
+                           int (*keep)(const p11_t *p, const unsigned char *id, const void *arg),
+                           const void *arg) {
   int kept = 0;
   pthread_rwlock_wrlock(&p->cmu);
-  for (unsigned b = 0; b < P11_BUCKETS; b++) {
+  for (unsigned b = from; b < to; b++) {
     p11_entry_t **pp = &p->bucket[b];
     while (*pp) {
       p11_entry_t *en = *pp;
-      if (memcmp(en->id, p->probe_id, P11_ID_LEN) == 0 || p11_id_in(en->id, ids, n)) {
+      if (keep(p, en->id, arg)) {
         kept++;
         pp = &en->next;
         continue;
@@ -112,21 +109,33 @@ int p11_forget_others(p11_t *p, const unsigned char *ids, int n) {
   return kept;
 }
 
+typedef struct {
+  const unsigned char *ids;
+  int n;
+} p11_idset_t;
+
+static int p11_keep_listed(const p11_t *p, const unsigned char *id, const void *arg) {
+  const p11_idset_t *set = arg;
+  if (memcmp(id, p->probe_id, P11_ID_LEN) == 0)
+    return 1;
+  for (int i = 0; i < set->n; i++)
+    if (memcmp(id, set->ids + (size_t)i * P11_ID_LEN, P11_ID_LEN) == 0)
+      return 1;
+  return 0;
+}
+
+/* arg: the id to drop, or NULL to drop every key */
+static int p11_keep_other(const p11_t *p, const unsigned char *id, const void *arg) {
+  (void)p;
+  return arg && memcmp(id, arg, P11_ID_LEN) != 0;
+}
+
+int p11_forget_others(p11_t *p, const unsigned char *ids, int n) {
+  p11_idset_t set = {ids, n};
+  return p11_cache_sweep(p, 0, P11_BUCKETS, p11_keep_listed, &set);
+}
+
 void p11_cache_drop(p11_t *p, const unsigned char *id) {
-  pthread_rwlock_wrlock(&p->cmu);
-  for (unsigned b = id ? p11_cache_slot(id) : 0; b < P11_BUCKETS; b++) {
-    p11_entry_t **pp = &p->bucket[b];
-    while (*pp) {
-      p11_entry_t *en = *pp;
-      if (id && memcmp(en->id, id, P11_ID_LEN) != 0) {
-        pp = &en->next;
-        continue;
-      }
-      *pp = en->next;
-      p11_entry_free(en);
-    }
-    if (id)
-      break;
-  }
-  pthread_rwlock_unlock(&p->cmu);
+  unsigned b = id ? p11_cache_slot(id) : 0;
+  p11_cache_sweep(p, b, id ? b + 1 : P11_BUCKETS, p11_keep_other, id);
 }

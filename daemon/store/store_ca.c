@@ -414,9 +414,7 @@ int store_ca_keygen_later(store_t *s, const char *id, int give_up_s, err_t *e) {
 }
 
 int store_ca_key_ids(store_t *s, unsigned char **ids, int *n, err_t *e) {
-  PGresult *r = store_exec(s,
-                           "SELECT encode(key_id, 'hex') FROM certificate_authorities"
-                           " WHERE length(key_id) = 16",
+  PGresult *r = store_exec(s, "SELECT key_id FROM certificate_authorities WHERE key_id IS NOT NULL",
                            0, NULL, e);
   int rows;
   if (!r)
@@ -427,12 +425,13 @@ int store_ca_key_ids(store_t *s, unsigned char **ids, int *n, err_t *e) {
     PQclear(r);
     return err_set(e, ERR_InternalFailure, "out of memory");
   }
-  for (int i = 0; i < rows; i++, (*n)++)
-    for (int k = 0; k < 16; k++) {
-      unsigned v;
-      sscanf(PQgetvalue(r, i, 0) + 2 * k, "%2x", &v);
-      (*ids)[*n * 16 + k] = (unsigned char)v;
-    }
+  for (int i = 0; i < rows; i++) {
+    size_t len = 0;
+    unsigned char *k = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 0), &len);
+    if (k && len == 16) /* the schema's CHECK: 16 bytes */
+      memcpy(*ids + (size_t)(*n)++ * 16, k, 16);
+    PQfreemem(k);
+  }
   PQclear(r);
   return 0;
 }
