@@ -176,7 +176,9 @@ class Hosts(FaultCase):
         finally:
             super().tearDownClass()
         for log in logs:
-            assert not SANITIZER_REPORT.search(log), 'sanitizer report in a namespaced pcad'
+            hit = SANITIZER_REPORT.search(log)
+            assert not hit, 'sanitizer report in a namespaced pcad:\n' + log[
+                max(0, hit.start() - 200):hit.start() + 4000]
 
     def test_two_hosts_share_the_database_and_the_token(self):
         a, b = self.views
