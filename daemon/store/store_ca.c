@@ -17,6 +17,22 @@
 #define STORE_CA_NTEXT 19
 
 
+/* A key_id column (bytea, 16 bytes by the schema's CHECK) into out: 1, or
+ * 0 when it is NULL or not 16 bytes. */
+static int store_ca_key_id(PGresult *r, int row, int col, unsigned char out[16]) {
+  size_t n = 0;
+  unsigned char *k;
+  int ok;
+  if (PQgetisnull(r, row, col))
+    return 0;
+  k = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+  ok = k && n == 16;
+  if (ok)
+    memcpy(out, k, 16);
+  PQfreemem(k);
+  return ok;
+}
+
 static void store_ca_fill(store_ca_t *c, PGresult *r, int i) {
   char **f[STORE_CA_NTEXT] = {
       &c->id, &c->arn, &c->account_id, &c->type, &c->status, &c->status_before_deletion,
@@ -28,15 +44,7 @@ static void store_ca_fill(store_ca_t *c, PGresult *r, int i) {
     *f[k] = store_col(r, i, k);
   if (!PQgetisnull(r, i, 19))
     c->cert_der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 19), &c->cert_len);
-  if (!PQgetisnull(r, i, 20)) {
-    size_t n = 0;
-    unsigned char *k = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 20), &n);
-    if (k && n == sizeof c->key_id) {
-      memcpy(c->key_id, k, n);
-      c->has_key = 1;
-    }
-    PQfreemem(k);
-  }
+  c->has_key = store_ca_key_id(r, i, 20, c->key_id);
   c->restorable = strcmp(PQgetvalue(r, i, 21), "t") == 0;
 }
 
@@ -425,13 +433,8 @@ int store_ca_key_ids(store_t *s, unsigned char **ids, int *n, err_t *e) {
     PQclear(r);
     return err_set(e, ERR_InternalFailure, "out of memory");
   }
-  for (int i = 0; i < rows; i++) {
-    size_t len = 0;
-    unsigned char *k = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 0), &len);
-    if (k && len == 16) /* the schema's CHECK: 16 bytes */
-      memcpy(*ids + (size_t)(*n)++ * 16, k, 16);
-    PQfreemem(k);
-  }
+  for (int i = 0; i < rows; i++)
+    *n += store_ca_key_id(r, i, 0, *ids + (size_t)*n * 16);
   PQclear(r);
   return 0;
 }
