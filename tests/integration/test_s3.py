@@ -212,7 +212,9 @@ class S3(unittest.TestCase):
                                                      'later-bucket', key)),
                          'the local copy counts only once S3 has the object')
         self.s3.create_bucket(Bucket='later-bucket')
-        self.assertTrue(wait_for(lambda: self.s3_object('later-bucket', key), 40),
+        # S3 first, then the local copy: wait for both
+        self.assertTrue(wait_for(lambda: self.s3_object('later-bucket', key) and os.path.exists(
+            os.path.join(self.pe.env['PCA_BUCKET_DIR'], 'later-bucket', key)), 40),
                         'the CRL did not reach the new bucket')
         self.assertEqual(self.s3_object('later-bucket', key)['Body'].read(),
                          self.local('later-bucket', key))
