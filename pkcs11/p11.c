@@ -216,8 +216,7 @@ p11_t *p11_open(const p11_opts_t *o, p11_err_t *e) {
   }
   pthread_rwlock_init(&p->life, NULL);
   pthread_rwlock_init(&p->cmu, NULL);
-  pthread_mutex_init(&p->load_mu, NULL);
-  pthread_mutex_init(&p->keygen_mu, NULL);
+  pthread_mutex_init(&p->obj_mu, NULL);
   pthread_mutex_init(&p->smu, NULL);
   {
     pthread_condattr_t ca;
@@ -265,8 +264,7 @@ void p11_close(p11_t *p) {
   /* the module stays mapped: the engine may still reference it */
   pthread_rwlock_destroy(&p->life);
   pthread_rwlock_destroy(&p->cmu);
-  pthread_mutex_destroy(&p->load_mu);
-  pthread_mutex_destroy(&p->keygen_mu);
+  pthread_mutex_destroy(&p->obj_mu);
   pthread_mutex_destroy(&p->smu);
   pthread_cond_destroy(&p->scv);
   pthread_mutex_destroy(&p->qmu);

@@ -66,9 +66,9 @@ int p11_cache_get(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **priv,
   int rc;
   if (p11_cache_find(p, id, priv, pub) == 0)
     return 0;
-  /* loads one at a time (load_mu), so a key is loaded once: the thread
+  /* loads one at a time (obj_mu), so a key is loaded once: the thread
    * that waited finds it cached */
-  pthread_mutex_lock(&p->load_mu);
+  pthread_mutex_lock(&p->obj_mu);
   if ((rc = p11_cache_find(p, id, priv, pub)) != 0 && (en = p11_cache_load(p, id, e))) {
     pthread_rwlock_wrlock(&p->cmu);
     head = &p->bucket[p11_cache_slot(id)];
@@ -77,7 +77,7 @@ int p11_cache_get(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **priv,
     pthread_rwlock_unlock(&p->cmu);
     rc = p11_cache_find(p, id, priv, pub);
   }
-  pthread_mutex_unlock(&p->load_mu);
+  pthread_mutex_unlock(&p->obj_mu);
   return rc;
 }
 

@@ -189,6 +189,8 @@ EVP_PKEY *p11_key_load_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11
   return pk;
 }
 
+/* Destroys the objects labelled label, each key dropped from the cache as
+ * its object goes (by its CKA_ID): the other keys stay cached. */
 static int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label, p11_err_t *e) {
   CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, (void *)label, strlen(label)}};
   CK_OBJECT_HANDLE hs[16];
@@ -200,11 +202,18 @@ static int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label, 
     p->fl->C_FindObjectsFinal(s);
   }
   for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
+    unsigned char id[P11_ID_LEN];
+    CK_ATTRIBUTE a = {CKA_ID, id, sizeof id};
+    int has_id = p->fl->C_GetAttributeValue(s, hs[i], &a, 1) == CKR_OK &&
+                 a.ulValueLen == P11_ID_LEN;
     CK_RV d = p->fl->C_DestroyObject(s, hs[i]);
-    if (d == CKR_OK)
+    if (d == CKR_OK) {
       count++;
-    else if (d != CKR_OBJECT_HANDLE_INVALID)
+      if (has_id)
+        p11_cache_drop(p, id);
+    } else if (d != CKR_OBJECT_HANDLE_INVALID) {
       rv = d;
+    }
   }
   if (rv != CKR_OK)
     return p11_err_set(e, P11_EFAIL, "destroying key objects '%s': %s", label,
@@ -218,11 +227,12 @@ int p11_key_destroy(p11_t *p, const char *label, p11_err_t *e) {
   if (atomic_load(&p->broken))
     return p11_down_err(p, e);
   pthread_rwlock_rdlock(&p->life);
+  pthread_mutex_lock(&p->obj_mu);
   if (p11_session_get(p, &s, e) == 0) {
     n = p11_key_destroy_on(p, s, label, e);
     p11_session_put(p, s);
   }
-  p11_cache_drop(p, NULL);
+  pthread_mutex_unlock(&p->obj_mu);
   pthread_rwlock_unlock(&p->life);
   return n;
 }

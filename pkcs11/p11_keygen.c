@@ -108,13 +108,13 @@ int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
   if (atomic_load(&p->broken))
     return p11_down_err(p, e);
   pthread_rwlock_rdlock(&p->life);
-  pthread_mutex_lock(&p->keygen_mu);
+  pthread_mutex_lock(&p->obj_mu);
   if (p11_session_get(p, &s, e) == 0) {
     rc = p11_keygen_on(p, s, key_algorithm, label, id, e) < 0 ? -1
          : p11_key_check_on(p, s, id, e);
     p11_session_put(p, s);
   }
-  pthread_mutex_unlock(&p->keygen_mu);
+  pthread_mutex_unlock(&p->obj_mu);
   pthread_rwlock_unlock(&p->life);
   return rc;
 }

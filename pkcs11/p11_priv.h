@@ -3,9 +3,9 @@
 /* Inside pkcs11/ only: the context, its parts and the key-algorithm table.
  *
  * Locks, outermost first: life (read: any use of the token; write: a
- * rebuild), then keygen_mu, then the session pool's mu, the cache's mu
- * and the sign queue's mu, each held only for a moment. No lock is held
- * across a PKCS#11 call except life (read) and keygen_mu. */
+ * rebuild), then obj_mu, then the session pool's mu, the cache's mu and
+ * the sign queue's mu, each held only for a moment. No lock is held
+ * across a PKCS#11 call except life (read) and obj_mu. */
 #include <p11-kit/pkcs11.h>
 #include <openssl/engine.h>
 #include <pthread.h>
@@ -44,7 +44,6 @@ struct p11 {
   CK_SLOT_ID slot;
   ENGINE *engine;
   unsigned char probe_id[P11_ID_LEN];
-  pthread_mutex_t keygen_mu; /* one key generation at a time (SoftHSM) */
   /* our own sessions */
   pthread_mutex_t smu;
   pthread_cond_t scv;
@@ -53,10 +52,13 @@ struct p11 {
   CK_SESSION_HANDLE sfree[P11_SESSIONS];
   /* the key cache */
   pthread_rwlock_t cmu;
-  pthread_mutex_t load_mu; /* one key found and loaded at a time: libp11
-                            * 0.4.12 caches each key's EVP_PKEY without a
-                            * lock, and two loads of one key at once lose
-                            * one of them (leaked) */
+  /* One object operation at a time: a key found and loaded, generated or
+   * destroyed (signatures are not object operations). libp11 0.4.12
+   * caches each key's EVP_PKEY without a lock, so two loads of one key at
+   * once lose one of them (leaked); SoftHSM 2.6.1 fails a key generation
+   * (CKR_GENERAL_ERROR, CKR_FUNCTION_FAILED), or a search misses the new
+   * key, when another thread searches the token's objects meanwhile. */
+  pthread_mutex_t obj_mu;
   p11_entry_t *bucket[P11_BUCKETS];
   /* the signing threads and their queue */
   pthread_mutex_t qmu;
@@ -90,7 +92,7 @@ const p11_alg_t *p11_alg_find(const char *name);
 int p11_token_up(p11_t *p, p11_err_t *e);
 void p11_token_down(p11_t *p);
 
-/* p11_keygen.c: generates on session s; caller holds keygen_mu or life
+/* p11_keygen.c: generates on session s; caller holds obj_mu or life
  * for writing. */
 int p11_keygen_on(p11_t *p, CK_SESSION_HANDLE s, const char *key_algorithm, const char *label,
                   unsigned char id[P11_ID_LEN], p11_err_t *e);

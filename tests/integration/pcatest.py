@@ -14,6 +14,7 @@ import shutil
 import signal
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -109,9 +110,22 @@ class Env:
         try:
             if os.path.exists(os.path.join(self.dir, 'state')):
                 self.down()
+            self.print_log_errors()
             self.assert_no_sanitizer_reports()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def print_log_errors(self, last=40):
+        """Prints the last error and warning lines of each pcad log to stderr
+        (ctest --output-on-failure shows them only when the suite fails), so
+        that a failure in CI says what pcad saw."""
+        for path in sorted(glob.glob(os.path.join(self.dir, 'pcad*.log'))):
+            with open(path, errors='replace') as f:
+                hits = [line for line in f if re.search(r'<[34]>', line[:40])]
+            if hits:
+                sys.stderr.write('--- %s: last %d of %d error/warning lines\n%s' % (
+                    os.path.basename(path), min(last, len(hits)), len(hits),
+                    ''.join(hits[-last:])))
 
     def assert_no_sanitizer_reports(self):
         """With a sanitizer build (PCAD_SANITIZE=1 scripts/test) pcad reports

@@ -382,6 +382,52 @@ class CallBudget(unittest.TestCase):
         self.assertEqual(len(serials), 160)
 
 
+class KeysStayCached(unittest.TestCase):
+    """A CA's key is found once, however many other CAs get keys: the
+    janitor's key generation (which destroys any leftover of the new CA's
+    own first) leaves the other keys cached; so no
+    issuance has to find its key again while a key is being generated (with
+    SoftHSM 2.6.1 such a search, concurrent with the generation, could fail
+    either: the generation with CKR_GENERAL_ERROR, the search with an
+    invalid handle, and the issuance got ServiceUnavailable)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pe = Env()
+        cls.spy_log = os.path.join(cls.pe.dir, 'spy.log')
+        cls.pe.reconfigure({'hsm': {'module': SPY}},
+                           {'PKCS11SPY': SOFTHSM, 'PKCS11SPY_OUTPUT': cls.spy_log})
+        cls.c = client(cls.pe)
+        cls.csr = leaf_csr(cls.pe.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pe.close()
+
+    def finds_of(self, ca, start):
+        """How many C_FindObjectsInit after spy log offset start look for
+        ca's key (its CKA_ID in the template, as the spy dumps it)."""
+        key_id = self.pe.psql("SELECT encode(key_id, 'hex') FROM certificate_authorities"
+                              " WHERE arn = '%s'" % ca)
+        dump = ' '.join(key_id[i:i + 2] for i in range(0, 32, 2)).upper().encode()
+        with open(self.spy_log, 'rb') as f:
+            f.seek(start)
+            calls = re.split(rb'^\d+: ', f.read(), flags=re.M)
+        return sum(1 for x in calls if x.startswith(b'C_FindObjectsInit\n') and dump in x)
+
+    def test_other_cas_keys_do_not_evict_a_key(self):
+        ca = make_root(self.c, *EC, 'stays cached')
+        for _ in range(3):
+            issue(self.c, ca, self.csr)
+        start = os.path.getsize(self.spy_log)
+        for i in range(10):  # each key generation destroys any leftover first
+            make_root(self.c, *EC, 'another %d' % i)
+            issue(self.c, ca, self.csr)
+        self.assertEqual(self.finds_of(ca, start), 0)
+        # and each key was made at the first try
+        self.assertNotIn('key generation failed', self.pe.log())
+
+
 class KeygenWhileIssuing(unittest.TestCase):
     """Key generation never holds a lock that signing needs: three RSA-4096
     CAs get their keys (one after the other) while issuance goes on, and
