@@ -291,11 +291,9 @@ def spy_calls(path, start):
     return calls, start + len(data)
 
 
-class CallBudget(unittest.TestCase):
-    """At most 3 PKCS#11 calls per IssueCertificate in steady state (C_SignInit
-    and C_Sign), the same with 1 and with 200 CAs in the token; then 16
-    clients issuing across many CAs."""
-    N = 60
+class SpyCase(unittest.TestCase):
+    """An environment whose token is reached through pkcs11-spy (every
+    PKCS#11 call logged to cls.spy_log), a client and a CSR."""
 
     @classmethod
     def setUpClass(cls):
@@ -309,6 +307,13 @@ class CallBudget(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.pe.close()
+
+
+class CallBudget(SpyCase):
+    """At most 3 PKCS#11 calls per IssueCertificate in steady state (C_SignInit
+    and C_Sign), the same with 1 and with 200 CAs in the token; then 16
+    clients issuing across many CAs."""
+    N = 60
 
     def per_issuance(self, cas):
         for ca in cas:  # warm: each key found once
@@ -382,27 +387,14 @@ class CallBudget(unittest.TestCase):
         self.assertEqual(len(serials), 160)
 
 
-class KeysStayCached(unittest.TestCase):
+class KeysStayCached(SpyCase):
     """A CA's key is found once, however many other CAs get keys: the
     janitor's key generation (which destroys any leftover of the new CA's
-    own first) leaves the other keys cached; so no
-    issuance has to find its key again while a key is being generated (with
-    SoftHSM 2.6.1 such a search, concurrent with the generation, could fail
-    either: the generation with CKR_GENERAL_ERROR, the search with an
-    invalid handle, and the issuance got ServiceUnavailable)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.pe = Env()
-        cls.spy_log = os.path.join(cls.pe.dir, 'spy.log')
-        cls.pe.reconfigure({'hsm': {'module': SPY}},
-                           {'PKCS11SPY': SOFTHSM, 'PKCS11SPY_OUTPUT': cls.spy_log})
-        cls.c = client(cls.pe)
-        cls.csr = leaf_csr(cls.pe.dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.pe.close()
+    own key first) leaves the other keys cached, so no issuance has to find
+    its key again while a key is being generated. With SoftHSM 2.6.1 such a
+    search, concurrent with a generation, could fail either side: the
+    generation with CKR_GENERAL_ERROR, the search with an invalid handle
+    (and the issuance got ServiceUnavailable)."""
 
     def finds_of(self, ca, start):
         """How many C_FindObjectsInit after spy log offset start look for
