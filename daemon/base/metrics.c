@@ -32,6 +32,7 @@ typedef struct {
 typedef struct {
   char ca[40];
   double crl_written, expiry; /* 0: not known */
+  unsigned round;             /* the last CA round that saw it, or made it */
 } metrics_ca_t;
 
 static struct {
@@ -43,6 +44,7 @@ static struct {
   int signer_keys;
   metrics_ca_t cas[METRICS_CAS];
   int ncas;
+  unsigned round; /* of metrics_cas_begin */
 } metrics = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void metrics_observe(metrics_hist_t *h, double v) {
@@ -107,7 +109,9 @@ static metrics_ca_t *metrics_ca(const char *ca) {
       return &metrics.cas[i];
   if (metrics.ncas == METRICS_CAS)
     return NULL;
+  memset(&metrics.cas[metrics.ncas], 0, sizeof metrics.cas[0]);
   snprintf(metrics.cas[metrics.ncas].ca, sizeof metrics.cas[0].ca, "%s", ca);
+  metrics.cas[metrics.ncas].round = metrics.round;
   return &metrics.cas[metrics.ncas++];
 }
 
@@ -122,8 +126,26 @@ void metrics_crl_written(const char *ca_id, time_t when) {
 void metrics_ca_expiry(const char *ca_id, time_t not_after) {
   metrics_ca_t *c;
   pthread_mutex_lock(&metrics.mu);
-  if ((c = metrics_ca(ca_id)) != NULL)
+  if ((c = metrics_ca(ca_id)) != NULL) {
     c->expiry = (double)not_after;
+    c->round = metrics.round;
+  }
+  pthread_mutex_unlock(&metrics.mu);
+}
+
+void metrics_cas_begin(void) {
+  pthread_mutex_lock(&metrics.mu);
+  metrics.round++;
+  pthread_mutex_unlock(&metrics.mu);
+}
+
+void metrics_cas_end(void) {
+  int kept = 0;
+  pthread_mutex_lock(&metrics.mu);
+  for (int i = 0; i < metrics.ncas; i++)
+    if (metrics.cas[i].round == metrics.round)
+      metrics.cas[kept++] = metrics.cas[i];
+  metrics.ncas = kept;
   pthread_mutex_unlock(&metrics.mu);
 }
 

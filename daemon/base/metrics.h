@@ -18,6 +18,12 @@ void metrics_signer_keys(int n);
 /* A CA's CRL written to its bucket at when; its certificate's notAfter. */
 void metrics_crl_written(const char *ca_id, time_t when);
 void metrics_ca_expiry(const char *ca_id, time_t not_after);
+/* A round over every CA that has a certificate and is not deleted: begin,
+ * metrics_ca_expiry for each, end. End drops the gauges of every CA the
+ * round did not see (deleted or purged since), keeping those first seen
+ * during the round. */
+void metrics_cas_begin(void);
+void metrics_cas_end(void);
 
 /* What the scrape reads from the live process. */
 typedef struct {

@@ -64,8 +64,11 @@ static void health_check(void *arg) {
     health_audit(h, tok, why);
   if (db && h->ticks++ % HEALTH_EXPIRY_EVERY == 0) {
     err_t e;
+    metrics_cas_begin();
     if (store_ca_expiries(h->store, health_expiry, NULL, &e) < 0)
       h->ticks = 0; /* again next second */
+    else
+      metrics_cas_end();
   }
 }
 

@@ -1,7 +1,8 @@
 """GET /metrics on the admin listener: Prometheus text that promtool
 accepts, every series issue 13 names, and values that follow what pcad
 did (requests by operation and status, certificates issued, signatures,
-the CA's expiry and CRL time, the database going away)."""
+the CA's expiry and CRL time, the database going away); a deleted CA's
+series go."""
 import base64
 import json
 import os
@@ -107,6 +108,19 @@ class Metrics(EnvTestCase):
         finally:
             self.pe.pg_ctl('start')
         self.assertTrue(wait_for(lambda: series(self.scrape())['pcad_db_up'] == 1, 10))
+
+    def test_a_deleted_cas_gauges_go(self):
+        gone = make_root(self.c, 'EC_prime256v1', 'SHA256WITHECDSA', 'metrics deleted')
+        key = 'pcad_ca_certificate_expiry_timestamp_seconds{ca="%s"}' % gone.rsplit('/', 1)[1]
+        # the health thread reads the CAs' notAfter every 30 s
+        self.assertTrue(wait_for(lambda: key in self.scrape(), 35))
+        self.c.update_certificate_authority(CertificateAuthorityArn=gone, Status='DISABLED')
+        self.c.delete_certificate_authority(CertificateAuthorityArn=gone,
+                                            PermanentDeletionTimeInDays=7)
+        # a deleted CA raises no expiry alert: its series goes with the next read
+        self.assertTrue(wait_for(lambda: key not in self.scrape(), 35))
+        self.assertIn('pcad_ca_certificate_expiry_timestamp_seconds{ca="%s"}' % self.ca_id,
+                      self.scrape())
 
     def version(self):
         out = subprocess.run([os.environ.get('PCAD_BIN', 'pcad'), '--version'],
