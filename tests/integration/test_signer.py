@@ -291,6 +291,15 @@ def spy_calls(path, start):
     return calls, start + len(data)
 
 
+def spy_finds(path, start):
+    """The C_FindObjectsInit calls pkcs11-spy logged after byte offset
+    start, each as the text the spy wrote for it (its template included)."""
+    with open(path, 'rb') as f:
+        f.seek(start)
+        calls = re.split(rb'^\d+: ', f.read(), flags=re.M)
+    return [x for x in calls if x.startswith(b'C_FindObjectsInit\n')]
+
+
 class SpyCase(unittest.TestCase):
     """An environment whose token is reached through pkcs11-spy (every
     PKCS#11 call logged to cls.spy_log), a client and a CSR."""
@@ -323,10 +332,8 @@ class CallBudget(SpyCase):
             issue(self.c, cas[i % len(cas)], self.csr)
         calls, _ = spy_calls(self.spy_log, start)
         if 'C_FindObjectsInit' in calls:  # what was looked for, and when
-            with open(self.spy_log, 'rb') as f:
-                f.seek(start)
-                finds = re.findall(rb'^\d+: C_FindObjectsInit\n(?:.*\n){1,12}', f.read(), re.M)
-            calls['finds'] = [x.decode(errors='replace') for x in finds[:3]]
+            calls['finds'] = [x.decode(errors='replace')
+                              for x in spy_finds(self.spy_log, start)[:3]]
         return sum(v for v in calls.values() if isinstance(v, int)) / self.N, calls
 
     def test_budget_with_1_and_200_cas_then_16_clients(self):
@@ -402,10 +409,7 @@ class KeysStayCached(SpyCase):
         key_id = self.pe.psql("SELECT encode(key_id, 'hex') FROM certificate_authorities"
                               " WHERE arn = '%s'" % ca)
         dump = ' '.join(key_id[i:i + 2] for i in range(0, 32, 2)).upper().encode()
-        with open(self.spy_log, 'rb') as f:
-            f.seek(start)
-            calls = re.split(rb'^\d+: ', f.read(), flags=re.M)
-        return sum(1 for x in calls if x.startswith(b'C_FindObjectsInit\n') and dump in x)
+        return sum(1 for x in spy_finds(self.spy_log, start) if dump in x)
 
     def test_other_cas_keys_do_not_evict_a_key(self):
         ca = make_root(self.c, *EC, 'stays cached')
@@ -421,7 +425,8 @@ class KeysStayCached(SpyCase):
 
 
 class KeygenWhileIssuing(unittest.TestCase):
-    """Key generation never holds a lock that signing needs: three RSA-4096
+    """Key generation never holds a lock that signing with a loaded key
+    needs (a key's first load waits for it: obj_mu): three RSA-4096
     CAs get their keys (one after the other) while issuance goes on, and
     issuance keeps going through each generation."""
 
