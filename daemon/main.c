@@ -425,7 +425,7 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->base = event_base_new();
   if (!m->base)
     return -1;
-  m->group = store_group_new((int)m->cfg.db_group_commit_max);
+  m->group = store_group_new(&m->cfg);
   m->q = m->group ? workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max,
                               main_worker_init, main_worker_fini, m)
                   : NULL;

@@ -15,30 +15,53 @@ typedef struct store_gitem {
   int rows; /* the result's rows (SELECT) or rows touched; -1 failed */
   err_t err;
   int done;
-  pthread_cond_t cv; /* its waiter's own: woken when done, or to lead */
+  pthread_cond_t cv; /* its waiter's own: woken when done */
   struct store_gitem *next;
 } store_gitem_t;
 
 struct store_group {
   pthread_mutex_t mu;
+  pthread_cond_t cv; /* the committer's: statements waiting, or stop */
   store_gitem_t *head, *tail;
-  int leading, max_batch;
+  int max_batch, stop, running;
+  store_t *s; /* the committer's own connection */
+  pthread_t thread;
   store_group_stats_t stats;
 };
 
-store_group_t *store_group_new(int max_batch) {
+static void *store_group_main(void *arg);
+
+store_group_t *store_group_new(const cfg_t *cfg) {
   store_group_t *g = calloc(1, sizeof *g);
-  if (!g)
+  long max_batch = cfg->db_group_commit_max;
+  if (!g || !(g->s = store_new(cfg))) {
+    free(g);
     return NULL;
+  }
   pthread_mutex_init(&g->mu, NULL);
+  pthread_cond_init(&g->cv, NULL);
   g->max_batch = max_batch < 1 ? 1 : max_batch > STORE_GROUP_HARD_MAX ? STORE_GROUP_HARD_MAX
-                                                                      : max_batch;
+                                                                      : (int)max_batch;
+  if (pthread_create(&g->thread, NULL, store_group_main, g) != 0) {
+    store_group_free(g);
+    return NULL;
+  }
+  g->running = 1;
   return g;
 }
 
 void store_group_free(store_group_t *g) {
   if (!g)
     return;
+  if (g->running) {
+    pthread_mutex_lock(&g->mu);
+    g->stop = 1;
+    pthread_cond_signal(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->thread, NULL);
+  }
+  store_free(g->s);
+  pthread_cond_destroy(&g->cv);
   pthread_mutex_destroy(&g->mu);
   free(g);
 }
@@ -169,57 +192,63 @@ static int store_group_take(store_group_t *g, store_gitem_t **batch) {
   return n;
 }
 
-/* Under g->mu, the batch done: wakes each of its waiters, and the first
- * waiting item's, to lead the next batch. */
-static void store_group_wake(store_group_t *g, store_gitem_t **batch, int n) {
+/* Under g->mu, the batch done: wakes each of its waiters. */
+static void store_group_wake(store_gitem_t **batch, int n) {
   for (int i = 0; i < n; i++) {
     batch[i]->done = 1;
     pthread_cond_signal(&batch[i]->cv);
   }
-  g->leading = 0;
-  if (g->head)
-    pthread_cond_signal(&g->head->cv);
 }
 
-/* Under g->mu: leads batches until me is done (another batch may take it
- * first; then its leader wakes me). */
-static void store_group_lead(store_group_t *g, store_t *s, store_gitem_t *me) {
-  while (!me->done && !g->leading) {
+/* The committer: runs batches on its own connection while statements
+ * wait, so that the next batch starts as soon as one ends, with no hand-over
+ * to another thread in between; drains the queue before it stops. */
+static void *store_group_main(void *arg) {
+  store_group_t *g = arg;
+  pthread_mutex_lock(&g->mu);
+  for (;;) {
     store_gitem_t *batch[STORE_GROUP_HARD_MAX];
     int n, alone;
-    g->leading = 1;
+    while (!g->head && !g->stop)
+      pthread_cond_wait(&g->cv, &g->mu);
+    if (!g->head)
+      break;
     n = store_group_take(g, batch);
     pthread_mutex_unlock(&g->mu);
-    alone = store_group_run(s, batch, n);
+    alone = store_group_run(g->s, batch, n);
     pthread_mutex_lock(&g->mu);
     g->stats.batches++;
     g->stats.statements += n;
     g->stats.retried_alone += alone;
-    store_group_wake(g, batch, n);
+    store_group_wake(batch, n);
   }
+  pthread_mutex_unlock(&g->mu);
+  return NULL;
 }
 
 int store_group_exec(store_t *s, const store_stmt_t *st, err_t *e) {
   store_group_t *g = s->group;
   store_gitem_t me = {.st = st, .rows = -1};
-  if (!g) {
-    store_group_alone(s, &me);
-  } else {
+  int queued = 0;
+  if (g) {
     pthread_cond_init(&me.cv, NULL);
     pthread_mutex_lock(&g->mu);
-    if (g->tail)
-      g->tail->next = &me;
-    else
-      g->head = &me;
-    g->tail = &me;
-    while (!me.done) {
-      store_group_lead(g, s, &me);
-      if (!me.done)
+    if (!g->stop) { /* a stopped committer takes no more */
+      if (g->tail)
+        g->tail->next = &me;
+      else
+        g->head = &me;
+      g->tail = &me;
+      pthread_cond_signal(&g->cv);
+      while (!me.done)
         pthread_cond_wait(&me.cv, &g->mu);
+      queued = 1;
     }
     pthread_mutex_unlock(&g->mu);
     pthread_cond_destroy(&me.cv);
   }
+  if (!queued)
+    store_group_alone(s, &me);
   if (me.rows < 0)
     *e = me.err;
   return me.rows;

@@ -2,10 +2,10 @@
 #define PCAD_STORE_GROUP_H
 /* Group commit. The workers' connections join one group; a statement run
  * through the group (store_group_exec, store_priv.h) shares a transaction
- * with the statements concurrent workers are waiting to commit: the first
- * worker to find no batch running leads, sends BEGIN, every waiting
- * statement and COMMIT in one pipeline on its own connection, and tells
- * each waiter its result. One durable commit (fsync) then serves the whole
+ * with the statements concurrent workers are waiting to commit: the
+ * group's committer thread sends BEGIN, every waiting statement and COMMIT
+ * in one pipeline on its own connection, tells each waiter its result, and
+ * starts the next batch at once. One durable commit (fsync) then serves the whole
  * batch. When any statement of a batch fails, the batch is rolled back and
  * each statement runs again alone, so that one request's failure never
  * fails its batch-mates. Nothing waits on a timer: under no load a batch
@@ -14,8 +14,9 @@
 
 typedef struct store_group store_group_t;
 
-/* At most max_batch statements per transaction. */
-store_group_t *store_group_new(int max_batch);
+/* At most [database] group_commit_max statements per transaction; starts
+ * the committer (one more connection). */
+store_group_t *store_group_new(const cfg_t *cfg);
 void store_group_free(store_group_t *g);
 /* s (one worker's connection) batches through g from now on. */
 void store_group_join(store_t *s, store_group_t *g);
