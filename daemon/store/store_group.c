@@ -192,8 +192,11 @@ static int store_group_take(store_group_t *g, store_gitem_t **batch) {
   return n;
 }
 
-/* Under g->mu, the batch done: wakes each of its waiters. */
-static void store_group_wake(store_gitem_t **batch, int n) {
+/* Under g->mu, the batch done: counted, and each of its waiters woken. */
+static void store_group_done(store_group_t *g, store_gitem_t **batch, int n, int alone) {
+  g->stats.batches++;
+  g->stats.statements += n;
+  g->stats.retried_alone += alone;
   for (int i = 0; i < n; i++) {
     batch[i]->done = 1;
     pthread_cond_signal(&batch[i]->cv);
@@ -217,10 +220,7 @@ static void *store_group_main(void *arg) {
     pthread_mutex_unlock(&g->mu);
     alone = store_group_run(g->s, batch, n);
     pthread_mutex_lock(&g->mu);
-    g->stats.batches++;
-    g->stats.statements += n;
-    g->stats.retried_alone += alone;
-    store_group_wake(batch, n);
+    store_group_done(g, batch, n, alone);
   }
   pthread_mutex_unlock(&g->mu);
   return NULL;

@@ -5,8 +5,8 @@
  * with the statements concurrent workers are waiting to commit: the
  * group's committer thread sends BEGIN, every waiting statement and COMMIT
  * in one pipeline on its own connection, tells each waiter its result, and
- * starts the next batch at once. One durable commit (fsync) then serves the whole
- * batch. When any statement of a batch fails, the batch is rolled back and
+ * starts the next batch at once. One durable commit (fsync) then serves
+ * the whole batch. When any statement of a batch fails, the batch is rolled back and
  * each statement runs again alone, so that one request's failure never
  * fails its batch-mates. Nothing waits on a timer: under no load a batch
  * is one statement. */
