@@ -9,37 +9,67 @@
 #include "base/err.h"
 #include "core/ctx.h"
 #include "core/tag.h"
+#include "core/templates.h"
 
-/* The CertificateAuthorityArn member most operations carry. */
-static inline const char *act_ca_arn(const json_t *in) {
-  return json_string_value(json_object_get(in, "CertificateAuthorityArn"));
-}
+/* What the router decoded from the request and authorized: the CA the
+ * operation acts on (its actions.def member, canonical; NULL for an
+ * operation on none) and IssueCertificate's template (NULL: none given).
+ * The router removes both members from the input, so a handler acts on
+ * exactly these. */
+typedef struct {
+  const char *ca_arn;
+  const template_t *tmpl;
+} act_res_t;
 
-typedef int (*act_fn_t)(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+typedef int (*act_fn_t)(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                        err_t *e);
 
-int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_describe_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_list_cas(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_update_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_delete_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_restore_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_get_ca_csr(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_get_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_import_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_issue_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_get_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_revoke_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_tag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_untag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_list_tags(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_create_audit_report(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_describe_audit_report(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_put_policy(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_get_policy(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_delete_policy(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_create_permission(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_list_permissions(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
-int act_delete_permission(const ctx_t *c, const json_t *in, json_t **out, err_t *e);
+int act_create_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e);
+int act_describe_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                    err_t *e);
+int act_list_cas(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                 err_t *e);
+int act_update_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e);
+int act_delete_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e);
+int act_restore_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                   err_t *e);
+int act_get_ca_csr(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                   err_t *e);
+int act_get_ca_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                           err_t *e);
+int act_import_ca_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                              err_t *e);
+int act_issue_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                          err_t *e);
+int act_get_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                        err_t *e);
+int act_revoke_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                           err_t *e);
+int act_tag_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+               err_t *e);
+int act_untag_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                 err_t *e);
+int act_list_tags(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e);
+int act_create_audit_report(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                            err_t *e);
+int act_describe_audit_report(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                              err_t *e);
+int act_put_policy(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                   err_t *e);
+int act_get_policy(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                   err_t *e);
+int act_delete_policy(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                      err_t *e);
+int act_create_permission(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                          err_t *e);
+int act_list_permissions(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                         err_t *e);
+int act_delete_permission(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                          err_t *e);
 
 /* A Tags list as tag_t pointing into the JSON (act_tags.c); free(*tags). */
 int act_tags_decode(const json_t *list, tag_t **tags, size_t *n, err_t *e);

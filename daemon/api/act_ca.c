@@ -44,7 +44,8 @@ static json_t *act_ca_encode(const ca_info_t *c) {
   return o;
 }
 
-int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_create_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e) {
   const json_t *rc_json = json_object_get(in, "RevocationConfiguration");
   cacfg_t cfg;
   revcfg_t rev;
@@ -57,6 +58,7 @@ int act_create_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
                 .rev = rc_json ? &rev : NULL};
   char *arn = NULL;
   int rc = -1;
+  (void)res;
   memset(&rev, 0, sizeof rev);
   memset(&cfg, 0, sizeof cfg);
   if (cacfg_from_json(json_object_get(in, "CertificateAuthorityConfiguration"), &cfg, e) < 0 ||
@@ -76,22 +78,26 @@ out:
   return rc;
 }
 
-int act_describe_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_describe_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                    err_t *e) {
   ca_info_t ca;
-  if (ca_describe(c, act_ca_arn(in), &ca, e) < 0)
+  (void)in;
+  if (ca_describe(c, res->ca_arn, &ca, e) < 0)
     return -1;
   *out = json_pack("{s:o}", "CertificateAuthority", act_ca_encode(&ca));
   ca_info_clear(&ca);
   return 0;
 }
 
-int act_list_cas(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_list_cas(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                 err_t *e) {
   const char *owner = json_string_value(json_object_get(in, "ResourceOwner"));
   act_page_t p;
   ca_info_t *cas = NULL;
   json_t *list = json_array();
   char *next = NULL;
   int n = 0, rc;
+  (void)res;
   if (!owner)
     owner = "SELF";
   if (act_page_begin(c, in, "ListCertificateAuthorities", owner, &p, e) < 0) {
@@ -113,42 +119,50 @@ int act_list_cas(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
   return rc;
 }
 
-int act_update_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_update_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e) {
   const json_t *rc_json = json_object_get(in, "RevocationConfiguration");
   revcfg_t rev;
   int rc = -1;
   (void)out;
   memset(&rev, 0, sizeof rev);
   if (!rc_json || revcfg_from_json(rc_json, &rev, e) == 0)
-    rc = ca_update(c, act_ca_arn(in), json_string_value(json_object_get(in, "Status")),
+    rc = ca_update(c, res->ca_arn, json_string_value(json_object_get(in, "Status")),
                    rc_json ? &rev : NULL, e);
   revcfg_clear(&rev);
   return rc;
 }
 
-int act_delete_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_delete_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e) {
   json_t *days = json_object_get(in, "PermanentDeletionTimeInDays");
   (void)out;
-  return ca_delete(c, act_ca_arn(in), days ? (int)json_integer_value(days) : 30, e);
+  return ca_delete(c, res->ca_arn, days ? (int)json_integer_value(days) : 30, e);
 }
 
-int act_restore_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_restore_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                   err_t *e) {
+  (void)in;
   (void)out;
-  return ca_restore(c, act_ca_arn(in), e);
+  return ca_restore(c, res->ca_arn, e);
 }
 
-int act_get_ca_csr(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_get_ca_csr(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                   err_t *e) {
   char *pem = NULL;
-  if (ca_get_csr(c, act_ca_arn(in), &pem, e) < 0)
+  (void)in;
+  if (ca_get_csr(c, res->ca_arn, &pem, e) < 0)
     return -1;
   *out = json_pack("{s:s}", "Csr", pem);
   free(pem);
   return 0;
 }
 
-int act_get_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_get_ca_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                           err_t *e) {
   char *cert = NULL, *chain = NULL;
-  if (ca_get_certificate(c, act_ca_arn(in), &cert, &chain, e) < 0)
+  (void)in;
+  if (ca_get_certificate(c, res->ca_arn, &cert, &chain, e) < 0)
     return -1;
   *out = json_pack("{s:s}", "Certificate", cert);
   if (chain)
@@ -166,7 +180,8 @@ static int act_blob(const json_t *in, const char *name, unsigned char **p, size_
   return v ? awsjson_base64_decode(json_string_value(v), json_string_length(v), p, n) : 0;
 }
 
-int act_import_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_import_ca_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                              err_t *e) {
   unsigned char *cert = NULL, *chain = NULL;
   size_t cert_len = 0, chain_len = 0;
   int rc = -1;
@@ -175,7 +190,7 @@ int act_import_ca_certificate(const ctx_t *c, const json_t *in, json_t **out, er
       act_blob(in, "CertificateChain", &chain, &chain_len) < 0)
     err_set(e, ERR_SerializationException, "A blob member is not base64");
   else
-    rc = ca_import(c, act_ca_arn(in), cert, cert_len, chain, chain_len, e);
+    rc = ca_import(c, res->ca_arn, cert, cert_len, chain, chain_len, e);
   free(cert);
   free(chain);
   return rc;

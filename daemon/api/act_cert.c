@@ -12,13 +12,14 @@ static const char *act_cert_validity(const json_t *in, const char *name, long lo
   return json_string_value(json_object_get(v, "Type"));
 }
 
-int act_issue_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_issue_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                          err_t *e) {
   const json_t *csr = json_object_get(in, "Csr");
   unsigned char *raw = NULL;
   size_t raw_len = 0;
   passthrough_t api;
-  issue_req_t r = {.ca_arn = act_ca_arn(in),
-                   .template_arn = json_string_value(json_object_get(in, "TemplateArn")),
+  issue_req_t r = {.ca_arn = res->ca_arn,
+                   .tmpl = res->tmpl,
                    .signing_algorithm = json_string_value(json_object_get(in, "SigningAlgorithm")),
                    .token = json_string_value(json_object_get(in, "IdempotencyToken"))};
   char *arn = NULL;
@@ -40,9 +41,10 @@ int act_issue_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t 
   return rc;
 }
 
-int act_get_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_get_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                        err_t *e) {
   char *cert = NULL, *chain = NULL;
-  if (cert_get(c, act_ca_arn(in), json_string_value(json_object_get(in, "CertificateArn")),
+  if (cert_get(c, res->ca_arn, json_string_value(json_object_get(in, "CertificateArn")),
                &cert, &chain, e) < 0)
     return -1;
   *out = json_pack("{s:s}", "Certificate", cert);
@@ -53,9 +55,10 @@ int act_get_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e
   return 0;
 }
 
-int act_revoke_certificate(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_revoke_certificate(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                           err_t *e) {
   (void)out;
-  return cert_revoke(c, act_ca_arn(in),
+  return cert_revoke(c, res->ca_arn,
                      json_string_value(json_object_get(in, "CertificateSerial")),
                      json_string_value(json_object_get(in, "RevocationReason")), e);
 }

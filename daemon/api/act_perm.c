@@ -9,20 +9,22 @@ static const char *act_perm_str(const json_t *in, const char *name) {
   return json_string_value(json_object_get(in, name));
 }
 
-int act_create_permission(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_create_permission(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                          err_t *e) {
   const json_t *list = json_object_get(in, "Actions");
   const char *actions[3];
   int n = 0;
   (void)out;
   for (size_t i = 0; i < json_array_size(list) && n < 3; i++) /* the model allows 1..3 */
     actions[n++] = json_string_value(json_array_get(list, i));
-  return perm_create(c, act_ca_arn(in), act_perm_str(in, "Principal"),
+  return perm_create(c, res->ca_arn, act_perm_str(in, "Principal"),
                      act_perm_str(in, "SourceAccount"), actions, n, e);
 }
 
-int act_delete_permission(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_delete_permission(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                          err_t *e) {
   (void)out;
-  return perm_delete(c, act_ca_arn(in), act_perm_str(in, "Principal"),
+  return perm_delete(c, res->ca_arn, act_perm_str(in, "Principal"),
                      act_perm_str(in, "SourceAccount"), e);
 }
 
@@ -46,21 +48,22 @@ static json_t *act_perm_encode(const char *arn, const perm_info_t *p) {
   return o;
 }
 
-int act_list_permissions(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_list_permissions(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                         err_t *e) {
   act_page_t p;
   perm_info_t *perms = NULL;
   char *next = NULL;
   json_t *list;
   int n = 0, rc;
-  if (act_page_begin(c, in, "ListPermissions", act_ca_arn(in), &p, e) < 0)
+  if (act_page_begin(c, in, "ListPermissions", res->ca_arn, &p, e) < 0)
     return -1;
-  if (perm_list(c, act_ca_arn(in), p.cursor, p.limit, &perms, &n, &next, e) < 0) {
+  if (perm_list(c, res->ca_arn, p.cursor, p.limit, &perms, &n, &next, e) < 0) {
     free(p.cursor);
     return -1;
   }
   list = json_array();
   for (int i = 0; i < n; i++)
-    json_array_append_new(list, act_perm_encode(act_ca_arn(in), &perms[i]));
+    json_array_append_new(list, act_perm_encode(res->ca_arn, &perms[i]));
   perm_info_free(perms, n);
   *out = json_pack("{s:o}", "Permissions", list);
   rc = act_page_end(c, &p, next, *out, e);

@@ -5,9 +5,10 @@
 #include "api/awsjson.h"
 #include "core/report.h"
 
-int act_create_audit_report(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_create_audit_report(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                            err_t *e) {
   char id[37], *key = NULL;
-  if (report_create(c, act_ca_arn(in), json_string_value(json_object_get(in, "S3BucketName")),
+  if (report_create(c, res->ca_arn, json_string_value(json_object_get(in, "S3BucketName")),
                     json_string_value(json_object_get(in, "AuditReportResponseFormat")), id,
                     &key, e) < 0)
     return -1;
@@ -16,9 +17,10 @@ int act_create_audit_report(const ctx_t *c, const json_t *in, json_t **out, err_
   return 0;
 }
 
-int act_describe_audit_report(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_describe_audit_report(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                              err_t *e) {
   report_info_t r;
-  if (report_describe(c, act_ca_arn(in), json_string_value(json_object_get(in, "AuditReportId")),
+  if (report_describe(c, res->ca_arn, json_string_value(json_object_get(in, "AuditReportId")),
                       &r, e) < 0)
     return -1;
   *out = json_pack("{s:s,s:s,s:s,s:o}", "AuditReportStatus", r.status, "S3BucketName", r.bucket,

@@ -18,35 +18,39 @@ int act_tags_decode(const json_t *list, tag_t **tags, size_t *n, err_t *e) {
   return 0;
 }
 
-static int act_tags_change(const ctx_t *c, const json_t *in, int add, err_t *e) {
+static int act_tags_change(const ctx_t *c, const char *ca_arn, const json_t *in, int add,
+                           err_t *e) {
   tag_t *tags = NULL;
   size_t n = 0;
   int rc = act_tags_decode(json_object_get(in, "Tags"), &tags, &n, e);
   if (rc == 0)
-    rc = add ? tag_add(c, act_ca_arn(in), tags, n, e) : tag_remove(c, act_ca_arn(in), tags, n, e);
+    rc = add ? tag_add(c, ca_arn, tags, n, e) : tag_remove(c, ca_arn, tags, n, e);
   free(tags);
   return rc;
 }
 
-int act_tag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_tag_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+               err_t *e) {
   (void)out;
-  return act_tags_change(c, in, 1, e);
+  return act_tags_change(c, res->ca_arn, in, 1, e);
 }
 
-int act_untag_ca(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_untag_ca(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                 err_t *e) {
   (void)out;
-  return act_tags_change(c, in, 0, e);
+  return act_tags_change(c, res->ca_arn, in, 0, e);
 }
 
-int act_list_tags(const ctx_t *c, const json_t *in, json_t **out, err_t *e) {
+int act_list_tags(const ctx_t *c, const act_res_t *res, const json_t *in, json_t **out,
+                  err_t *e) {
   act_page_t p;
   tag_t *tags = NULL;
   char *next = NULL;
   json_t *list;
   int n = 0, rc;
-  if (act_page_begin(c, in, "ListTags", act_ca_arn(in), &p, e) < 0)
+  if (act_page_begin(c, in, "ListTags", res->ca_arn, &p, e) < 0)
     return -1;
-  if (tag_list(c, act_ca_arn(in), p.cursor, p.limit, &tags, &n, &next, e) < 0) {
+  if (tag_list(c, res->ca_arn, p.cursor, p.limit, &tags, &n, &next, e) < 0) {
     free(p.cursor);
     return -1;
   }

@@ -108,6 +108,9 @@ static void model_violation(model_walk_t *w, int shape, model_kind_t kind, const
   else if (json_is_integer(v))
     buf_printf(&w->msgs, "Value '%lld' at '%s' failed to satisfy constraint: %s",
                (long long)json_integer_value(v), path, what);
+  else if (json_is_array(v))
+    buf_printf(&w->msgs, "Value '[%zu items]' at '%s' failed to satisfy constraint: %s",
+               json_array_size(v), path, what);
   else
     buf_printf(&w->msgs, "Value at '%s' failed to satisfy constraint: %s", path, what);
 }
@@ -129,17 +132,33 @@ static void model_check_length(model_walk_t *w, int shape, const char *path, con
                     "Member must have length less than or equal to %lld", s->max);
 }
 
-static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *path);
+static void model_walk(model_walk_t *w, json_t *v, int shape, const char *path);
 
-static void model_walk_struct(model_walk_t *w, const json_t *v, const model_shape_t *s,
+/* A member the shape does not have is dropped, as AWS ignores it: nothing
+ * after validation can read it. */
+static void model_drop_unknown(json_t *v, const model_shape_t *s) {
+  const char *k;
+  json_t *mv;
+  void *tmp;
+  json_object_foreach_safe(v, tmp, k, mv) {
+    int i = 0;
+    while (i < s->nmembers && strcmp(s->members[i].name, k) != 0)
+      i++;
+    if (i == s->nmembers)
+      json_object_del(v, k);
+  }
+}
+
+static void model_walk_struct(model_walk_t *w, json_t *v, const model_shape_t *s,
                               const char *path) {
   if (!json_is_object(v)) {
     model_type_error(w, path, "an object");
     return;
   }
+  model_drop_unknown(v, s);
   for (int i = 0; i < s->nmembers && !w->serialization; i++) {
     const model_member_t *m = &s->members[i];
-    const json_t *mv = json_object_get(v, m->name);
+    json_t *mv = json_object_get(v, m->name);
     char sub[512];
     /* Coral names members in lowerCamelCase in its messages */
     snprintf(sub, sizeof sub, "%s%s%c%s", path, *path ? "." : "",
@@ -153,14 +172,14 @@ static void model_walk_struct(model_walk_t *w, const json_t *v, const model_shap
   }
 }
 
-static void model_walk_list(model_walk_t *w, const json_t *v, int shape, const char *path) {
+static void model_walk_list(model_walk_t *w, json_t *v, int shape, const char *path) {
   size_t i;
-  const json_t *el;
+  json_t *el;
   if (!json_is_array(v)) {
     model_type_error(w, path, "a list");
     return;
   }
-  model_check_length(w, shape, path, NULL, (long long)json_array_size(v));
+  model_check_length(w, shape, path, v, (long long)json_array_size(v));
   json_array_foreach(v, i, el) {
     char sub[512];
     if (w->serialization)
@@ -236,10 +255,10 @@ static void model_walk_blob(model_walk_t *w, const json_t *v, int shape, const c
     return;
   }
   free(bytes);
-  model_check_length(w, shape, path, NULL, (long long)n);
+  model_check_length(w, shape, path, v, (long long)n);
 }
 
-static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *path) {
+static void model_walk(model_walk_t *w, json_t *v, int shape, const char *path) {
   const model_shape_t *s = &model_shapes[shape];
   switch (s->type) {
   case MODEL_STRUCT:
@@ -273,7 +292,7 @@ static void model_walk(model_walk_t *w, const json_t *v, int shape, const char *
   }
 }
 
-int model_validate(const json_t *v, int shape, err_t *e) {
+int model_validate(json_t *v, int shape, err_t *e) {
   model_walk_t w = {e, 0, 0, {0}, ERR_ValidationException};
   int rc = 0;
   model_walk(&w, v, shape, "");

@@ -54,7 +54,9 @@ int model_init(err_t *e);
 const model_op_t *model_op(const char *name);
 /* Checks v against shape: wrong JSON types give SerializationException,
  * constraint failures (required, length, range, enum, pattern) give
- * ValidationException in the Coral message style. */
-int model_validate(const json_t *v, int shape, err_t *e);
+ * ValidationException in the Coral message style. Members a structure's
+ * shape does not have are removed from v (AWS ignores them), so nothing
+ * after validation can act on them. */
+int model_validate(json_t *v, int shape, err_t *e);
 
 #endif

@@ -10,6 +10,8 @@
 #include "api/awserror.h"
 #include "api/awsjson.h"
 #include "core/access.h"
+#include "core/arn.h"
+#include "core/templates.h"
 #include "base/clock.h"
 #include "base/hostnames.h"
 #include "base/log.h"
@@ -17,8 +19,13 @@
 #include "api/model.h"
 #include "api/sigv4.h"
 
+/* actions.def's resource column: a member's name, or NONE */
+#define ROUTER_RES_NONE NULL
+#define ROUTER_RES_CertificateAuthorityArn "CertificateAuthorityArn"
+#define ROUTER_RES_ResourceArn "ResourceArn"
+
 const router_action_t router_actions[] = {
-#define ACTION(name, fn, kib) {#name, fn, (size_t)(kib) * 1024},
+#define ACTION(name, fn, kib, res) {#name, fn, (size_t)(kib) * 1024, ROUTER_RES_##res},
 #include "api/actions.def"
 #undef ACTION
 };
@@ -41,6 +48,8 @@ typedef struct {
   request_t *req;
   const router_action_t *act;
   json_t *in, *out;
+  char *ca_arn;  /* the resource member, decoded (router_decode) */
+  act_res_t res; /* what is authorized and acted on */
   sigv4_principal_t who;
   creds_t *creds; /* a reference: the key's policy stays while the job runs */
   err_t err;
@@ -61,11 +70,8 @@ static void router_log(const request_t *req, const char *op, const router_job_t 
   char ms[32], st[8], tried[129] = "";
   const char *ca = NULL, *key = j && j->who.access_key[0] ? j->who.access_key : NULL;
   double elapsed = router_ms_since(t0);
-  if (j && j->in) {
-    ca = json_string_value(json_object_get(j->in, "CertificateAuthorityArn"));
-    if (!ca)
-      ca = json_string_value(json_object_get(j->in, "ResourceArn"));
-  }
+  if (j)
+    ca = j->ca_arn;
   if (!key) {
     sigv4_auth_t a;
     err_t e;
@@ -108,21 +114,45 @@ static void router_fail(request_t *req, const char *op, const router_job_t *j, c
 static void router_job_free(router_job_t *j) {
   json_decref(j->in);
   json_decref(j->out);
+  free(j->ca_arn);
   OPENSSL_cleanse(&j->who, sizeof j->who);
   creds_free(j->creds);
   free(j);
 }
 
-/* Whether the caller may run the job's operation (core/access.c), and on
- * whose behalf: ctx->account becomes the CA owner's for a shared CA. */
+/* The resource the operation acts on (its actions.def member: a CA ARN of
+ * this endpoint) and IssueCertificate's template (canonical ARNs only),
+ * decoded once into j->res and taken out of the input: the handler gets
+ * these and cannot read another. Runs after model_validate, which left
+ * only the input shape's members. */
+static int router_decode(router_job_t *j, const cfg_t *cfg, err_t *e) {
+  const json_t *v = j->act->resource ? json_object_get(j->in, j->act->resource) : NULL;
+  const char *tmpl = json_string_value(json_object_get(j->in, "TemplateArn"));
+  if (j->act->resource) {
+    if (!json_is_string(v)) /* the model requires it: a gap between the two */
+      return err_set(e, ERR_ValidationException, "%s is required", j->act->resource);
+    if (arn_ca_served(json_string_value(v), cfg->partition, cfg->region, e) < 0 ||
+        !(j->ca_arn = strdup(json_string_value(v))))
+      return e->code != ERR_OK ? -1 : err_set(e, ERR_InternalFailure, "out of memory");
+    json_object_del(j->in, j->act->resource);
+  }
+  if (tmpl) {
+    if (!(j->res.tmpl = templates_find(cfg->partition, tmpl)))
+      return err_set(e, ERR_InvalidArgsException,
+                     "TemplateArn %.200s is not a known template: template ARNs are "
+                     "arn:%s:acm-pca:::template/<Name>/V<n>",
+                     tmpl, cfg->partition);
+    json_object_del(j->in, "TemplateArn");
+  }
+  j->res.ca_arn = j->ca_arn;
+  return 0;
+}
+
+/* Whether the caller may run the job's operation on j->res (core/access.c),
+ * and on whose behalf: ctx->account becomes the CA owner's for a shared CA. */
 static int router_authorize(router_job_t *j, ctx_t *ctx, char owner[13]) {
-  const char *ca = json_string_value(json_object_get(j->in, "CertificateAuthorityArn"));
-  if (!ca)
-    ca = json_string_value(json_object_get(j->in, "ResourceArn"));
   ctx->key_policy = creds_policy(j->creds, j->who.access_key);
-  if (access_authorize(ctx, j->act->name, ca,
-                       json_string_value(json_object_get(j->in, "TemplateArn")), owner,
-                       &j->err) < 0)
+  if (access_authorize(ctx, j->act->name, j->res.ca_arn, j->res.tmpl, owner, &j->err) < 0)
     return -1;
   ctx->account = owner;
   return 0;
@@ -158,7 +188,7 @@ static void router_job_run(workq_job_t *job, void *state) {
   }
   if (ctx_ready(&ctx, &j->err) < 0 || router_authorize(j, &ctx, owner) < 0)
     return;
-  if (fn(&ctx, j->in, &j->out, &j->err) < 0 && j->err.code == ERR_OK)
+  if (fn(&ctx, &j->res, j->in, &j->out, &j->err) < 0 && j->err.code == ERR_OK)
     err_set(&j->err, ERR_InternalFailure, "handler failed without an error");
 }
 
@@ -250,7 +280,8 @@ void router_handle(void *arg, request_t *req) {
   if (awsjson_decode_body((const char *)req->body, req->body_len, &j->in, &e) < 0)
     goto fail;
   op = model_op(j->act->name);
-  if (op && op->input >= 0 && model_validate(j->in, op->input, &e) < 0)
+  if ((op && op->input >= 0 && model_validate(j->in, op->input, &e) < 0) ||
+      router_decode(j, r->cfg, &e) < 0)
     goto fail;
   j->r = r;
   j->req = req;

@@ -15,6 +15,7 @@ typedef struct {
   const char *name;
   act_fn_t fn;     /* NULL while not built */
   size_t max_body; /* bytes */
+  const char *resource; /* the input member naming the CA acted on; NULL: "*" */
 } router_action_t;
 
 /* The action table (actions.def), for the model check. */

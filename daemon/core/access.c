@@ -99,28 +99,44 @@ static int access_listed(const char *const *list, const char *s) {
   return 0;
 }
 
-/* Whether a statement of p names account as its principal. */
-static int access_names(const policy_t *p, const char *account) {
-  for (size_t i = 0; i < p->n; i++)
-    for (size_t k = 0; k < p->st[i].nprincipals; k++)
-      if (strcmp(p->st[i].principals[k], account) == 0)
+/* Whether p allows account at least one request on arn: an operation AWS
+ * shares, with (for IssueCertificate) one of the cross-account templates.
+ * Only then is the CA shared with that account. */
+static int access_allows_any(const ctx_t *c, const policy_t *p, const char *account,
+                             const char *arn) {
+  char action[96], tmpl[256];
+  for (size_t i = 0; access_shared_ops[i]; i++) {
+    access_req_t r = {account, action, arn, NULL};
+    snprintf(action, sizeof action, "acm-pca:%s", access_shared_ops[i]);
+    if (strcmp(access_shared_ops[i], "IssueCertificate") != 0) {
+      if (access_eval(p, &r) == ACCESS_ALLOW)
         return 1;
+      continue;
+    }
+    r.template_arn = tmpl;
+    for (size_t t = 0; access_shared_templates[t]; t++) {
+      snprintf(tmpl, sizeof tmpl, "arn:%s:acm-pca:::template/%s", c->partition,
+               access_shared_templates[t]);
+      if (access_eval(p, &r) == ACCESS_ALLOW)
+        return 1;
+    }
+  }
   return 0;
 }
 
 int access_shared_with(const ctx_t *c, const char *arn, err_t *e) {
   char *text = NULL, owner[13];
   policy_t p;
-  int rc = store_ca_policy(c->store, arn, &text, owner, e), named = 0;
+  int rc = store_ca_policy(c->store, arn, &text, owner, e), shared = 0;
   err_t ignore;
   if (rc < 0)
     return -1;
   if (rc == 0 && text && policy_parse(text, arn, &p, &ignore) == 0) {
-    named = access_names(&p, c->account);
+    shared = access_allows_any(c, &p, c->account, arn);
     policy_clear(&p);
   }
   free(text);
-  return named;
+  return shared;
 }
 
 /* Another account's CA: its resource policy decides (see access.h). */
@@ -135,7 +151,7 @@ static int access_shared(const ctx_t *c, const char *op, const access_req_t *r, 
   if (rc < 0)
     return -1;
   if (rc == 1 || !text || policy_parse(text, r->resource, &p, e) < 0 ||
-      !access_names(&p, c->account)) {
+      !access_allows_any(c, &p, c->account, r->resource)) {
     ret = err_set(e, ERR_ResourceNotFoundException, "Could not find certificate authority %s",
                   r->resource);
   } else if (!access_listed(access_shared_ops, op)) {
@@ -155,15 +171,16 @@ static int access_shared(const ctx_t *c, const char *op, const access_req_t *r, 
   return ret;
 }
 
-int access_authorize(const ctx_t *c, const char *op, const char *ca_arn, const char *template_arn,
+int access_authorize(const ctx_t *c, const char *op, const char *ca_arn, const template_t *t,
                      char owner[13], err_t *e) {
   char action[96], tmpl[256], arn_owner[13];
   access_req_t r = {c->account, action, ca_arn ? ca_arn : "*", NULL};
   snprintf(action, sizeof action, "acm-pca:%s", op);
   snprintf(owner, 13, "%s", c->account);
   if (strcmp(op, "IssueCertificate") == 0) { /* without one, the default template */
-    snprintf(tmpl, sizeof tmpl, "arn:%s:acm-pca:::template/" TEMPLATE_DEFAULT, c->partition);
-    r.template_arn = template_arn ? template_arn : tmpl;
+    if (templates_arn(c->partition, t ? t : templates_default(), tmpl, sizeof tmpl) < 0)
+      return err_set(e, ERR_InternalFailure, "a template ARN does not fit");
+    r.template_arn = tmpl;
   }
   if (ca_arn && arn_ca_account(ca_arn, arn_owner) == 0 && strcmp(arn_owner, c->account) != 0)
     return access_shared(c, op, &r, owner, e);

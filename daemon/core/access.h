@@ -5,6 +5,7 @@
  * then an Allow, else no). */
 #include "base/err.h"
 #include "core/ctx.h"
+#include "core/templates.h"
 #include "shape/policy.h"
 
 typedef enum { ACCESS_NONE, ACCESS_ALLOW, ACCESS_DENY } access_effect_t;
@@ -22,18 +23,22 @@ int access_glob(const char *pattern, const char *s, int nocase);
 /* What p says of r: the statements whose action, resource, principal
  * (when they name one) and condition match. */
 access_effect_t access_eval(const policy_t *p, const access_req_t *r);
-/* Before a handler runs: whether the caller (c->account, with its key's
- * policy c->key_policy) may run op on ca_arn (NULL: the operation names
- * none) with template_arn. A CA of another account exists for the caller
- * only when its resource policy names the caller's account; then only
- * the operations AWS shares, with the cross-account templates, as far as
- * that policy allows; *owner is then that account (the handler runs on
- * its behalf), else the caller's own. ResourceNotFoundException or
- * AccessDeniedException (naming the action and the resource). */
-/* 1 when the resource policy of the CA arn names the caller's account, 0
- * when not (or it has none). */
+/* 1 when the CA arn is shared with the caller's account: its resource
+ * policy allows that account at least one request (an operation AWS
+ * shares, with a cross-account template for IssueCertificate); 0 when
+ * not (or it has none). */
 int access_shared_with(const ctx_t *c, const char *arn, err_t *e);
-int access_authorize(const ctx_t *c, const char *op, const char *ca_arn, const char *template_arn,
+/* Before a handler runs: whether the caller (c->account, with its key's
+ * policy c->key_policy) may run op on ca_arn (canonical; NULL: the
+ * operation names none, the resource "*") with template t (IssueCertificate;
+ * NULL: the default), which policy conditions see as its canonical ARN. A
+ * CA of another account exists for the caller only when it is shared with
+ * it (access_shared_with); then only the operations AWS shares, with the
+ * cross-account templates, as far as that policy allows; *owner is then
+ * that account (the handler runs on its behalf), else the caller's own.
+ * ResourceNotFoundException or AccessDeniedException (naming the action
+ * and the resource). */
+int access_authorize(const ctx_t *c, const char *op, const char *ca_arn, const template_t *t,
                      char owner[13], err_t *e);
 
 #endif

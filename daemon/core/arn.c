@@ -83,3 +83,16 @@ int arn_ca_account(const char *arn, char account[13]) {
   account[12] = '\0';
   return 0;
 }
+
+int arn_ca_served(const char *arn, const char *partition, const char *region, err_t *e) {
+  char id[37], prefix[128];
+  int n = snprintf(prefix, sizeof prefix, "arn:%s:acm-pca:%s:", partition, region);
+  if (arn_ca_parse(arn, id, e) < 0)
+    return -1;
+  if (n < 0 || (size_t)n >= sizeof prefix || strncmp(arn, prefix, (size_t)n) != 0)
+    return err_set(e, ERR_InvalidArnException,
+                   "The ARN %.200s is not a certificate authority of this endpoint (partition "
+                   "%s, region %s).",
+                   arn, partition, region);
+  return 0;
+}

@@ -78,11 +78,7 @@ static X509 *issue_ca_cert(const store_ca_t *row) {
  * needs, read without a lock. */
 static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, int use_cache,
                       err_t *e) {
-  is->t = templates_find(r->template_arn ? r->template_arn
-                                         : "arn:aws:acm-pca:::template/" TEMPLATE_DEFAULT);
-  if (!is->t)
-    return err_set(e, ERR_InvalidArgsException, "TemplateArn %s is not a known template",
-                   r->template_arn);
+  is->t = r->tmpl ? r->tmpl : templates_default();
   if (use_cache ? cacache_row(c, r->ca_arn, &is->row, &is->cached, e) < 0
                 : ca_get(c, r->ca_arn, STORE_LOCK_NONE, &is->row, e) < 0)
     return -1;

@@ -7,12 +7,13 @@
 
 #include "base/err.h"
 #include "core/ctx.h"
+#include "core/templates.h"
 #include "shape/passthrough.h"
 
 /* The request, decoded by the handler. */
 typedef struct {
   const char *ca_arn;
-  const char *template_arn;      /* NULL: EndEntityCertificate/V1 */
+  const template_t *tmpl;        /* NULL: EndEntityCertificate/V1 */
   const char *signing_algorithm;
   const char *token;             /* IdempotencyToken, or NULL */
   const unsigned char *csr;      /* the Csr blob; NULL when it is not base64 */

@@ -45,7 +45,15 @@ extern const int templates_count;
 
 #define TEMPLATE_DEFAULT "EndEntityCertificate/V1"
 
-/* The template of an ARN "arn:<partition>:acm-pca:::template/<name>", or NULL. */
-const template_t *templates_find(const char *arn);
+#include <stddef.h>
+
+/* The template an ARN names, or NULL. Only the canonical spelling
+ * "arn:<partition>:acm-pca:::template/<Name>/V<n>" with this partition
+ * names one: another partition, case or form names none. */
+const template_t *templates_find(const char *partition, const char *arn);
+/* TEMPLATE_DEFAULT's entry. */
+const template_t *templates_default(void);
+/* t's canonical ARN in out: 0, or -1 when it does not fit. */
+int templates_arn(const char *partition, const template_t *t, char *out, size_t n);
 
 #endif

@@ -37,7 +37,9 @@ int store_perm_list(store_t *s, const char *ca_id, const char *cursor, int limit
                       "SELECT principal, nullif(source_account, ''),"
                       " array_to_string(actions, ','), extract(epoch from created_at)::text,"
                       " seq::text FROM ca_permissions WHERE ca_id = $1::uuid"
-                      " AND ($2::text IS NULL OR seq > $2::bigint) ORDER BY seq LIMIT $3",
+                      " AND ($2::text IS NULL OR seq > $2::bigint)"
+                      /* qualified: the output column seq is text ("10" < "9") */
+                      " ORDER BY ca_permissions.seq LIMIT $3",
                       ca_id, cursor, limit, next, e);
   if (!r)
     return -1;

@@ -462,3 +462,246 @@ class Access(EnvTestCase):
         self.assertTrue(wait_for(lambda: self.code(c.list_certificate_authorities) ==
                                  'UnrecognizedClientException', 5))
         self.assertEqual(self.pe.pid(), pid)
+
+    # ---- the resource acted on is the resource authorized (issue 24) ----
+
+    def snapshot(self, arn):
+        """Everything an operation could change on one CA, and its audit rows."""
+        return self.pe.psql(
+            "SELECT status, coalesce(policy, ''), revocation_config::text, ca_config::text,"
+            " (SELECT count(*) FROM certificates WHERE ca_id = ca.id),"
+            " (SELECT count(*) FROM certificates WHERE ca_id = ca.id AND revoked_at IS NOT NULL),"
+            " (SELECT count(*) FROM ca_permissions WHERE ca_id = ca.id),"
+            " (SELECT count(*) FROM ca_tags WHERE ca_id = ca.id),"
+            " (SELECT count(*) FROM audit_reports WHERE ca_id = ca.id),"
+            " (SELECT count(*) FROM audit_events WHERE ca_arn = ca.arn)"
+            " FROM certificate_authorities ca WHERE arn = '%s'" % arn)
+
+    def ca_count(self):
+        return self.pe.psql("SELECT count(*) FROM certificate_authorities")
+
+    def bodies(self, t, cert, report_id):
+        """A valid input of every operation, aimed at CA t (cert: a
+        certificate of t); (resource member, body) by operation, in an order
+        that a run against one CA can follow (state changes last)."""
+        import base64
+        csr = base64.b64encode(self.csr).decode()
+        cfg = {'KeyAlgorithm': EC[0], 'SigningAlgorithm': EC[1], 'Subject': {'CommonName': 'z'}}
+        share = {'Version': '2012-10-17', 'Statement': [{
+            'Effect': 'Allow', 'Principal': {'AWS': self.other},
+            'Action': 'acm-pca:DescribeCertificateAuthority', 'Resource': t}]}
+        ca = 'CertificateAuthorityArn'
+        return {
+            'CreateCertificateAuthority': (None, {'CertificateAuthorityType': 'ROOT',
+                                                  'CertificateAuthorityConfiguration': cfg}),
+            'ListCertificateAuthorities': (None, {}),
+            'DescribeCertificateAuthority': (ca, {ca: t}),
+            'GetCertificateAuthorityCertificate': (ca, {ca: t}),
+            'GetCertificateAuthorityCsr': (ca, {ca: t}),
+            'IssueCertificate': (ca, {ca: t, 'Csr': csr, 'SigningAlgorithm': EC[1],
+                                      'Validity': {'Value': 1, 'Type': 'DAYS'}}),
+            'GetCertificate': (ca, {ca: t, 'CertificateArn': cert}),
+            'RevokeCertificate': (ca, {ca: t, 'CertificateSerial': cert.rsplit('/', 1)[1],
+                                       'RevocationReason': 'UNSPECIFIED'}),
+            'CreatePermission': (ca, {ca: t, 'Principal': 'acm.amazonaws.com',
+                                      'Actions': ['IssueCertificate']}),
+            'ListPermissions': (ca, {ca: t}),
+            'DeletePermission': (ca, {ca: t, 'Principal': 'acm.amazonaws.com'}),
+            'TagCertificateAuthority': (ca, {ca: t, 'Tags': [{'Key': 'k', 'Value': 'v'}]}),
+            'ListTags': (ca, {ca: t}),
+            'UntagCertificateAuthority': (ca, {ca: t, 'Tags': [{'Key': 'k'}]}),
+            'PutPolicy': ('ResourceArn', {'ResourceArn': t, 'Policy': json.dumps(share)}),
+            'GetPolicy': ('ResourceArn', {'ResourceArn': t}),
+            'DeletePolicy': ('ResourceArn', {'ResourceArn': t}),
+            'CreateCertificateAuthorityAuditReport': (ca, {
+                ca: t, 'S3BucketName': 'authz-%s' % self.account,
+                'AuditReportResponseFormat': 'JSON'}),
+            'DescribeCertificateAuthorityAuditReport': (ca, {ca: t, 'AuditReportId': report_id}),
+            'ImportCertificateAuthorityCertificate': (ca, {ca: t, 'Certificate': 'eA=='}),
+            'UpdateCertificateAuthority': (ca, {ca: t, 'Status': 'DISABLED'}),
+            'DeleteCertificateAuthority': (ca, {ca: t, 'PermanentDeletionTimeInDays': 7}),
+            'RestoreCertificateAuthority': (ca, {ca: t}),
+        }
+
+    @staticmethod
+    def variants(member, body, other):
+        """The body, then with `other` in every other place a resource could
+        hide: the other ARN member, unknown members, other spellings."""
+        twin = 'ResourceArn' if member == 'CertificateAuthorityArn' else 'CertificateAuthorityArn'
+        extra = {'Extra': other, 'certificateAuthorityArn': other, 'resourceArn': other,
+                 'CertificateAuthorityARN': other}
+        if member is None:
+            return [dict(body, CertificateAuthorityArn=other), dict(body, ResourceArn=other),
+                    dict(body, **extra)]
+        return [body, dict(body, **{twin: other}), dict(body, **extra),
+                dict(body, **{twin: other}, **extra)]
+
+    def raw_as(self, name, op, body):
+        akid, secret, _ = self.keys_table[name]
+        st, _, out = self.pe.raw(op, json.dumps(body), akid=akid, secret=secret)
+        return 'OK' if st == 200 else out.get('__type', str(st)) if isinstance(out, dict) else st
+
+    def test_9a_resource_members(self):
+        """A key allowed only on CA X: every operation aimed at CA Y is
+        denied whatever X is added to the body, and changes nothing; the
+        same calls aimed at X act on X and never on Y (fabdc61: PutPolicy
+        with ResourceArn Y and CertificateAuthorityArn X put the policy on
+        Y; Create and List with X added ran)."""
+        x = make_root(self.a, *EC, 'authz X')
+        y = make_root(self.a, *EC, 'authz Y')
+        self.keys_table['onlyx'] = new_key(self.account)
+        self.policies['onlyx'] = {'Statement': [
+            {'Effect': 'Allow', 'Action': 'acm-pca:*', 'Resource': x}]}
+        self.write_keys(drop=('new', 'nodeny'))
+        certs = {t: self.a.issue_certificate(
+            CertificateAuthorityArn=t, Csr=self.csr, SigningAlgorithm=EC[1],
+            Validity={'Value': 3, 'Type': 'DAYS'})['CertificateArn'] for t in (x, y)}
+        for t in (x, y):
+            self.assertTrue(wait_for(lambda t=t: self.code(
+                self.a.get_certificate, CertificateAuthorityArn=t,
+                CertificateArn=certs[t]) == 'OK', 5))
+        before = (self.snapshot(x), self.snapshot(y), self.ca_count())
+        rid = '00000000-0000-4000-8000-000000000000'
+        for op, (member, body) in self.bodies(y, certs[y], rid).items():
+            for i, v in enumerate(self.variants(member, body, x)):
+                with self.subTest(op=op, variant=i):
+                    self.assertEqual(self.raw_as('onlyx', op, v), 'AccessDeniedException')
+        self.assertEqual((self.snapshot(x), self.snapshot(y), self.ca_count()), before)
+        # the twin: aimed at X with Y everywhere else, it acts on X only
+        log_before, report_id = len(self.pe.log()), rid
+        for op, (member, body) in self.bodies(x, certs[x], rid).items():
+            if member is None:
+                continue
+            if op == 'DescribeCertificateAuthorityAuditReport':
+                body['AuditReportId'] = report_id
+            got = self.raw_as('onlyx', op, self.variants(member, body, y)[-1])
+            with self.subTest(op=op, twin='X'):
+                self.assertNotIn(got, ('AccessDeniedException', 'ResourceNotFoundException'))
+            if op == 'CreateCertificateAuthorityAuditReport':
+                report_id = self.pe.psql("SELECT r.id FROM audit_reports r JOIN"
+                                         " certificate_authorities ca ON ca.id = r.ca_id"
+                                         " WHERE ca.arn = '%s'" % x)
+        self.assertEqual(self.snapshot(y), before[1])
+        self.assertNotEqual(self.snapshot(x), before[0])
+        # the request line and the audit row name the same CA: X
+        put = [ln for ln in self.pe.log()[log_before:].splitlines() if 'op=PutPolicy' in ln]
+        self.assertEqual(len(put), 1, put)
+        self.assertIn('ca=' + x, put[0])
+        self.assertNotIn(y, put[0])
+        self.assertEqual(self.pe.psql("SELECT string_agg(ca_arn, ',') FROM audit_events"
+                                      " WHERE event = 'PutPolicy' AND actor = '%s'"
+                                      % self.keys_table['onlyx'][0]), x)
+
+    def test_9b_template_spellings(self):
+        """Only the canonical template ARN names a template: the other
+        spellings that walked past a Deny on *CACertificate* are refused
+        (fabdc61: each issued a CA:TRUE certificate)."""
+        self.keys_table['nocasub'] = new_key(self.account)
+        self.policies['nocasub'] = {'Statement': [
+            {'Effect': 'Allow', 'Action': 'acm-pca:*', 'Resource': '*'},
+            {'Effect': 'Deny', 'Action': 'acm-pca:IssueCertificate', 'Resource': '*',
+             'Condition': {'StringLike': {
+                 'acm-pca:TemplateArn': 'arn:aws:acm-pca:::template/*CACertificate*'}}}]}
+        self.write_keys(drop=('new', 'nodeny'))
+        c = self.client('nocasub')
+        before = self.state()
+        name = ':acm-pca:::template/SubordinateCACertificate_PathLen0/V1'
+        for spelling in ('arn:AWS', 'arn:aws-cn', 'arn:aws-us-gov', 'arn:x', 'arn:Aws', 'ARN:aws'):
+            want = 'InvalidArnException' if spelling == 'ARN:aws' else 'InvalidArgsException'
+            with self.subTest(spelling=spelling):
+                try:
+                    c.issue_certificate(CertificateAuthorityArn=self.ca, Csr=self.csr,
+                                        SigningAlgorithm=EC[1], TemplateArn=spelling + name,
+                                        Validity={'Value': 1, 'Type': 'DAYS'})
+                    self.fail('issued')
+                except c.exceptions.ClientError as e:
+                    self.assertEqual(e.response['Error']['Code'], want)
+                    self.assertIn('emplate', e.response['Error']['Message'])
+        self.assertEqual(
+            self.code(self.issue, c=c, template='SubordinateCACertificate_PathLen0/V1'),
+            'AccessDeniedException')
+        self.assertEqual(self.state(), before)
+        self.issue(c)  # the default template is not denied
+
+    def test_9c_ca_arn_spellings(self):
+        """A CA ARN names this endpoint's partition and region, else
+        InvalidArnException (fabdc61: ResourceNotFoundException)."""
+        acct_id = self.ca.split(':', 4)[4]
+        region = self.pe.env['AWS_REGION']
+        for arn in ('arn:aws-cn:acm-pca:%s:%s' % (region, acct_id),
+                    'arn:aws:acm-pca:eu-west-3:%s' % acct_id):
+            with self.subTest(arn=arn):
+                self.assertEqual(self.code(self.a.describe_certificate_authority,
+                                           CertificateAuthorityArn=arn),
+                                 'InvalidArnException')
+
+    def test_9d_shared_only_when_allowed(self):
+        """A resource policy that denies account b (and allows c), or that
+        allows b only what AWS never shares: for b the CA does not exist
+        (fabdc61: listed to b with its description, and AccessDenied on
+        Describe where an unshared CA is ResourceNotFound)."""
+        c_acct = '%012d' % (int(self.account) ^ 2)
+        self.keys_table['c'] = new_key(c_acct)
+        self.write_keys(drop=('new', 'nodeny'))
+        b, c = self.client('b'), self.client('c')
+        read = ['acm-pca:DescribeCertificateAuthority', 'acm-pca:GetCertificate']
+        policies = [
+            [{'Effect': 'Allow', 'Principal': {'AWS': [self.other, c_acct]}, 'Action': read,
+              'Resource': self.ca},
+             {'Effect': 'Deny', 'Principal': {'AWS': self.other}, 'Action': 'acm-pca:*',
+              'Resource': self.ca}],
+            [{'Effect': 'Allow', 'Principal': {'AWS': c_acct}, 'Action': read,
+              'Resource': self.ca},
+             {'Effect': 'Allow', 'Principal': {'AWS': self.other},
+              'Action': 'acm-pca:DeleteCertificateAuthority', 'Resource': self.ca}],
+        ]
+        try:
+            for st in policies:
+                self.a.put_policy(ResourceArn=self.ca,
+                                  Policy=json.dumps({'Version': '2012-10-17', 'Statement': st}))
+                with self.subTest(policy=st):
+                    self.assertEqual(self.shared_arns(b), [])
+                    self.assertEqual(self.code(b.describe_certificate_authority,
+                                               CertificateAuthorityArn=self.ca),
+                                     'ResourceNotFoundException')
+                    self.assertEqual(self.shared_arns(c), [self.ca])
+                    self.assertEqual(self.code(c.describe_certificate_authority,
+                                               CertificateAuthorityArn=self.ca), 'OK')
+        finally:
+            self.a.delete_policy(ResourceArn=self.ca)
+
+    def test_9e_permission_pages(self):
+        """25 permissions page in creation order, each exactly once
+        (fabdc61 ordered by seq::text: "10" < "9")."""
+        accounts = ['%012d' % (100000000000 + i) for i in range(25)]
+        for acct in accounts:
+            self.a.create_permission(CertificateAuthorityArn=self.ca,
+                                     Principal='acm.amazonaws.com', SourceAccount=acct,
+                                     Actions=['IssueCertificate'])
+        try:
+            for size in (1, 5, 10):
+                with self.subTest(size=size):
+                    got, kw = [], {}
+                    while True:
+                        page = self.a.list_permissions(CertificateAuthorityArn=self.ca,
+                                                       MaxResults=size, **kw)
+                        self.assertLessEqual(len(page['Permissions']), size)
+                        got += [p['SourceAccount'] for p in page['Permissions']]
+                        if 'NextToken' not in page:
+                            break
+                        kw = {'NextToken': page['NextToken']}
+                    self.assertEqual(got, accounts)
+        finally:
+            for acct in accounts:
+                self.a.delete_permission(CertificateAuthorityArn=self.ca,
+                                         Principal='acm.amazonaws.com', SourceAccount=acct)
+
+    def test_9f_tag_limit_message(self):
+        """51 tags: the error names the member (fabdc61: "Value null")."""
+        body = {'CertificateAuthorityArn': self.ca,
+                'Tags': [{'Key': 'k%d' % i, 'Value': 'v'} for i in range(51)]}
+        resp = self.pe.raw('TagCertificateAuthority', json.dumps(body))
+        self.assertAwsError(resp, 400, 'TooManyTagsException',
+                            "at 'tags' failed to satisfy constraint: Member must have length "
+                            "less than or equal to 50")
+        self.assertNotIn('null', resp[2]['message'])

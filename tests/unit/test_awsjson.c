@@ -193,7 +193,10 @@ static void test_model_constraints(void **state) {
     for (int i = 0; i < 51; i++)
       o += (size_t)snprintf(body + o, sizeof body - o, "%s{\"Key\":\"k%d\"}", i ? "," : "", i);
     snprintf(body + o, sizeof body - o, "]}");
-    assert_int_equal(check("TagCertificateAuthority", body, NULL), ERR_TooManyTagsException);
+    assert_int_equal(check("TagCertificateAuthority", body, msg), ERR_TooManyTagsException);
+    /* the member is named, not "Value null" (issue 24) */
+    assert_string_equal(msg, "1 validation error detected: Value '[51 items]' at 'tags' failed to "
+                             "satisfy constraint: Member must have length less than or equal to 50");
   }
   /* IdempotencyToken: 36 characters at most, \t\n\r and 0x20-0xFF */
   assert_int_equal(check("CreateCertificateAuthority",
@@ -225,8 +228,39 @@ static void test_model_constraints(void **state) {
   assert_non_null(strstr(msg, "'certificateAuthorityConfiguration.subject.country'"));
 }
 
+/* Members outside the input shape (top level and nested) are removed by
+ * validation, so no handler can read them: a CertificateAuthorityArn sent
+ * to PutPolicy cannot steer what it acts on (issue 24). */
+static void test_model_drops_unknown(void **state) {
+  json_t *v = json_loads("{\"ResourceArn\":\"" ARN "\",\"Policy\":\"{}\","
+                         "\"CertificateAuthorityArn\":\"" ARN "\",\"Extra\":{\"a\":1}}",
+                         0, NULL);
+  json_t *c = json_loads("{\"CertificateAuthorityType\":\"ROOT\",\"CertificateAuthorityArn\":"
+                         "\"" ARN "\",\"CertificateAuthorityConfiguration\":{\"KeyAlgorithm\":"
+                         "\"RSA_2048\",\"SigningAlgorithm\":\"SHA256WITHRSA\",\"Subject\":"
+                         "{\"CommonName\":\"x\",\"ResourceArn\":\"" ARN "\"},\"Other\":1}}",
+                         0, NULL);
+  err_t e;
+  (void)state;
+  assert_int_equal(model_validate(v, model_op("PutPolicy")->input, &e), 0);
+  assert_int_equal(json_object_size(v), 2);
+  assert_non_null(json_object_get(v, "ResourceArn"));
+  assert_non_null(json_object_get(v, "Policy"));
+  assert_int_equal(model_validate(c, model_op("CreateCertificateAuthority")->input, &e), 0);
+  assert_null(json_object_get(c, "CertificateAuthorityArn"));
+  json_t *cfg = json_object_get(c, "CertificateAuthorityConfiguration");
+  assert_null(json_object_get(cfg, "Other"));
+  assert_null(json_object_get(json_object_get(cfg, "Subject"), "ResourceArn"));
+  assert_string_equal(json_string_value(json_object_get(json_object_get(cfg, "Subject"),
+                                                        "CommonName")),
+                      "x");
+  json_decref(v);
+  json_decref(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_model_drops_unknown),
       cmocka_unit_test(test_decode),
       cmocka_unit_test(test_base64),
       cmocka_unit_test(test_error_body),

@@ -75,7 +75,7 @@ static void test_precedence(void **state) {
                            "\"api.example\"}]}}", 0, NULL);
   revcfg_t rev = {.crl_enabled = 1, .crl_cname = "crl.example"};
   passthrough_t pt;
-  const template_t *t = templates_find("arn:aws:acm-pca:::template/EndEntityCertificate_APIPassthrough/V1");
+  const template_t *t = templates_find("aws", "arn:aws:acm-pca:::template/EndEntityCertificate_APIPassthrough/V1");
   certext_in_t b;
   GENERAL_NAMES *san;
   err_t e;
@@ -128,7 +128,7 @@ static void test_api_cdp_only_where_allowed(void **state) {
                            "\"2.5.29.31\",\"Value\":\"MAA=\"}]}}", 0, NULL);
   revcfg_t rev = {0};
   passthrough_t pt;
-  const template_t *t = templates_find("arn:aws:acm-pca:::template/EndEntityCertificate_APIPassthrough/V1");
+  const template_t *t = templates_find("aws", "arn:aws:acm-pca:::template/EndEntityCertificate_APIPassthrough/V1");
   X509 *x = X509_new();
   certext_in_t b;
   err_t e;
