@@ -7,6 +7,7 @@ accounts' CAs keep it and the conflict is logged."""
 import os
 import secrets
 import signal
+import threading
 
 import boto3
 import botocore.config
@@ -159,3 +160,27 @@ class Buckets(EnvTestCase):
                      CertificateAuthorityArn=self.ca_b, RevocationConfiguration=crl('legacy-z'))
         self.a.update_certificate_authority(CertificateAuthorityArn=self.ca_a,
                                             RevocationConfiguration=crl('legacy-z'))
+
+    def test_5_concurrent_claims_have_one_winner(self):
+        """Two accounts name a new bucket at once: exactly one gets it."""
+        for i in range(4):
+            bucket = 'race-%d-%s' % (i, secrets.token_hex(4))
+            won, go = {}, threading.Barrier(2)
+
+            def name(who, c):
+                go.wait()
+                try:
+                    self.create(c, bucket)
+                    won[who] = True
+                except ClientError as e:
+                    self.assertEqual(e.response['Error']['Message'], REFUSED % bucket)
+                    won[who] = False
+            ts = [threading.Thread(target=name, args=(who, c))
+                  for who, c in ((self.acct_a, self.a), (self.acct_b, self.b))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            winners = [who for who, ok in won.items() if ok]
+            self.assertEqual(len(winners), 1, won)
+            self.assertEqual(self.owner(bucket), winners[0] + ' claim')
