@@ -20,6 +20,7 @@
 #include "jobs/janitor.h"
 #include "jobs/publisher.h"
 #include "jobs/reporter.h"
+#include "core/bucketown.h"
 #include "core/cacache.h"
 #include "core/ocsp.h"
 #include "base/clock.h"
@@ -392,7 +393,10 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
   }
   log_notice(NULL, "token '%s' logged in", m->cfg.hsm_token_label);
   store = store_new(&m->cfg);
+  /* bucket owners after the migrations: the configuration's, then those
+   * of buckets named before owners existed */
   if (!store || store_migrate(store, store_migrations, &e) < 0 ||
+      bucketown_start(store, m->cfg.bucket_owners, &e) < 0 ||
       store_secret(store, "next_token_key", page_key, &e) < 0) {
     log_err(NULL, "database: %s", store ? e.msg : "out of memory");
     store_free(store);

@@ -1,5 +1,6 @@
 #include "base/cfg.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -10,7 +11,9 @@
 #include "base/hostnames.h"
 #include "base/log.h"
 
-typedef enum { CFG_STR, CFG_INT, CFG_LEVEL } cfg_type_t;
+/* CFG_OWNERS: repeatable; each line "BUCKET ACCOUNT[,ACCOUNT...]" is checked
+ * and kept as "BUCKET ACCOUNT,ACCOUNT", the lines joined by '\n'. */
+typedef enum { CFG_STR, CFG_INT, CFG_LEVEL, CFG_OWNERS } cfg_type_t;
 
 typedef struct {
   const char *section;
@@ -47,6 +50,7 @@ static const cfg_key_t cfg_keys[] = {
     I("publish", "audit_report_interval", audit_report_interval, "1800", 0, 86400),
     I("publish", "ocsp_cache_entries", ocsp_cache_entries, "16384", 0, 16777216),
     I("publish", "ocsp_cache_seconds", ocsp_cache_seconds, "300", 1, 3000),
+    {"publish", "bucket_owner", CFG_OWNERS, offsetof(cfg_t, bucket_owners), NULL, 0, 0, 0},
     S("s3", "endpoint", s3_endpoint, NULL, 0),
     S("s3", "region", s3_region, NULL, 0),
     S("s3", "access_key_id", s3_access_key_id, NULL, 0),
@@ -80,8 +84,61 @@ typedef struct {
   unsigned char seen[CFG_NKEYS];
 } cfg_parse_t;
 
+/* S3's bucket naming rules (as shape/revcfg.c applies them to requests). */
+static int cfg_bucket_ok(const char *b, size_t n) {
+  int ok = n >= 3 && n <= 63 && (isdigit((unsigned char)b[0]) || islower((unsigned char)b[0])) &&
+           (isdigit((unsigned char)b[n - 1]) || islower((unsigned char)b[n - 1]));
+  for (size_t i = 0; ok && i < n; i++)
+    ok = (islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) || b[i] == '-' ||
+          b[i] == '.') && !(i && b[i] == '.' && b[i - 1] == '.');
+  return ok;
+}
+
+/* One bucket_owner line, "BUCKET ACCOUNT[,ACCOUNT...]" (spaces or commas
+ * between the accounts), appended to *field as "BUCKET ACCOUNT,ACCOUNT". */
+static int cfg_owner_add(char **field, const cfg_key_t *k, const char *value, char *msg,
+                         size_t msglen) {
+  static const char sep[] = " \t,";
+  size_t blen = strcspn(value, sep), have = *field ? strlen(*field) : 0, n = 0;
+  const char *p = value + blen;
+  char *line = malloc(strlen(value) + 2), *all = NULL;
+  if (!line)
+    return -1;
+  memcpy(line, value, blen);
+  line[blen] = ' ';
+  n = blen + 1;
+  while (*(p += strspn(p, sep))) {
+    size_t alen = strcspn(p, sep), d = 0;
+    while (d < alen && isdigit((unsigned char)p[d]))
+      d++;
+    if (alen != 12 || d != 12)
+      break;
+    if (n > blen + 1)
+      line[n++] = ',';
+    memcpy(line + n, p, 12);
+    n += 12;
+    p += 12;
+  }
+  line[n] = 0;
+  if (!cfg_bucket_ok(value, blen) || *p || n == blen + 1)
+    snprintf(msg, msglen, "%s.%s: '%s' is not BUCKET ACCOUNT[,ACCOUNT...] (a bucket name by "
+             "S3's rules, 12-digit account ids)", k->section, k->key, value);
+  for (const char *l = *field; !*msg && l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+    if (strncmp(l, line, blen + 1) == 0)
+      snprintf(msg, msglen, "%s.%s: bucket %.*s is given twice", k->section, k->key, (int)blen,
+               value);
+  if (!*msg && (all = realloc(*field, have + n + 2))) {
+    snprintf(all + have, n + 2, "%s%s", have ? "\n" : "", line);
+    *field = all;
+  }
+  free(line);
+  return all ? 0 : -1;
+}
+
 static int cfg_set(cfg_t *c, const cfg_key_t *k, const char *value, char *msg, size_t msglen) {
   void *field = (char *)c + k->off;
+  if (k->type == CFG_OWNERS) /* an empty line adds nothing */
+    return *value ? cfg_owner_add((char **)field, k, value, msg, msglen) : 0;
   if (k->type == CFG_INT) {
     char *end;
     long v;
@@ -119,7 +176,7 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
   for (size_t i = 0; i < CFG_NKEYS; i++) {
     if (strcmp(cfg_keys[i].section, section) || strcmp(cfg_keys[i].key, name))
       continue;
-    if (p->seen[i]) {
+    if (p->seen[i] && cfg_keys[i].type != CFG_OWNERS) {
       snprintf(p->msg, sizeof p->msg, "%s.%s is set twice", section, name);
       return 0;
     }

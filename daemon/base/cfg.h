@@ -29,6 +29,10 @@ typedef struct {
   long audit_report_interval;
   long ocsp_cache_entries;
   long ocsp_cache_seconds;
+  /* bucket_owner (repeatable): "BUCKET OWNER[,ACCOUNT...]" lines joined by
+   * '\n', NULL when none; the first account owns the bucket, the others
+   * may name it too */
+  char *bucket_owners;
   /* [s3] */
   char *s3_endpoint;
   char *s3_region;

@@ -10,6 +10,7 @@
 #include "core/arn.h"
 #include "core/access.h"
 #include "core/audit.h"
+#include "core/bucketown.h"
 #include "core/cacache.h"
 #include "core/cacert.h"
 #include "core/key.h"
@@ -153,7 +154,9 @@ int ca_create(const ctx_t *c, const ca_new_t *n, char **arn, err_t *e) {
   if (n->token && (claimed = store_idem_claim(c->store, c->account, "CreateCertificateAuthority",
                                               n->token, arn, e)) != 0)
     goto out;
-  if (ca_insert(c, n, id, *arn, e) < 0 || store_commit(c->store, e) < 0)
+  /* the CRL's bucket is claimed (or refused) with the CA row */
+  if ((n->rev && n->rev->crl_bucket && bucketown_use(c, NULL, n->rev->crl_bucket, e) < 0) ||
+      ca_insert(c, n, id, *arn, e) < 0 || store_commit(c->store, e) < 0)
     goto out;
   if (c->kick)
     c->kick(c->kick_arg);
@@ -276,6 +279,9 @@ int ca_update(const ctx_t *c, const char *arn, const char *status, const revcfg_
             arn, row.status);
     goto out;
   }
+  /* a CA keeps the bucket it names; another is claimed (or refused) here */
+  if (rev && rev->crl_bucket && bucketown_use(c, row.id, rev->crl_bucket, e) < 0)
+    goto out;
   if (status && strcmp(status, row.status) != 0 &&
       store_ca_set_status(c->store, row.id, status, e) < 0)
     goto out;

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/uuid.h"
 #include "core/audit.h"
+#include "core/bucketown.h"
 #include "core/ca_row.h"
 #include "shape/reportline.h"
 #include "shape/revcfg.h"
@@ -71,7 +72,8 @@ int report_create(const ctx_t *c, const char *ca_arn, const char *bucket, const 
     err_set(e, ERR_InternalFailure, "out of memory");
     goto out;
   }
-  if (store_report_insert(c->store, id, row.id, bucket, *key, format, c->actor, e) < 0 ||
+  if (bucketown_use(c, row.id, bucket, e) < 0 ||
+      store_report_insert(c->store, id, row.id, bucket, *key, format, c->actor, e) < 0 ||
       audit_event(c, e, "CreateCertificateAuthorityAuditReport", ca_arn, NULL,
                   "report=%s bucket=%s format=%s", id, bucket, format) < 0 ||
       store_commit(c->store, e) < 0)

@@ -75,6 +75,38 @@ static void test_errors(void **state) {
   expect_error("[server]\nlisten = 127.0.0.1:1\n", "required key server.tls_cert_file is missing");
 }
 
+/* [publish] bucket_owner repeats: one bucket per line, its owner first,
+ * the accounts that may share it after; kept normalized, '\n'-joined. */
+static void test_bucket_owner(void **state) {
+  cfg_t c;
+  char msg[512];
+  (void)state;
+  assert_int_equal(load(REQUIRED, &c, msg), 0);
+  assert_null(c.bucket_owners);
+  cfg_free(&c);
+  assert_int_equal(load(REQUIRED "[publish]\nbucket_owner = pki-crl 111122223333\n"
+                                 "bucket_owner = shared.b  111122223333, 444455556666 777788889999\n"
+                                 "bucket_owner =\n",
+                        &c, msg),
+                   0);
+  assert_string_equal(c.bucket_owners, "pki-crl 111122223333\n"
+                                       "shared.b 111122223333,444455556666,777788889999");
+  cfg_free(&c);
+  expect_error(REQUIRED "[publish]\nbucket_owner = pki-crl\n",
+               "13: publish.bucket_owner: 'pki-crl' is not BUCKET ACCOUNT[,ACCOUNT...]");
+  expect_error(REQUIRED "[publish]\nbucket_owner = Pki 111122223333\n",
+               "13: publish.bucket_owner: 'Pki 111122223333' is not");
+  expect_error(REQUIRED "[publish]\nbucket_owner = pki-crl/x 111122223333\n",
+               "13: publish.bucket_owner: 'pki-crl/x 111122223333' is not");
+  expect_error(REQUIRED "[publish]\nbucket_owner = pki-crl 11112222333\n",
+               "13: publish.bucket_owner: 'pki-crl 11112222333' is not");
+  expect_error(REQUIRED "[publish]\nbucket_owner = pki-crl 111122223333,x\n",
+               "13: publish.bucket_owner: 'pki-crl 111122223333,x' is not");
+  expect_error(REQUIRED "[publish]\nbucket_owner = pki-crl 111122223333\n"
+                        "bucket_owner = pki-crl 444455556666\n",
+               "14: publish.bucket_owner: bucket pki-crl is given twice");
+}
+
 static void test_missing_file(void **state) {
   cfg_t c;
   char msg[512];
@@ -182,6 +214,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_bucket_owner),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_credentials),
       cmocka_unit_test(test_example_lists_every_key),
