@@ -131,9 +131,10 @@ static int router_decode(router_job_t *j, const cfg_t *cfg, err_t *e) {
   if (j->act->resource) {
     if (!json_is_string(v)) /* the model requires it: a gap between the two */
       return err_set(e, ERR_ValidationException, "%s is required", j->act->resource);
-    if (arn_ca_served(json_string_value(v), cfg->partition, cfg->region, e) < 0 ||
-        !(j->ca_arn = strdup(json_string_value(v))))
-      return e->code != ERR_OK ? -1 : err_set(e, ERR_InternalFailure, "out of memory");
+    if (arn_ca_served(json_string_value(v), cfg->partition, cfg->region, e) < 0)
+      return -1;
+    if (!(j->ca_arn = strdup(json_string_value(v))))
+      return err_set(e, ERR_InternalFailure, "out of memory");
     json_object_del(j->in, j->act->resource);
   }
   if (tmpl) {
