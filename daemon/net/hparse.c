@@ -61,10 +61,20 @@ static int hparse_on_url(http_parser *hp, const char *at, size_t n) {
   return hparse_add(p, &p->url, at, n);
 }
 
+/* Ends the value being stored: its trailing blanks are optional white
+ * space, not part of it, and are left out of the store (so every pair is
+ * "name\0value\0" as stored, and a walk over them needs no trimming). */
+static int hparse_end_value(hparse_t *p) {
+  while (p->store.len && (p->store.data[p->store.len - 1] == ' ' ||
+                          p->store.data[p->store.len - 1] == '\t'))
+    p->store.len--;
+  return hparse_add(p, &p->store, "", 1);
+}
+
 static int hparse_on_field(http_parser *hp, const char *at, size_t n) {
   hparse_t *p = hp->data;
   if (p->in_value || p->nheaders == 0) {
-    if (p->in_value && hparse_add(p, &p->store, "", 1) < 0) /* ends the value */
+    if (p->in_value && hparse_end_value(p) < 0)
       return -1;
     p->nheaders++;
     p->in_value = 0;
@@ -82,13 +92,11 @@ static int hparse_on_value(http_parser *hp, const char *at, size_t n) {
   return hparse_add(p, &p->store, at, n);
 }
 
-/* The next "name\0value\0" pair of the store from *at, with the value's
- * trailing blanks cut off (optional white space is not part of it). */
-static char *hparse_pair(char *at, char **value) {
-  char *v = at + strlen(at) + 1, *end = v + strlen(v);
-  while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-    *--end = '\0';
-  *value = v;
+/* The "name\0value\0" pair of the store at *at: its name, *value, and
+ * where the next pair starts. */
+static char *hparse_pair(char *at, char **value, char **next) {
+  *value = at + strlen(at) + 1;
+  *next = *value + strlen(*value) + 1;
   return at;
 }
 
@@ -97,10 +105,14 @@ static char *hparse_pair(char *at, char **value) {
 static int hparse_check_headers(hparse_t *p, int *expect) {
   char *at = p->store.data, *name, *value;
   int hosts = 0;
-  for (size_t i = 0; i < p->nheaders; i++, at = value + strlen(value) + 1) {
-    name = hparse_pair(at, &value);
+  for (size_t i = 0; i < p->nheaders; i++) {
+    name = hparse_pair(at, &value, &at);
     if (!*name)
       return hparse_refuse(p, ERR_SerializationException, "Empty header name");
+    /* RFC 9112 5.1: no white space between a field name and its colon */
+    if (strpbrk(name, " \t"))
+      return hparse_refuse(p, ERR_SerializationException,
+                           "White space in a header name (before its colon)");
     if (strcasecmp(name, "Transfer-Encoding") == 0)
       return hparse_refuse(p, ERR_SerializationException,
                            "Transfer-Encoding is not accepted: send Content-Length");
@@ -120,7 +132,7 @@ static int hparse_check_headers(hparse_t *p, int *expect) {
 static int hparse_on_headers(http_parser *hp) {
   hparse_t *p = hp->data;
   int has_length = (hp->flags & F_CONTENTLENGTH) != 0, expect = 0;
-  if (p->in_value && hparse_add(p, &p->store, "", 1) < 0)
+  if (p->in_value && hparse_end_value(p) < 0)
     return -1;
   /* counted here, not as they come: the parser calls back at chunk ends,
    * so a refusal made earlier would depend on how the bytes arrived */
@@ -295,8 +307,9 @@ int hparse_take(hparse_t *p, request_t *r, char **store) {
     return -1;
   at = p->store.data;
   for (size_t i = 0; i < p->nheaders; i++) {
-    r->headers[i].name = hparse_pair(at, (char **)&r->headers[i].value);
-    at = (char *)r->headers[i].value + strlen(r->headers[i].value) + 1;
+    char *value;
+    r->headers[i].name = hparse_pair(at, &value, &at);
+    r->headers[i].value = value;
   }
   r->nheaders = p->nheaders;
   r->body_len = p->body.len;

@@ -96,6 +96,9 @@ class FrontDoor(FaultCase):
             b'POST / HTTP/1.99999999999\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
             pre + b'Host: evil.example.com\r\nContent-Length: 2\r\n\r\n{}',
             b'POST http://x/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
+            # RFC 9112 5.1: white space before the colon (fabdc61: framed the body)
+            pre + b'Content-Length : 2\r\n\r\n{}',
+            b'POST / HTTP/1.1\r\nHost : ' + host.encode() + b'\r\nContent-Length: 2\r\n\r\n{}',
         ]
         for shape in shapes:
             with self.subTest(shape=shape):
@@ -108,6 +111,18 @@ class FrontDoor(FaultCase):
         # the daemon carries on, and a clean pair on one connection is served
         out, _ = self.exchange(self.signed() + self.signed(), wait=2)
         self.assertEqual(out.count(b'HTTP/1.1 200 OK'), 2, out)
+
+    def test_e9_trailing_blanks_on_several_headers(self):
+        """A signed request whose headers (not only the last) end in blanks
+        is served (fabdc61: the header walk lost its place, "400 Empty
+        header name")."""
+        req = self.signed()
+        head, body = req.split(b'\r\n\r\n', 1)
+        lines = head.split(b'\r\n')
+        head = b'\r\n'.join([lines[0]] + [ln + b' \t ' for ln in lines[1:]])
+        out, _ = self.exchange(head + b'\r\n\r\n' + body, wait=2)
+        self.assertTrue(out.startswith(b'HTTP/1.1 200 OK'), out[:300])
+        self.assertIn(b'"CertificateAuthorities"', out)
 
     def test_e7_pipelined_issue_in_order(self):
         before = self.certs()

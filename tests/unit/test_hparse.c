@@ -17,13 +17,13 @@
 typedef struct {
   int nreq, continues;
   char method[MAX_REQ][8], path[MAX_REQ][64], query[MAX_REQ][64], body[MAX_REQ][256];
-  char host[MAX_REQ][64];
+  char host[MAX_REQ][64], xb[MAX_REQ][64];
   int keepalive[MAX_REQ];
   err_code_t refused;
 } outcome_t;
 
 static void record(outcome_t *o, request_t *r, char *store, int keepalive) {
-  const char *host = request_header(r, "Host");
+  const char *host = request_header(r, "Host"), *xb = request_header(r, "X-B");
   int i = o->nreq++;
   assert_true(i < MAX_REQ);
   snprintf(o->method[i], sizeof o->method[i], "%s", r->method);
@@ -31,6 +31,7 @@ static void record(outcome_t *o, request_t *r, char *store, int keepalive) {
   snprintf(o->query[i], sizeof o->query[i], "%s", r->query);
   snprintf(o->body[i], sizeof o->body[i], "%.*s", (int)r->body_len, (const char *)r->body);
   snprintf(o->host[i], sizeof o->host[i], "%s", host ? host : "(none)");
+  snprintf(o->xb[i], sizeof o->xb[i], "%s", xb ? xb : "(none)");
   o->keepalive[i] = keepalive;
   free(r->path);
   free(r->query);
@@ -104,6 +105,16 @@ static void test_pipelined(void **state) {
   assert_string_equal(o.host[1], "b"); /* trailing blanks are not the value */
   assert_string_equal(o.body[2], "hello");
   assert_int_equal(o.keepalive[2], 0);
+  /* trailing blanks on several headers, not only the last (issue 25: the
+   * walk over the headers lost its place: "Empty header name") */
+  RUN("POST / HTTP/1.1\r\nHost: a \r\nX-A: 1 \t\r\nContent-Length: 2  \r\nX-B: q r\t \r\n"
+      "\r\n{}",
+      &o);
+  assert_int_equal(o.refused, ERR_OK);
+  assert_int_equal(o.nreq, 1);
+  assert_string_equal(o.host[0], "a");
+  assert_string_equal(o.xb[0], "q r");
+  assert_string_equal(o.body[0], "{}");
   /* HTTP/1.0 needs no Host and does not keep the connection by default */
   RUN("GET / HTTP/1.0\r\n\r\n", &o);
   assert_int_equal(o.nreq, 1);
@@ -140,6 +151,13 @@ static void test_smuggling_shapes(void **state) {
   refused("POST / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n folded\r\nContent-Length: 2\r\n\r\n{}",
           ERR_SerializationException);
   refused("POST / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\tfolded\r\nContent-Length: 2\r\n\r\n{}",
+          ERR_SerializationException);
+  /* RFC 9112 5.1: white space before the colon (issue 25: it framed the body) */
+  refused("POST / HTTP/1.1\r\nHost: a\r\nContent-Length : 2\r\n\r\n{}",
+          ERR_SerializationException);
+  refused("POST / HTTP/1.1\r\nHost : a\r\nContent-Length: 2\r\n\r\n{}",
+          ERR_SerializationException);
+  refused("POST / HTTP/1.1\r\nHost: a\r\nX-A\t: 1\r\nContent-Length: 2\r\n\r\n{}",
           ERR_SerializationException);
   refused("POST / HTTP/1.1\r\nHost: a\r\n: empty\r\nContent-Length: 2\r\n\r\n{}",
           ERR_SerializationException);
