@@ -164,13 +164,12 @@ class Keys(EnvTestCase):
         self.assertEqual(self.lists(a, a_secret), 'OK')
         self.assertEqual(self.lists(b, b_secret), 'OK')
         os.unlink(pf)
-        self.assertTrue(wait_for(lambda: self.lists(b, b_secret) ==
-                                 'UnrecognizedClientException', SOON))
         r = self.keys('revoke', a)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn(a, self.keys('list').stdout)
         self.assertTrue(wait_for(lambda: self.lists(a, a_secret) ==
                                  'UnrecognizedClientException', SOON))
+        self.assertEqual(self.lists(b, b_secret), 'UnrecognizedClientException')
         self.assertEqual(self.code(self.pe.boto3().list_certificate_authorities), 'OK')
 
     def test_5_removed_key_not_kept_by_a_broken_line(self):
