@@ -43,7 +43,7 @@ typedef struct {
   struct event_base *base;
   router_t *router;
   p11_t *p11;
-  creds_t *creds;
+  creds_t *creds; /* the keys the router has (a reference of main's own); NULL: none */
   workq_t *q;
   httpd_t *h;
   health_t *health;
@@ -57,7 +57,7 @@ typedef struct {
   s3_t *s3;
   bucket_t bucket;
   struct event *ev_hup, *ev_term, *ev_int, *ev_creds, *ev_grace, *ev_dog;
-  struct stat creds_st; /* the credentials file as last loaded */
+  struct stat creds_st; /* the credentials file as last loaded (creds_stat) */
 } main_t;
 
 /* A workq_init_fn/fini_fn pair: each worker owns one store connection. */
@@ -88,22 +88,23 @@ static void main_version(void) {
   printf("  jansson %s\n", JANSSON_VERSION);
 }
 
-static int main_same_file(const struct stat *a, const struct stat *b) {
-  return a->st_ino == b->st_ino && a->st_size == b->st_size &&
-         a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
+/* The credentials file loaded again; the router gets the new key set whole.
+ * A file that cannot be loaded (unreadable, gone, wrong owner or mode)
+ * leaves no key honoured until it loads again: never the old keys. */
 static void main_reload_creds(main_t *m, const char *why) {
   err_t e;
   creds_t *c;
-  stat(m->cfg.credentials_file, &m->creds_st);
+  creds_stat(m->cfg.credentials_file, &m->creds_st);
   c = creds_load(m->cfg.credentials_file, &e);
-  if (!c) {
-    log_err(NULL, "%s: credentials not reloaded, the old ones stay: %s", why, e.msg);
-    return;
-  }
-  router_set_creds(m->router, c);
-  log_notice(NULL, "%s: credentials reloaded (%d keys)", why, creds_count(c));
+  if (c)
+    log_notice(NULL, "%s: credentials reloaded (%d keys, %d lines disabled)", why,
+               creds_count(c), creds_count_disabled(c));
+  else
+    log_err(NULL, "%s: no access key is honoured until the credentials file loads: %s", why,
+            e.msg);
+  router_set_creds(m->router, creds_ref(c));
+  creds_free(m->creds);
+  m->creds = c;
 }
 
 /* READY=1 to systemd, with what pcad serves. */
@@ -189,15 +190,19 @@ static void main_on_watchdog(evutil_socket_t fd, short what, void *arg) {
 
 static const struct timeval main_creds_period = {1, 0};
 
-/* Once a second: a credentials file changed (`pcad keys`, an edit) is
- * loaded again. */
+/* Once a second: a credentials file changed (`pcad keys`, an edit, its
+ * owner or mode, gone or back) or a policy file one of its lines names
+ * changed: the file is loaded again. */
 static void main_on_creds_tick(evutil_socket_t fd, short what, void *arg) {
   main_t *m = arg;
   struct stat st;
   (void)fd;
   (void)what;
-  if (stat(m->cfg.credentials_file, &st) == 0 && !main_same_file(&st, &m->creds_st))
+  creds_stat(m->cfg.credentials_file, &st);
+  if (!creds_stat_same(&st, &m->creds_st))
     main_reload_creds(m, "credentials file changed");
+  else if (creds_changed(m->creds))
+    main_reload_creds(m, "a policy file changed");
 }
 
 static void main_on_drained(void *arg) {
@@ -403,6 +408,7 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
     return -1;
   }
   store_free(store);
+  creds_stat(m->cfg.credentials_file, &m->creds_st);
   m->creds = creds_load(m->cfg.credentials_file, &e);
   if (!m->creds) {
     log_err(NULL, "credentials: %s", e.msg);
@@ -425,6 +431,7 @@ static int main_watchdog(main_t *m) {
 /* Workers, janitor, publisher, reporter, router, health, listeners and signals. */
 static int main_start(main_t *m, const unsigned char page_key[32]) {
   err_t e;
+  creds_t *router_creds;
   evthread_use_pthreads();
   m->base = event_base_new();
   if (!m->base)
@@ -436,14 +443,16 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->janitor = janitor_start(&m->cfg, m->p11);
   m->publisher = publisher_start(&m->cfg, &m->bucket, m->p11);
   m->reporter = reporter_start(&m->cfg, &m->bucket);
+  router_creds = creds_ref(m->creds); /* the router's own reference */
   m->router = m->q && m->janitor && m->publisher && m->reporter
-                  ? router_new(&m->cfg, m->q, page_key, m->creds, m->p11, janitor_kick, m->janitor)
+                  ? router_new(&m->cfg, m->q, page_key, router_creds, m->p11, janitor_kick,
+                               m->janitor)
                   : NULL;
   if (!m->router) {
+    creds_free(router_creds);
     log_err(NULL, "cannot start the worker pool");
     return -1;
   }
-  m->creds = NULL; /* the router owns them */
   m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
   m->pub = (pubjob_env_t){&m->cfg, m->q, m->p11, m->ocsp};
   m->health = health_start(&m->cfg, m->p11);
@@ -458,7 +467,6 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   }
   m->ev_hup = evsignal_new(m->base, SIGHUP, main_on_hup, m);
   m->ev_creds = event_new(m->base, -1, EV_PERSIST, main_on_creds_tick, m);
-  stat(m->cfg.credentials_file, &m->creds_st);
   if (!m->ev_creds || event_add(m->ev_creds, &main_creds_period) < 0)
     return -1;
   m->ev_term = evsignal_new(m->base, SIGTERM, main_on_term, m);

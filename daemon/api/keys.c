@@ -29,9 +29,12 @@ static char *keys_read(const char *path) {
   return b.data ? buf_take(&b) : strdup("");
 }
 
-/* text in place of path, once a daemon could load it. */
-static int keys_write(const char *path, const char *text) {
+/* text in place of path, once a daemon could load it and (when it is not
+ * NULL) would honour the key added. Other lines that fail to load do not
+ * stop it: the daemon disables them, and a revoke must always go through. */
+static int keys_write(const char *path, const char *text, const char *added) {
   char tmp[1100];
+  const char *secret, *account;
   err_t e;
   creds_t *check;
   int fd, ok;
@@ -44,6 +47,10 @@ static int keys_write(const char *path, const char *text) {
     fprintf(stderr, "pcad keys: %s: %s\n", tmp, strerror(errno));
   } else if (!(check = creds_load(tmp, &e))) {
     fprintf(stderr, "pcad keys: the change was not made: %s\n", e.msg);
+    ok = 0;
+  } else if (added && creds_lookup(check, added, &secret, &account) < 0) {
+    fprintf(stderr, "pcad keys: the change was not made: key %s would be disabled\n", added);
+    creds_free(check);
     ok = 0;
   } else {
     creds_free(check);
@@ -76,10 +83,15 @@ static int keys_add(const char *path, const char *text, const char *account,
                     const char *policy) {
   char id[21] = "AKIA", secret[41], *line = NULL;
   buf_t b = {0};
+  err_t e;
   int rc = -1;
   if (!account || strlen(account) != 12 || strspn(account, "0123456789") != 12) {
     fprintf(stderr, "pcad keys add: --account must be a 12-digit account id\n");
     return 2;
+  }
+  if (policy && creds_policy_check(policy, &e) < 0) {
+    fprintf(stderr, "pcad keys add: the change was not made: %s\n", e.msg);
+    return 1;
   }
   if (keys_random(id + 4, 16, KEYS_ID_SET) < 0 || keys_random(secret, 40, KEYS_SECRET_SET) < 0 ||
       asprintf(&line, "%s %s %s%s%s\n", id, secret, account, policy ? " " : "",
@@ -88,7 +100,7 @@ static int keys_add(const char *path, const char *text, const char *account,
     return 1;
   }
   if (buf_puts(&b, text) == 0 && (!b.len || b.data[b.len - 1] == '\n' || buf_putc(&b, '\n') == 0) &&
-      buf_puts(&b, line) == 0 && keys_write(path, b.data) == 0) {
+      buf_puts(&b, line) == 0 && keys_write(path, b.data, id) == 0) {
     printf("%s %s\n", id, secret);
     rc = 0;
   }
@@ -145,7 +157,7 @@ int keys_main(const char *path, int argc, char **argv) {
     rc = keys_walk(text, NULL, NULL, NULL) < 0;
   } else if (strcmp(cmd, "revoke") == 0 && argc == 2) {
     rc = keys_walk(text, argv[1], &b, &found) < 0 || !found ||
-         keys_write(path, b.data ? b.data : "") < 0;
+         keys_write(path, b.data ? b.data : "", NULL) < 0;
     if (!found)
       fprintf(stderr, "pcad keys revoke: no key %s\n", argv[1]);
   } else {

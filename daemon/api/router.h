@@ -24,7 +24,8 @@ extern const int router_nactions;
 
 router_t *router_new(const cfg_t *cfg, workq_t *q, const unsigned char page_key[32],
                      creds_t *creds, p11_t *p11, void (*kick)(void *), void *kick_arg);
-/* Swaps in new credentials (SIGHUP); the old ones are freed. */
+/* Swaps in new credentials (a reload; NULL: no key is honoured); the
+ * router's reference to the old ones is dropped. */
 void router_set_creds(router_t *r, creds_t *creds);
 void router_free(router_t *r);
 /* An httpd_handler_fn: arg is the router. */
