@@ -273,7 +273,8 @@ int cacert_check(const char *ca_type, EVP_PKEY *ca_key, const unsigned char *cer
             "The certificate's public key is not this certificate authority's key");
     goto out;
   }
-  if (cacert_check_extensions(x, "Certificate", e) < 0 || cacert_key_rules(x, "Certificate", e) < 0 ||
+  if (cacert_check_extensions(x, "Certificate", e) < 0 ||
+      cacert_key_rules(x, "Certificate", e) < 0 ||
       (strcmp(ca_type, "ROOT") == 0 ? cacert_root_rules(x, chain, chain_len, e)
                                     : cacert_sub_rules(x, chain, chain_len, &links, e)) < 0 ||
       cacert_verify(x, links, now, e) < 0 || cacert_fill(x, links, out, e) < 0)
