@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/goodkey.h"
+
 /* Extensions that may be critical in an imported CA certificate; these
  * must not be: AIA, CRL distribution points, freshest CRL, policy
  * constraints. Anything else critical is refused. */
@@ -110,6 +112,18 @@ static int cacert_check_extensions(X509 *x, const char *what, err_t *e) {
   return 0;
 }
 
+/* The certificate's key meets the key-quality rules (goodkey.h). */
+static int cacert_key_rules(X509 *x, const char *what, err_t *e) {
+  EVP_PKEY *k = X509_get0_pubkey(x);
+  char why[160];
+  if (!k)
+    return err_set(e, ERR_MalformedCertificateException, "%s has a public key pcad cannot read",
+                   what);
+  if (goodkey_check(k, why, sizeof why) < 0)
+    return err_set(e, ERR_MalformedCertificateException, "%s: the key %s", what, why);
+  return 0;
+}
+
 static int cacert_self_signed(X509 *x) { return X509_self_signed(x, 1) == 1; }
 
 static long long cacert_time(const ASN1_TIME *t) {
@@ -185,7 +199,7 @@ static int cacert_chain_rules(X509 *x, STACK_OF(X509) *links, err_t *e) {
       return err_set(e, ERR_InvalidRequestException,
                      "CertificateChain must not contain the certificate being imported");
     snprintf(what, sizeof what, "CertificateChain certificate %d", i + 1);
-    if (cacert_check_extensions(c, what, e) < 0)
+    if (cacert_check_extensions(c, what, e) < 0 || cacert_key_rules(c, what, e) < 0)
       return -1;
     if (X509_check_issued(c, below) != X509_V_OK || X509_verify(below, X509_get0_pubkey(c)) != 1)
       return err_set(e, ERR_CertificateMismatchException,
@@ -260,6 +274,7 @@ int cacert_check(const char *ca_type, EVP_PKEY *ca_key, const unsigned char *cer
     goto out;
   }
   if (cacert_check_extensions(x, "Certificate", e) < 0 ||
+      cacert_key_rules(x, "Certificate", e) < 0 ||
       (strcmp(ca_type, "ROOT") == 0 ? cacert_root_rules(x, chain, chain_len, e)
                                     : cacert_sub_rules(x, chain, chain_len, &links, e)) < 0 ||
       cacert_verify(x, links, now, e) < 0 || cacert_fill(x, links, out, e) < 0)

@@ -6,7 +6,10 @@
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <string.h>
+
+#include "core/goodkey.h"
 
 static int csr_set_key(X509_PUBKEY *to, const X509_ALGOR *a, const ASN1_BIT_STRING *bits);
 
@@ -183,6 +186,32 @@ static X509_REQ *csr_rebuild(const CSR_INFO *info) {
   return NULL;
 }
 
+/* The digest of the CSR's signature algorithm (RSASSA-PSS: its hash
+ * parameter, SHA-1 when absent), or NID_undef. */
+static int csr_sig_digest(const X509_ALGOR *alg) {
+  int md = NID_undef, pk;
+  RSA_PSS_PARAMS *pss = NULL;
+  const ASN1_TYPE *t = alg->parameter;
+  const unsigned char *q;
+  if (OBJ_obj2nid(alg->algorithm) != NID_rsassaPss)
+    return OBJ_find_sigid_algs(OBJ_obj2nid(alg->algorithm), &md, &pk) ? md : NID_undef;
+  if (!t || t->type != V_ASN1_SEQUENCE)
+    return NID_sha1;
+  q = t->value.sequence->data;
+  pss = d2i_RSA_PSS_PARAMS(NULL, &q, t->value.sequence->length);
+  md = !pss ? NID_undef : pss->hashAlgorithm ? OBJ_obj2nid(pss->hashAlgorithm->algorithm)
+                                               : NID_sha1;
+  RSA_PSS_PARAMS_free(pss);
+  return md;
+}
+
+/* SHA-1 and the older digests are refused in a CSR's signature. */
+static int csr_sig_digest_weak(const X509_ALGOR *alg) {
+  int md = csr_sig_digest(alg);
+  return md == NID_sha1 || md == NID_md5 || md == NID_md4 || md == NID_md2 || md == NID_mdc2 ||
+         md == NID_md5_sha1;
+}
+
 X509_REQ *csr_parse(const unsigned char *raw, size_t n, EVP_PKEY **pub, err_t *e) {
   long len = 0;
   int owned = 0;
@@ -198,6 +227,9 @@ X509_REQ *csr_parse(const unsigned char *raw, size_t n, EVP_PKEY **pub, err_t *e
     err_set(e, ERR_MalformedCSRException,
             "The CSR's key (%s) is not supported: use RSA 2048-8192 or EC P-256/P-384/P-521",
             alg);
+  } else if (csr_sig_digest_weak(c->sig_alg)) {
+    err_set(e, ERR_MalformedCSRException,
+            "The CSR is signed with SHA-1 or an older digest; sign it with SHA-256 or stronger");
   } else if (ASN1_item_verify(ASN1_ITEM_rptr(CSR_INFO), c->sig_alg, c->sig, c->info, *pub) !=
              1) {
     /* 1 only for a good signature (-1 on malformed input) */
@@ -216,25 +248,27 @@ X509_REQ *csr_parse(const unsigned char *raw, size_t n, EVP_PKEY **pub, err_t *e
   return req;
 }
 
-/* RSA 2048..8192 bits, EC P-256/P-384/P-521. */
+/* RSA 2048..8192 bits, EC P-256/P-384/P-521, and a good key (goodkey.h). */
 int csr_key_policy(EVP_PKEY *k, err_t *e) {
-  char group[64];
+  char group[64], why[160];
   size_t gl = 0;
   int bits = EVP_PKEY_get_bits(k);
   if (EVP_PKEY_is_a(k, "RSA")) {
-    if (bits >= 2048 && bits <= 8192)
-      return 0;
+    if (bits < 2048 || bits > 8192)
+      return err_set(e, ERR_MalformedCSRException,
+                     "The CSR's RSA key has %d bits; 2048 to 8192 are accepted", bits);
+  } else if (!EVP_PKEY_is_a(k, "EC") ||
+             EVP_PKEY_get_utf8_string_param(k, "group", group, sizeof group, &gl) != 1 ||
+             (strcmp(group, "prime256v1") != 0 && strcmp(group, "secp384r1") != 0 &&
+              strcmp(group, "secp521r1") != 0)) {
     return err_set(e, ERR_MalformedCSRException,
-                   "The CSR's RSA key has %d bits; 2048 to 8192 are accepted", bits);
+                   "The CSR's key (%s) is not supported: use RSA 2048-8192 or EC "
+                   "P-256/P-384/P-521",
+                   EVP_PKEY_get0_type_name(k) ? EVP_PKEY_get0_type_name(k) : "unknown");
   }
-  if (EVP_PKEY_is_a(k, "EC") &&
-      EVP_PKEY_get_utf8_string_param(k, "group", group, sizeof group, &gl) == 1 &&
-      (strcmp(group, "prime256v1") == 0 || strcmp(group, "secp384r1") == 0 ||
-       strcmp(group, "secp521r1") == 0))
-    return 0;
-  return err_set(e, ERR_MalformedCSRException,
-                 "The CSR's key (%s) is not supported: use RSA 2048-8192 or EC P-256/P-384/P-521",
-                 EVP_PKEY_get0_type_name(k) ? EVP_PKEY_get0_type_name(k) : "unknown");
+  if (goodkey_check(k, why, sizeof why) < 0)
+    return err_set(e, ERR_MalformedCSRException, "The CSR's key %s", why);
+  return 0;
 }
 
 /* An AlgorithmIdentifier's parameters, copied (NULL or an OID for the keys

@@ -17,6 +17,7 @@
 #include "shape/dn.h"
 #include "core/csr.h"
 #include "core/key.h"
+#include "core/namecons.h"
 #include "core/serial.h"
 #include "core/sigalg.h"
 #include "core/templates.h"
@@ -204,6 +205,9 @@ static int issue_prepare(const ctx_t *c, const issue_req_t *r, issue_t *is, err_
       X509_get_ext_by_NID(is->x, NID_subject_alt_name, -1) < 0)
     return err_set(e, ERR_MalformedCSRException,
                    "The certificate needs a subject or a subject alternative name");
+  if (!is->self_issue &&
+      namecons_check(is->x, is->ca_cert, is->row.id, is->row.chain_pem, e) < 0)
+    return -1;
   free(is->subj);
   if (!(is->subj = dn_rfc2253(X509_get_subject_name(is->x))))
     return err_set(e, ERR_InternalFailure, "out of memory");

@@ -68,6 +68,73 @@ def make_csr(workdir, name, key='rsa:2048', subj='/CN=csr.example.com', exts=())
     return out
 
 
+def der(tag, body):
+    """One DER TLV."""
+    n = len(body)
+    size = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, 'big')
+    return bytes([tag]) + size + body
+
+
+def der_int(v):
+    return der(0x02, v.to_bytes(v.bit_length() // 8 + 1, 'big'))
+
+
+def e1_csr(cn):
+    """A CSR whose RSA key is a real modulus with e = 1 and whose
+    "signature" is the PKCS#1 v1.5 padded SHA-256 DigestInfo itself: with
+    e = 1 a verifier computes s^1 mod n = s, so it verifies, and no private
+    key exists. PEM bytes."""
+    n = rsa.generate_private_key(65537, 2048).private_numbers().public_numbers.n
+    k = (n.bit_length() + 7) // 8
+    rsa_alg = der(0x30, der(0x06, bytes.fromhex('2a864886f70d010101')) + b'\x05\x00')
+    spki = der(0x30, rsa_alg + der(0x03, b'\x00' + der(0x30, der_int(n) + der_int(1))))
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]).public_bytes()
+    info = der(0x30, der_int(0) + name + spki + b'\xa0\x00')
+    h = hashes.Hash(hashes.SHA256())
+    h.update(info)
+    digest_info = der(0x30, der(0x30, der(0x06, bytes.fromhex('608648016503040201')) +
+                                b'\x05\x00') + der(0x04, h.finalize()))
+    em = b'\x00\x01' + b'\xff' * (k - len(digest_info) - 3) + b'\x00' + digest_info
+    sha256_rsa = der(0x30, der(0x06, bytes.fromhex('2a864886f70d01010b')) + b'\x05\x00')
+    csr = der(0x30, info + sha256_rsa + der(0x03, b'\x00' + em))
+    return (b'-----BEGIN CERTIFICATE REQUEST-----\n' + base64.encodebytes(csr) +
+            b'-----END CERTIFICATE REQUEST-----\n')
+
+
+def next_prime(v):
+    """The first prime from v (Miller-Rabin, 32 random bases)."""
+    v |= 1
+    while True:
+        d, s = v - 1, 0
+        while d % 2 == 0:
+            d, s = d // 2, s + 1
+        for a in (int.from_bytes(os.urandom(32), 'big') % (v - 3) + 2 for _ in range(32)):
+            x = pow(a, d, v)
+            if x in (1, v - 1):
+                continue
+            for _ in range(s - 1):
+                x = x * x % v
+                if x == v - 1:
+                    break
+            else:
+                break
+        else:
+            return v
+        v += 2
+
+
+def close_primes_key():
+    """A working RSA-2048 key whose primes are so close that Fermat's
+    method factors the modulus in a few rounds."""
+    p = next_prime(int.from_bytes(os.urandom(128), 'big') | (3 << 1022))
+    q = next_prime(p + (1 << 500))
+    phi, e = (p - 1) * (q - 1), 65537
+    d = pow(e, -1, phi)
+    return rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p),
+                                 rsa.RSAPublicNumbers(e, p * q)).private_key()
+
+
 class Issuance(EnvTestCase):
 
     @classmethod
@@ -521,6 +588,143 @@ class Issuance(EnvTestCase):
                    TemplateArn=TEMPLATE_ARN + 'NoSuchTemplate/V1', **base)
         self.error(self.c.issue_certificate, 'ResourceNotFoundException', Csr=good,
                    **dict(base, CertificateAuthorityArn=self.root_arn[:-4] + 'ffff'))
+
+    # ---- key quality (BR 6.1.1.3, 6.1.6) ----
+
+    def test_weak_keys_refused(self):
+        base = dict(CertificateAuthorityArn=self.root_arn, SigningAlgorithm='SHA256WITHRSA',
+                    Validity={'Value': 1, 'Type': 'DAYS'})
+        before = int(self.pe.psql('SELECT count(*) FROM certificates'))
+        self.error(self.c.issue_certificate, 'MalformedCSRException', 'public exponent 1;',
+                   Csr=e1_csr('e1.example'), **base)
+        key = close_primes_key()
+        fermat = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(
+            [x509.NameAttribute(NameOID.COMMON_NAME, 'fermat.example')])).sign(key, hashes.SHA256())
+        self.error(self.c.issue_certificate, 'MalformedCSRException', 'too close',
+                   Csr=fermat.public_bytes(serialization.Encoding.PEM), **base)
+        sha1 = make_csr(self.pe.dir, 'sha1', subj='/CN=sha1.example')
+        run(['openssl', 'req', '-new', '-sha1', '-key', sha1[:-4] + '.key', '-subj',
+             '/CN=sha1.example', '-out', sha1])
+        self.error(self.c.issue_certificate, 'MalformedCSRException', 'SHA-1',
+                   Csr=open(sha1, 'rb').read(), **base)
+        self.assertEqual(int(self.pe.psql('SELECT count(*) FROM certificates')), before)
+
+    def test_weak_key_in_imported_chain(self):
+        """A subordinate's certificate signed by a root whose key Fermat's
+        method factors: MalformedCertificateException, the CA stays
+        PENDING_CERTIFICATE."""
+        sub = self.c.create_certificate_authority(
+            CertificateAuthorityType='SUBORDINATE', CertificateAuthorityConfiguration={
+                'KeyAlgorithm': 'EC_prime256v1', 'SigningAlgorithm': 'SHA256WITHECDSA',
+                'Subject': {'CommonName': 'Weak-rooted Sub'}})['CertificateAuthorityArn']
+        self.c.get_waiter('certificate_authority_csr_created').wait(
+            CertificateAuthorityArn=sub, WaiterConfig={'Delay': 1})
+        csr = x509.load_pem_x509_csr(
+            self.c.get_certificate_authority_csr(CertificateAuthorityArn=sub)['Csr'].encode())
+        key = close_primes_key()
+        root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'Fermat Root')])
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def cert(subject, pub, ca):
+            return (x509.CertificateBuilder().subject_name(subject).issuer_name(root_name)
+                    .public_key(pub).serial_number(x509.random_serial_number())
+                    .not_valid_before(now - datetime.timedelta(hours=1))
+                    .not_valid_after(now + datetime.timedelta(days=ca))
+                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+                    .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+        root = cert(root_name, key.public_key(), 3650)
+        leaf = cert(csr.subject, csr.public_key(), 365)
+        self.error(self.c.import_certificate_authority_certificate,
+                   'MalformedCertificateException', 'too close', CertificateAuthorityArn=sub,
+                   Certificate=leaf, CertificateChain=root)
+        self.assertEqual(self.c.describe_certificate_authority(CertificateAuthorityArn=sub)[
+            'CertificateAuthority']['Status'], 'PENDING_CERTIFICATE')
+
+    # ---- name constraints (RFC 5280 4.2.1.10) ----
+
+    def test_name_constraints(self):
+        """A subordinate whose certificate permits only DNS:.good.example
+        issues www.good.example (which openssl verify accepts) and refuses
+        evil.example, in the SAN or as a host-name CN."""
+        nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName('.good.example')],
+                                  excluded_subtrees=None)
+        sub = self.c.create_certificate_authority(
+            CertificateAuthorityType='SUBORDINATE', CertificateAuthorityConfiguration={
+                'KeyAlgorithm': 'EC_prime256v1', 'SigningAlgorithm': 'SHA256WITHECDSA',
+                'Subject': {'CommonName': 'Constrained Sub'}})['CertificateAuthorityArn']
+        self.c.get_waiter('certificate_authority_csr_created').wait(
+            CertificateAuthorityArn=sub, WaiterConfig={'Delay': 1})
+        csr = self.c.get_certificate_authority_csr(CertificateAuthorityArn=sub)['Csr']
+        arn = self.c.issue_certificate(
+            CertificateAuthorityArn=self.root_arn, Csr=csr.encode(),
+            SigningAlgorithm='SHA256WITHRSA', Validity={'Value': 2, 'Type': 'YEARS'},
+            TemplateArn=TEMPLATE_ARN + 'BlankSubordinateCACertificate_PathLen0_APIPassthrough/V1',
+            ApiPassthrough={'Extensions': {
+                'KeyUsage': {'KeyCertSign': True, 'CRLSign': True},
+                'CustomExtensions': [{'ObjectIdentifier': '2.5.29.30', 'Critical': True,
+                                      'Value': base64.b64encode(nc.public_bytes()).decode()}]}}
+        )['CertificateArn']
+        got = self.c.get_certificate(CertificateAuthorityArn=self.root_arn, CertificateArn=arn)
+        self.assertEqual(ext(load_cert(got['Certificate']), ExtensionOID.NAME_CONSTRAINTS).value,
+                         nc)
+        self.c.import_certificate_authority_certificate(
+            CertificateAuthorityArn=sub, Certificate=got['Certificate'].encode(),
+            CertificateChain=got['CertificateChain'].encode())
+        before = int(self.pe.psql('SELECT count(*) FROM certificates'))
+        for name, subj, san in (('nc-evil', '/CN=evil.example', 'DNS:evil.example'),
+                                ('nc-mixed', '/CN=www.good.example',
+                                 'DNS:www.good.example,DNS:evil.example'),
+                                ('nc-cn', '/CN=evil.example', None)):
+            with self.subTest(name=name):
+                p = make_csr(self.pe.dir, name, key='ec:P-256', subj=subj,
+                             exts=['subjectAltName=' + san] if san else [])
+                self.error(self.c.issue_certificate, 'InvalidArgsException',
+                           'evil.example is outside the name constraints',
+                           CertificateAuthorityArn=sub, Csr=open(p, 'rb').read(),
+                           SigningAlgorithm='SHA256WITHECDSA',
+                           Validity={'Value': 30, 'Type': 'DAYS'})
+        self.assertEqual(int(self.pe.psql('SELECT count(*) FROM certificates')), before)
+        good = make_csr(self.pe.dir, 'nc-good', key='ec:P-256', subj='/CN=www.good.example',
+                        exts=['subjectAltName=DNS:www.good.example'])
+        _, pem, chain = self.issue(csr_path=good, ca=sub, sig='SHA256WITHECDSA')
+        self.verify(pem, chain)
+
+    def test_name_constraints_at_import(self):
+        """A subordinate's certificate outside its issuer's name
+        constraints is refused at import (path validation does it)."""
+        d = os.path.join(self.pe.dir, 'ncroot')
+        os.makedirs(d, exist_ok=True)
+        run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+             '-nodes', '-days', '3650', '-subj', '/CN=Constraining Root',
+             '-keyout', os.path.join(d, 'root.key'), '-out', os.path.join(d, 'root.pem'),
+             '-addext', 'basicConstraints=critical,CA:TRUE',
+             '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+             '-addext', 'nameConstraints=critical,permitted;DNS:.good.example'])
+        sub = self.c.create_certificate_authority(
+            CertificateAuthorityType='SUBORDINATE', CertificateAuthorityConfiguration={
+                'KeyAlgorithm': 'EC_prime256v1', 'SigningAlgorithm': 'SHA256WITHECDSA',
+                'Subject': {'CommonName': 'Import Sub'}})['CertificateAuthorityArn']
+        self.c.get_waiter('certificate_authority_csr_created').wait(
+            CertificateAuthorityArn=sub, WaiterConfig={'Delay': 1})
+        with open(os.path.join(d, 'sub.csr'), 'w') as f:
+            f.write(self.c.get_certificate_authority_csr(CertificateAuthorityArn=sub)['Csr'])
+        root = open(os.path.join(d, 'root.pem'), 'rb').read()
+        for san, ok in (('DNS:sub.evil.example', False), ('DNS:sub.good.example', True)):
+            with open(os.path.join(d, 'ext'), 'w') as f:
+                f.write('basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,'
+                        'cRLSign\nsubjectAltName=%s\n' % san)
+            run(['openssl', 'x509', '-req', '-in', os.path.join(d, 'sub.csr'),
+                 '-CA', os.path.join(d, 'root.pem'), '-CAkey', os.path.join(d, 'root.key'),
+                 '-set_serial', str(int.from_bytes(os.urandom(8), 'big')), '-days', '365',
+                 '-extfile', os.path.join(d, 'ext'), '-out', os.path.join(d, 'sub.pem')])
+            cert = open(os.path.join(d, 'sub.pem'), 'rb').read()
+            if ok:
+                self.c.import_certificate_authority_certificate(
+                    CertificateAuthorityArn=sub, Certificate=cert, CertificateChain=root)
+            else:
+                self.error(self.c.import_certificate_authority_certificate,
+                           'CertificateMismatchException', 'permitted subtree violation',
+                           CertificateAuthorityArn=sub, Certificate=cert, CertificateChain=root)
 
     def test_state_errors(self):
         arn = self.make_root(self.c, 'EC_prime256v1', 'SHA256WITHECDSA', 'Disabled Root')

@@ -5,16 +5,25 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/csr.h"
 
+static unsigned char *make_csr_pss(EVP_PKEY *key, const char *md, int pss, int *len);
+
 /* A signed CSR of key with a CN and a SAN, as DER (*len). */
 static unsigned char *make_csr(EVP_PKEY *key, int *len) {
+  return make_csr_pss(key, "SHA256", 0, len);
+}
+
+/* The same signed with md (RSASSA-PSS when pss). */
+static unsigned char *make_csr_pss(EVP_PKEY *key, const char *md, int pss, int *len) {
   X509_REQ *r = X509_REQ_new();
   STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
   unsigned char *der = NULL;
@@ -24,7 +33,15 @@ static unsigned char *make_csr(EVP_PKEY *key, int *len) {
                          X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, "DNS:a.example"));
   X509_REQ_set_pubkey(r, key);
   X509_REQ_add_extensions(r, exts);
-  assert_true(X509_REQ_sign(r, key, EVP_get_digestbyname("SHA256")) > 0);
+  {
+    EVP_MD_CTX *mc = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+    assert_int_equal(EVP_DigestSignInit_ex(mc, &pc, md, NULL, NULL, key, NULL), 1);
+    if (pss)
+      assert_true(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) > 0);
+    assert_true(X509_REQ_sign_ctx(r, mc) > 0);
+    EVP_MD_CTX_free(mc);
+  }
   *len = i2d_X509_REQ(r, &der);
   sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   X509_REQ_free(r);
@@ -163,11 +180,66 @@ static void test_pem_blocks(void **state) {
   EVP_PKEY_free(ec);
 }
 
+/* SHA-1 (and older) CSR signatures are refused; SHA-256 and up taken. */
+static void test_weak_digests(void **state) {
+  EVP_PKEY *keys[2] = {EVP_EC_gen("P-256"), EVP_RSA_gen(2048)};
+  static const struct {
+    const char *md;
+    int pss, ok;
+  } cases[] = {{"SHA1", 0, 0}, {"MD5", 0, 0}, {"SHA1", 1, 0}, {"SHA256", 1, 1},
+               {"SHA384", 0, 1}, {"SHA512", 0, 1}};
+  (void)state;
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+      int len;
+      unsigned char *der;
+      if ((k == 0 && (cases[i].pss || strcmp(cases[i].md, "MD5") == 0)))
+        continue; /* ECDSA has neither */
+      der = make_csr_pss(keys[k], cases[i].md, cases[i].pss, &len);
+      if (cases[i].ok) {
+        EVP_PKEY *pub = NULL;
+        err_t e;
+        X509_REQ *got = csr_parse(der, (size_t)len, &pub, &e);
+        assert_non_null(got);
+        X509_REQ_free(got);
+        EVP_PKEY_free(pub);
+      } else {
+        expect_malformed(der, (size_t)len, "SHA-1 or an older digest");
+      }
+      OPENSSL_free(der);
+    }
+  EVP_PKEY_free(keys[0]);
+  EVP_PKEY_free(keys[1]);
+}
+
+/* An EC point off its curve: MalformedCSRException (the key does not
+ * read). */
+static void test_point_off_curve(void **state) {
+  EVP_PKEY *ec = EVP_EC_gen("P-256");
+  unsigned char point[65];
+  size_t pl = 0;
+  int len;
+  unsigned char *der = make_csr(ec, &len), *at = NULL;
+  (void)state;
+  assert_int_equal(EVP_PKEY_get_octet_string_param(ec, OSSL_PKEY_PARAM_PUB_KEY, point,
+                                                   sizeof point, &pl), 1);
+  for (int i = 0; i + (int)pl <= len && !at; i++)
+    if (memcmp(der + i, point, pl) == 0)
+      at = der + i;
+  assert_non_null(at);
+  at[pl - 1] ^= 1; /* y changed: no longer on the curve */
+  expect_malformed(der, (size_t)len, "not supported");
+  OPENSSL_free(der);
+  EVP_PKEY_free(ec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keys_pem_and_der),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_pem_blocks),
+      cmocka_unit_test(test_weak_digests),
+      cmocka_unit_test(test_point_off_curve),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
