@@ -200,9 +200,13 @@ out:
   return rc;
 }
 
+/* The point is on its curve and not at infinity. The quick check leaves
+ * out the order check (point * n == infinity), which on the curves pcad
+ * accepts (P-256/384/521, cofactor 1) every such point passes: it cost 37 us
+ * of the issuance path against 4 us (P-256, this machine). */
 static int goodkey_ec(EVP_PKEY *k, char *why, size_t len) {
   EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-  int ok = pc && EVP_PKEY_public_check(pc) == 1;
+  int ok = pc && EVP_PKEY_public_check_quick(pc) == 1;
   EVP_PKEY_CTX_free(pc);
   ERR_clear_error();
   if (ok)
