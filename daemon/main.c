@@ -460,8 +460,10 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->h = httpd_new(m->base, &m->cfg, &e);
   if (!m->ocsp || !m->health || !m->h ||
       httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
-      httpd_listen_plain(m->h, "admin", m->cfg.admin_listen, admin_handle, &m->admin, &e) < 0 ||
-      httpd_listen_plain(m->h, "publish", m->cfg.publish_listen, publish_handle, &m->pub, &e) < 0) {
+      httpd_listen_plain(m->h, "admin", m->cfg.admin_listen, m->cfg.admin_max_connections,
+                         admin_handle, &m->admin, &e) < 0 ||
+      httpd_listen_plain(m->h, "publish", m->cfg.publish_listen,
+                         m->cfg.publish_max_connections, publish_handle, &m->pub, &e) < 0) {
     log_err(NULL, "listeners: %s", m->ocsp && m->health && m->h ? e.msg : "cannot start");
     return -1;
   }

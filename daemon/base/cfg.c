@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/hostnames.h"
 #include "base/log.h"
@@ -42,7 +44,10 @@ static const cfg_key_t cfg_keys[] = {
     I("server", "shutdown_grace", shutdown_grace, "20", 0, 3600),
     I("server", "queue_wait_ms", queue_wait_ms, "5000", 10, 600000),
     S("admin", "listen", admin_listen, "127.0.0.1:9102", 0),
+    I("admin", "allow_remote", admin_allow_remote, "0", 0, 1),
+    I("admin", "max_connections", admin_max_connections, "16", 1, 100000),
     S("publish", "listen", publish_listen, "127.0.0.1:8080", 0),
+    I("publish", "max_connections", publish_max_connections, "256", 1, 1000000),
     S("publish", "bucket_root", bucket_root, "/var/lib/pcad/buckets", 0),
     I("publish", "crl_publish_delay", crl_publish_delay, "5", 0, 3600),
     I("publish", "bucket_autocreate", bucket_autocreate, "1", 0, 1),
@@ -135,6 +140,21 @@ static int cfg_owner_add(char **field, const cfg_key_t *k, const char *value, ch
   return all ? 0 : -1;
 }
 
+/* A 0/1 key also takes these words. */
+static const struct {
+  const char *word;
+  long v;
+} cfg_switches[] = {{"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}, {"on", 1}, {"off", 0}};
+
+static int cfg_switch(const char *value, long *v) {
+  for (size_t i = 0; i < sizeof cfg_switches / sizeof cfg_switches[0]; i++)
+    if (strcasecmp(value, cfg_switches[i].word) == 0) {
+      *v = cfg_switches[i].v;
+      return 0;
+    }
+  return -1;
+}
+
 static int cfg_set(cfg_t *c, const cfg_key_t *k, const char *value, char *msg, size_t msglen) {
   void *field = (char *)c + k->off;
   if (k->type == CFG_OWNERS) /* an empty line adds nothing */
@@ -142,6 +162,10 @@ static int cfg_set(cfg_t *c, const cfg_key_t *k, const char *value, char *msg, s
   if (k->type == CFG_INT) {
     char *end;
     long v;
+    if (k->min == 0 && k->max == 1 && cfg_switch(value, &v) == 0) {
+      *(long *)field = v;
+      return 0;
+    }
     errno = 0;
     v = strtol(value, &end, 10);
     if (errno || end == value || *end || v < k->min || v > k->max) {
@@ -198,6 +222,16 @@ static int cfg_names_ok(const cfg_t *c, const char *path, char *msg, size_t msgl
   return 0;
 }
 
+/* 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104. */
+static int cfg_loopback(const struct sockaddr_storage *ss) {
+  const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+  if (ss->ss_family == AF_INET)
+    return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+  return ss->ss_family == AF_INET6 &&
+         (IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr) ||
+          (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr) && a6->sin6_addr.s6_addr[12] == 127));
+}
+
 /* The listen addresses: host:port, the port 0-65535, the host an address
  * of this machine's resolver (what binding needs, short of binding). */
 static int cfg_listen_ok(const cfg_t *c, const char *path, char *msg, size_t msglen) {
@@ -218,6 +252,12 @@ static int cfg_listen_ok(const cfg_t *c, const char *path, char *msg, size_t msg
                listens[i].addr);
     if (rc < 0)
       return -1;
+    if (listens[i].addr == c->admin_listen && !c->admin_allow_remote && !cfg_loopback(&ss)) {
+      snprintf(msg, msglen, "%s: admin.listen '%s' is not a loopback address: the admin "
+               "listener (metrics, readiness) is unauthenticated; set [admin] allow_remote = yes "
+               "to serve it there", path, c->admin_listen);
+      return -1;
+    }
   }
   return 0;
 }

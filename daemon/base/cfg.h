@@ -20,8 +20,11 @@ typedef struct {
   long queue_wait_ms; /* a request that waited longer for a worker is not run */
   /* [admin] */
   char *admin_listen;
+  long admin_allow_remote;      /* 0: admin.listen must be a loopback address */
+  long admin_max_connections;
   /* [publish] */
   char *publish_listen;
+  long publish_max_connections;
   char *bucket_root;
   long crl_publish_delay;
   long bucket_autocreate;

@@ -33,9 +33,12 @@ typedef struct httpd_conn httpd_conn_t;
 typedef struct httpd_listener {
   httpd_t *h;
   struct evconnlistener *evl;
+  const char *name;
   httpd_handler_fn fn;
   void *arg;
   int tls;
+  long nconns, max; /* open connections, and the cap */
+  int paused;       /* accepting paused at the cap */
 } httpd_listener_t;
 
 struct httpd {
@@ -44,8 +47,6 @@ struct httpd {
   SSL_CTX *ssl;
   httpd_listener_t l[HTTPD_MAX_LISTENERS];
   int nl;
-  long nconns; /* open TLS connections */
-  int paused;  /* TLS accept paused at the connection cap */
   LIST_HEAD(, httpd_conn) conns;
   int draining;             /* httpd_drain: listeners closed, no new requests */
   httpd_drained_fn drained; /* then called once no connection is left */
@@ -86,16 +87,16 @@ static void httpd_arm(httpd_conn_t *c) {
   evtimer_add(c->deadline, &tv);
 }
 
-/* TLS accepting on (below the connection cap) or off (at it). */
-static void httpd_accepting(httpd_t *h, int on) {
-  for (int i = 0; i < h->nl; i++)
-    if (h->l[i].tls)
-      (on ? evconnlistener_enable : evconnlistener_disable)(h->l[i].evl);
-  h->paused = !on;
+/* A listener accepting (below its connection cap) or not (at it): the
+ * connections beyond wait in the kernel's backlog. */
+static void httpd_accepting(httpd_listener_t *l, int on) {
+  (on ? evconnlistener_enable : evconnlistener_disable)(l->evl);
+  l->paused = !on;
 }
 
 static void httpd_conn_free(httpd_conn_t *c) {
-  httpd_t *h = c->l->h;
+  httpd_listener_t *l = c->l;
+  httpd_t *h = l->h;
   if (c->req)
     ((httpd_priv_t *)c->req->priv)->conn = NULL;
   LIST_REMOVE(c, link);
@@ -104,14 +105,13 @@ static void httpd_conn_free(httpd_conn_t *c) {
   if (c->deadline)
     event_free(c->deadline);
   hparse_free(c->hp);
-  if (c->l->tls)
-    h->nconns--;
+  l->nconns--;
   free(c);
   if (h->draining) {
     if (h->drained && LIST_EMPTY(&h->conns))
       h->drained(h->drained_arg);
-  } else if (h->paused && h->nconns < h->cfg->max_connections) {
-    httpd_accepting(h, 1);
+  } else if (l->paused && l->nconns < l->max) {
+    httpd_accepting(l, 1);
   }
 }
 
@@ -364,9 +364,9 @@ static void httpd_on_accept(struct evconnlistener *evl, evutil_socket_t fd, stru
   c->l = l;
   httpd_peer(sa, salen, c->remote, sizeof c->remote);
   LIST_INSERT_HEAD(&h->conns, c, link);
-  if (l->tls && ++h->nconns >= h->cfg->max_connections && !h->paused) {
-    log_warn(NULL, "connection cap (%ld) reached: accepting paused", h->cfg->max_connections);
-    httpd_accepting(h, 0);
+  if (++l->nconns >= l->max && !l->paused) {
+    log_warn(NULL, "%s: connection cap (%ld) reached: accepting paused", l->name, l->max);
+    httpd_accepting(l, 0);
   }
   bufferevent_setcb(c->bev, httpd_on_read, httpd_on_write, httpd_on_event, c);
   bufferevent_setwatermark(c->bev, EV_READ, 0, HTTPD_INPUT_HIGH);
@@ -492,7 +492,7 @@ static struct evconnlistener *httpd_socket(httpd_listener_t *l, const char *name
                                  (struct sockaddr *)&ss, sslen);
 }
 
-static int httpd_listen(httpd_t *h, const char *name, const char *addr, int tls,
+static int httpd_listen(httpd_t *h, const char *name, const char *addr, int tls, long max,
                         httpd_handler_fn fn, void *arg, err_t *e) {
   httpd_listener_t *l;
   if (h->nl == HTTPD_MAX_LISTENERS)
@@ -500,9 +500,11 @@ static int httpd_listen(httpd_t *h, const char *name, const char *addr, int tls,
   l = &h->l[h->nl];
   memset(l, 0, sizeof *l);
   l->h = h;
+  l->name = name;
   l->fn = fn;
   l->arg = arg;
   l->tls = tls;
+  l->max = max;
   err_clear(e);
   if (!(l->evl = httpd_socket(l, name, addr, e)))
     return e->code != ERR_OK ? -1 : err_set(e, ERR_InternalFailure, "cannot listen on %s", addr);
@@ -528,10 +530,10 @@ int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e) {
 int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e) {
   if (!h->ssl && !(h->ssl = httpd_tls_ctx(h->cfg, e)))
     return -1;
-  return httpd_listen(h, "api", addr, 1, fn, arg, e);
+  return httpd_listen(h, "api", addr, 1, h->cfg->max_connections, fn, arg, e);
 }
 
-int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, httpd_handler_fn fn,
-                       void *arg, err_t *e) {
-  return httpd_listen(h, name, addr, 0, fn, arg, e);
+int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, long max_conns,
+                       httpd_handler_fn fn, void *arg, err_t *e) {
+  return httpd_listen(h, name, addr, 0, max_conns, fn, arg, e);
 }

@@ -26,9 +26,11 @@ int httpd_check_tls(const cfg_t *cfg, err_t *e);
 /* New TLS connections use cfg's certificate and key from now on (the open
  * ones keep theirs); -1 (and the old ones stay) when they cannot be loaded. */
 int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e);
-/* Plain HTTP listeners, name "admin" or "publish". */
-int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, httpd_handler_fn fn,
-                       void *arg, err_t *e);
+/* Plain HTTP listeners, name "admin" or "publish", with their own cap on
+ * open connections (at it, accepting pauses until one closes; the API's
+ * cap is server.max_connections). */
+int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, long max_conns,
+                       httpd_handler_fn fn, void *arg, err_t *e);
 
 typedef void (*httpd_drained_fn)(void *arg);
 /* Stops serving: closes the listeners and the connections with no request

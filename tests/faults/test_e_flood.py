@@ -9,7 +9,10 @@ the head and the body of a request must all arrive within it).
       pauses (the rest wait in the kernel's backlog), its descriptors stay
       bounded, the accepted ones are closed at the deadline, its admin
       listener answers throughout, and once the flood is gone a new client
-      is served at once."""
+      is served at once.
+  E6b the same on the unauthenticated publish and admin listeners: each
+      accepts up to its own cap ([publish]/[admin] max_connections), the
+      API is served within a second meanwhile."""
 import os
 import resource
 import selectors
@@ -25,6 +28,8 @@ from invariants import FaultCase  # noqa: E402
 
 TIMEOUT = 10      # [server] request_timeout
 MAX_CONNS = 512   # [server] max_connections
+PUBLISH_CAP = 32  # [publish] max_connections
+ADMIN_CAP = 8     # [admin] max_connections
 
 
 class Flood(FaultCase):
@@ -33,7 +38,9 @@ class Flood(FaultCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.pe.reconfigure({'server': {'request_timeout': str(TIMEOUT),
-                                       'max_connections': str(MAX_CONNS)}})
+                                       'max_connections': str(MAX_CONNS)},
+                            'publish': {'max_connections': str(PUBLISH_CAP)},
+                            'admin': {'max_connections': str(ADMIN_CAP)}})
         cls.make_ca('flood root')
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
@@ -174,6 +181,52 @@ class Flood(FaultCase):
         print('E6: peak %d fds (base %d), %d closed at the deadline, served %.2f s after'
               % (peak, base, len(closed), took), file=sys.stderr)
         self.assertTrue(wait_fds(self, base + 16))
+
+    def test_e6b_publish_and_admin_caps(self):
+        """Idle floods on the unauthenticated listeners (1,000 sockets on
+        publish, 300 on admin) are accepted only up to each listener's own
+        cap, and the API answers within a second throughout (fabdc61: only
+        TLS connections were counted, every plain socket was accepted)."""
+        base = self.fds()
+        socks, peak, api = [], 0, []
+        for addr, n in ((self.pe.env['PCA_PUBLISH'], 1000), (self.pe.env['PCA_ADMIN'], 300)):
+            host, port = addr.split(':')
+            for _ in range(n):
+                s = socket.socket()
+                s.setblocking(False)
+                s.connect_ex((host, int(port)))
+                socks.append(s)
+        try:
+            end = time.monotonic() + 4
+            while time.monotonic() < end:
+                peak = max(peak, self.fds())
+                t0 = time.monotonic()
+                api.append((self.pe.raw()[0], time.monotonic() - t0))
+                time.sleep(0.2)
+            peak = max(peak, self.fds())
+            self.assertLess(peak, base + PUBLISH_CAP + ADMIN_CAP + 16,
+                            'descriptors beyond the publish and admin caps')
+            self.assertEqual({st for st, _ in api}, {200})
+            self.assertLess(max(d for _, d in api), 1.0)
+            log = self.pe.log()
+            self.assertIn('publish: connection cap (%d) reached' % PUBLISH_CAP, log)
+            self.assertIn('admin: connection cap (%d) reached' % ADMIN_CAP, log)
+        finally:
+            for s in socks:
+                s.close()
+        print('E6b: peak %d fds (base %d)' % (peak, base), file=sys.stderr)
+        self.assertTrue(wait_fds(self, base + 16))
+        self.assertTrue(wait_for_admin(self))
+
+
+def wait_for_admin(tc):
+    """The admin listener answers again once its flood is gone."""
+    end = time.monotonic() + TIMEOUT + 5
+    while time.monotonic() < end:
+        if tc.pe.admin_up():
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def wait_fds(tc, bound):

@@ -75,6 +75,38 @@ static void test_errors(void **state) {
   expect_error("[server]\nlisten = 127.0.0.1:1\n", "required key server.tls_cert_file is missing");
 }
 
+/* The admin listener is unauthenticated: a non-loopback address only with
+ * allow_remote; its and the publish listener's connection caps (issue 25). */
+static void test_admin_listen(void **state) {
+  cfg_t c;
+  char msg[512];
+  (void)state;
+  assert_int_equal(load(REQUIRED, &c, msg), 0);
+  assert_int_equal(c.admin_allow_remote, 0);
+  assert_int_equal(c.admin_max_connections, 16);
+  assert_int_equal(c.publish_max_connections, 256);
+  cfg_free(&c);
+  expect_error(REQUIRED "[admin]\nlisten = 0.0.0.0:9102\n",
+               " admin.listen '0.0.0.0:9102' is not a loopback address");
+  expect_error(REQUIRED "[admin]\nlisten = [::]:9102\n", "is not a loopback address");
+  expect_error(REQUIRED "[admin]\nallow_remote = maybe\n", "13: admin.allow_remote: 'maybe'");
+  assert_int_equal(load(REQUIRED "[admin]\nlisten = 0.0.0.0:9102\nallow_remote = yes\n", &c, msg),
+                   0);
+  assert_int_equal(c.admin_allow_remote, 1);
+  cfg_free(&c);
+  assert_int_equal(load(REQUIRED "[admin]\nlisten = [::1]:9102\nmax_connections = 4\n"
+                                 "[publish]\nmax_connections = 8\n",
+                        &c, msg),
+                   0);
+  assert_int_equal(c.admin_max_connections, 4);
+  assert_int_equal(c.publish_max_connections, 8);
+  cfg_free(&c);
+  assert_int_equal(load(REQUIRED "[admin]\nlisten = 127.0.0.2:9102\nallow_remote = off\n", &c,
+                        msg),
+                   0);
+  cfg_free(&c);
+}
+
 /* [publish] bucket_owner repeats: one bucket per line, its owner first,
  * the accounts that may share it after; kept normalized, '\n'-joined. */
 static void test_bucket_owner(void **state) {
@@ -215,6 +247,7 @@ int main(void) {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_bucket_owner),
+      cmocka_unit_test(test_admin_listen),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_credentials),
       cmocka_unit_test(test_example_lists_every_key),
