@@ -17,7 +17,7 @@ int sigalg_sign_req(X509_REQ *req, EVP_PKEY *key, const char *signing_algorithm,
 int sigalg_preset(X509 *cert, EVP_PKEY *pub, const char *signing_algorithm, err_t *e);
 int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
 /* An OCSP response signed by signer's key (the CA itself), its ResponderID
- * by name, the signer's certificate included. */
+ * by name, no certificates (the relying party has the issuer's). */
 int sigalg_sign_ocsp(OCSP_BASICRESP *bs, X509 *signer, EVP_PKEY *key,
                      const char *signing_algorithm, err_t *e);
 int sigalg_sign_crl(X509_CRL *crl, EVP_PKEY *key, const char *signing_algorithm, err_t *e);

@@ -1,9 +1,12 @@
 """The OCSP responder on the publish listener, checked with `openssl ocsp`
 and cryptography: good, revoked (within a second of the 200), unknown, an
-unknown issuer, a malformed request; POST and GET; the nonce echoed."""
+unknown issuer, a malformed request; POST and GET; the nonce echoed; the
+responses of a root and of a subordinate parsed by Go's x/crypto/ocsp."""
 import base64
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -15,10 +18,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from pcatest import Env, make_root, wait_for
+from pcatest import TEMPLATE_ARN, Env, make_root, wait_for
 from pki import TestRoot, ca_pem, issue_leaf, leaf_csr
 
 EC = ('EC_prime256v1', 'SHA256WITHECDSA')
+HERE = os.path.dirname(os.path.abspath(__file__))
+GOPATH = '/usr/share/gocode'  # Debian's golang-golang-x-crypto-dev
+GO_OCSP = os.path.join(GOPATH, 'src', 'golang.org', 'x', 'crypto', 'ocsp')
 
 
 class Ocsp(unittest.TestCase):
@@ -223,6 +229,99 @@ class Ocsp(unittest.TestCase):
                                 '-CRLfile', pem, path], capture_output=True, text=True)
             return 'certificate revoked' in v.stdout + v.stderr
         self.assertTrue(wait_for(crl_rejects, 10), 'the CRL at the CDP URL does not list it')
+
+    # ---- other relying parties: Go ----
+
+    def go_ocspcheck(self):
+        """tests/integration/ocspcheck built offline against Debian's x/crypto
+        into the test's directory: its path."""
+        out = os.path.join(self.work, 'ocspcheck')
+        env = {k: v for k, v in os.environ.items() if not k.startswith('GO')}
+        env.update(GO111MODULE='off', GOPATH=GOPATH, GOPROXY='off',
+                   GOCACHE=os.path.join(self.work, 'gocache'))
+        t = time.time()
+        r = subprocess.run(['go', 'build', '-o', out, './ocspcheck'], cwd=HERE, env=env,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        print('go build of ocspcheck: %.1f s' % (time.time() - t), file=sys.stderr)
+        return out
+
+    def subordinate(self, cn):
+        """A SUBORDINATE CA signed by the suite's root, activated, its OCSP on:
+        its ARN and the path of its certificate."""
+        sub = self.c.create_certificate_authority(
+            CertificateAuthorityType='SUBORDINATE', CertificateAuthorityConfiguration={
+                'KeyAlgorithm': EC[0], 'SigningAlgorithm': EC[1], 'Subject': {'CommonName': cn}},
+            RevocationConfiguration={'OcspConfiguration': {'Enabled': True}})[
+            'CertificateAuthorityArn']
+        self.c.get_waiter('certificate_authority_csr_created').wait(
+            CertificateAuthorityArn=sub, WaiterConfig={'Delay': 1})
+        csr = self.c.get_certificate_authority_csr(CertificateAuthorityArn=sub)['Csr']
+        arn = self.c.issue_certificate(
+            CertificateAuthorityArn=self.ca, Csr=csr.encode(), SigningAlgorithm=EC[1],
+            TemplateArn=TEMPLATE_ARN + 'SubordinateCACertificate_PathLen0/V1',
+            Validity={'Value': 1, 'Type': 'YEARS'})['CertificateArn']
+        got = self.c.get_certificate(CertificateAuthorityArn=self.ca, CertificateArn=arn)
+        self.c.import_certificate_authority_certificate(
+            CertificateAuthorityArn=sub, Certificate=got['Certificate'].encode(),
+            CertificateChain=got['CertificateChain'].encode())
+        work = tempfile.mkdtemp(dir=self.work)
+        return sub, ca_pem(self.c, sub, work)
+
+    def fetch(self, cert, issuer_pem, path):
+        """The DER response to a nonce-less request for cert, written to
+        path: its certs field."""
+        with open(issuer_pem, 'rb') as f:
+            issuer = x509.load_pem_x509_certificate(f.read())
+        der = self.raw_post(ocsp.OCSPRequestBuilder().add_certificate(
+            cert, issuer, hashes.SHA1()).build().public_bytes(serialization.Encoding.DER))
+        with open(path, 'wb') as f:
+            f.write(der)
+        return ocsp.load_der_ocsp_response(der).certificates
+
+    @unittest.skipUnless(shutil.which('go') and os.path.isdir(GO_OCSP),
+                         'golang-go and golang-golang-x-crypto-dev are not installed: scripts/deps')
+    def test_go_and_openssl_accept_root_and_subordinate(self):
+        """Go's ParseResponseForCert takes a certificate in the response for a
+        delegated responder's, signed by the issuer: the issuing CA's own
+        certificate there fails it under a subordinate ('bad OCSP
+        signature'). pcad's responses carry none."""
+        self.go = self.go_ocspcheck()
+        sub, sub_pem = self.subordinate('ocsp sub')
+        sub_work = os.path.dirname(sub_pem)
+        for ca, issuer, work in ((sub, sub_pem, sub_work), (self.ca, self.ca_pem, self.work)):
+            kind = 'root' if ca == self.ca else 'subordinate'
+            cert, leaf = issue_leaf(self.c, ca, leaf_csr(work, 'go.test'), work, EC[1])
+            for want in ('good', 'revoked'):
+                if want == 'revoked':
+                    self.c.revoke_certificate(CertificateAuthorityArn=ca,
+                                              CertificateSerial='%x' % cert.serial_number,
+                                              RevocationReason='KEY_COMPROMISE')
+                with self.subTest(kind=kind, want=want):
+                    self.relying_parties(cert, leaf, issuer, want,
+                                         os.path.join(self.work, '%s-%s.der' % (kind, want)))
+
+    def relying_parties(self, cert, leaf, issuer, want, resp):
+        """Go says want of the response (revoked: within a second of the 200
+        of RevokeCertificate), which carries no certificates, and openssl
+        verifies it (the signer found as the issuer, or given with the
+        chain to the suite's root)."""
+        said = []
+
+        def go_says():
+            certs = self.fetch(cert, issuer, resp)
+            r = subprocess.run([self.go, resp, leaf, issuer], capture_output=True, text=True,
+                               timeout=30)
+            said.append((certs, r.returncode, (r.stdout + r.stderr).strip()))
+            return said[-1][1:] == (0, want)
+        self.assertTrue(wait_for(go_says, 1.0), 'Go says %r' % (said[-1][1:],))
+        self.assertEqual(said[-1][0], [], 'the response carries certificates')
+        for other in ([], ['-verify_other', issuer]):
+            r = subprocess.run(['openssl', 'ocsp', '-respin', resp, '-issuer', issuer,
+                                '-CAfile', self.ca_pem, '-cert', leaf, '-no_nonce',
+                                '-resp_text', *other], capture_output=True, text=True)
+            self.assertIn('Response verify OK', r.stdout + r.stderr, other)
+            self.assertIn('%s: %s' % (leaf, want), r.stdout, other)
 
     def test_unknown_issuer_and_malformed(self):
         other = TestRoot(self.work, cn='not pcad')
