@@ -9,7 +9,7 @@
 #include "store/store.h"
 
 typedef struct {
-  char *event, *account, *actor, *note;
+  char *rid, *event, *account, *actor, *note;
 } auditq_item_t;
 
 struct auditq {
@@ -19,6 +19,7 @@ struct auditq {
 };
 
 static void auditq_item_free(auditq_item_t *it) {
+  free(it->rid);
   free(it->event);
   free(it->account);
   free(it->actor);
@@ -39,7 +40,7 @@ void auditq_free(auditq_t *q) {
   if (!q)
     return;
   for (int i = 0; i < q->n; i++) {
-    log_err(NULL, "audit: %s actor=%s %s: lost at shutdown (the database did not take it)",
+    log_err(q->items[i].rid, "audit: %s actor=%s %s: lost at shutdown (the database did not take it)",
             q->items[i].event, q->items[i].actor ? q->items[i].actor : "-", q->items[i].note);
     auditq_item_free(&q->items[i]);
   }
@@ -52,9 +53,10 @@ static char *auditq_dup(const char *s) { return s ? strdup(s) : NULL; }
 
 int auditq_push(auditq_t *q, const char *rid, const char *event, const char *account,
                 const char *actor, const char *note) {
-  auditq_item_t it = {strdup(event), auditq_dup(account), auditq_dup(actor), strdup(note)};
+  auditq_item_t it = {auditq_dup(rid), strdup(event), auditq_dup(account), auditq_dup(actor),
+                      strdup(note)};
   int rc = -1;
-  if (!it.event || !it.note || (account && !it.account) || (actor && !it.actor)) {
+  if ((rid && !it.rid) || !it.event || !it.note || (account && !it.account) || (actor && !it.actor)) {
     log_err(rid, "audit: %s %s: not recorded: out of memory", event, note);
     goto out;
   }
@@ -79,6 +81,7 @@ static int auditq_write(const auditq_item_t *items, int n, const ctx_t *c, err_t
     ctx_t one = *c;
     one.account = items[i].account;
     one.actor = items[i].actor;
+    one.rid = items[i].rid ? items[i].rid : c->rid;
     if (audit_event(&one, e, items[i].event, NULL, NULL, "%s", items[i].note) < 0)
       return -1;
   }

@@ -18,8 +18,8 @@ void auditq_free(auditq_t *q);
  * -1 (logged with rid) when the queue is full or out of memory. */
 int auditq_push(auditq_t *q, const char *rid, const char *event, const char *account,
                 const char *actor, const char *note);
-/* Writes every queued event in one transaction of c->store (c->rid the
- * request id of each); on failure they stay queued, in order. 0, or -1
+/* Writes every queued event in one transaction of c->store (each with the
+ * rid it was pushed with, else c->rid); on failure they stay queued, in order. 0, or -1
  * with e set. */
 int auditq_flush(auditq_t *q, const ctx_t *c, err_t *e);
 
