@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/admin.h"
@@ -88,6 +89,27 @@ static void main_version(void) {
   printf("  jansson %s\n", JANSSON_VERSION);
 }
 
+/* The keys that differ from the last load to c, handed to the janitor for
+ * the audit trail (chain 'pcad'; who: the key and its account; never a
+ * secret): the loop thread never touches the database. */
+static void main_audit_creds(main_t *m, const creds_t *c, const char *why) {
+  creds_change_t *ch = NULL;
+  char note[700], seen[32];
+  time_t t = clock_now();
+  struct tm tm;
+  int n = m->janitor ? creds_diff(m->creds, c, &ch) : 0;
+  gmtime_r(&t, &tm);
+  strftime(seen, sizeof seen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (n < 0)
+    log_err("credentials", "%s: the key changes are not audited: out of memory", why);
+  for (int i = 0; i < n; i++) {
+    snprintf(note, sizeof note, "%s seen=%s (%s)", ch[i].detail, seen, why);
+    janitor_audit(m->janitor, "credentials", ch[i].event, ch[i].account[0] ? ch[i].account : NULL,
+                  ch[i].key_id, note);
+  }
+  free(ch);
+}
+
 /* The credentials file loaded again; the router gets the new key set whole.
  * A file that cannot be loaded (unreadable, gone, wrong owner or mode)
  * leaves no key honoured until it loads again: never the old keys. */
@@ -102,6 +124,7 @@ static void main_reload_creds(main_t *m, const char *why) {
   else
     log_err(NULL, "%s: no access key is honoured until the credentials file loads: %s", why,
             e.msg);
+  main_audit_creds(m, c, why);
   router_set_creds(m->router, creds_ref(c));
   creds_free(m->creds);
   m->creds = c;
@@ -440,7 +463,8 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->q = m->group ? workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max,
                               main_worker_init, main_worker_fini, m)
                   : NULL;
-  m->janitor = janitor_start(&m->cfg, m->p11);
+  m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
+  m->janitor = m->ocsp ? janitor_start(&m->cfg, m->p11, ocsp_count(m->ocsp)) : NULL;
   m->publisher = publisher_start(&m->cfg, &m->bucket, m->p11);
   m->reporter = reporter_start(&m->cfg, &m->bucket);
   router_creds = creds_ref(m->creds); /* the router's own reference */
@@ -453,7 +477,6 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
     log_err(NULL, "cannot start the worker pool");
     return -1;
   }
-  m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
   m->pub = (pubjob_env_t){&m->cfg, m->q, m->p11, m->ocsp};
   m->health = health_start(&m->cfg, m->p11);
   m->admin = (admin_env_t){m->health, m->q};

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ typedef struct {
   char secret[CREDS_SECRET_MAX + 1];
   char account[13];
   policy_t *policy; /* NULL: full control of its account */
+  char *policy_file; /* as the line names it; NULL: none */
+  unsigned char policy_md[32]; /* SHA-256 of the policy file read (creds_diff) */
   int line;         /* in the file, from 1 */
   int disabled;     /* no line of this KEY_ID is honoured; secret wiped */
 } creds_key_t;
@@ -83,8 +86,10 @@ static int creds_policy_mode(int fd, const char *path, err_t *e) {
   return 0;
 }
 
-/* The policy file at path, checked and decoded: *out (NULL on error). */
-static int creds_policy_read(const char *path, policy_t **out, err_t *e) {
+/* The policy file at path, checked and decoded: *out (NULL on error); md
+ * (unless NULL) the SHA-256 of its content. */
+static int creds_policy_read(const char *path, policy_t **out, unsigned char md[32],
+                             err_t *e) {
   char text[POLICY_MAX_CHARS + 2];
   size_t n = 0;
   ssize_t got = 1;
@@ -99,6 +104,8 @@ static int creds_policy_read(const char *path, policy_t **out, err_t *e) {
     goto out;
   }
   text[n] = '\0';
+  if (md && !EVP_Digest(text, n, md, NULL, EVP_sha256(), NULL))
+    memset(md, 0, 32);
   if (!(*out = calloc(1, sizeof **out))) {
     err_set(e, ERR_InternalFailure, "out of memory");
     goto out;
@@ -120,7 +127,7 @@ out:
 
 int creds_policy_check(const char *path, err_t *e) {
   policy_t *p;
-  if (creds_policy_read(path, &p, e) < 0)
+  if (creds_policy_read(path, &p, NULL, e) < 0)
     return -1;
   policy_clear(p);
   free(p);
@@ -190,9 +197,9 @@ static int creds_add_line(creds_t *c, const char *path, int lineno, char *line, 
   }
   if (!policy)
     return 0;
-  if (creds_watch_add(c, policy) < 0)
+  if (creds_watch_add(c, policy) < 0 || !(k->policy_file = strdup(policy)))
     return -1;
-  if (creds_policy_read(policy, &k->policy, &e) < 0) {
+  if (creds_policy_read(policy, &k->policy, k->policy_md, &e) < 0) {
     log_err(NULL, "%s:%d: key %s disabled: %s", path, lineno, k->id, e.msg);
     creds_disable(k);
   }
@@ -314,11 +321,13 @@ const policy_t *creds_policy(const creds_t *c, const char *akid) {
 void creds_free(creds_t *c) {
   if (!c || atomic_fetch_sub(&c->refs, 1) > 1)
     return;
-  for (int i = 0; c->keys && i < c->n; i++)
+  for (int i = 0; c->keys && i < c->n; i++) {
     if (c->keys[i].policy) {
       policy_clear(c->keys[i].policy);
       free(c->keys[i].policy);
     }
+    free(c->keys[i].policy_file);
+  }
   if (c->keys)
     OPENSSL_cleanse(c->keys, (size_t)c->n * sizeof *c->keys);
   free(c->keys);
@@ -364,4 +373,73 @@ int creds_lookup(void *ctx, const char *akid, const char **secret, const char **
   *secret = c->keys[found].secret;
   *account = c->keys[found].account;
   return 0;
+}
+
+/* The key of c's first line of KEY_ID id, NULL when none has it. */
+static const creds_key_t *creds_find(const creds_t *c, const char *id) {
+  for (int i = 0; c && i < c->n; i++)
+    if (strcmp(c->keys[i].id, id) == 0)
+      return &c->keys[i];
+  return NULL;
+}
+
+/* The first line of its KEY_ID (a KEY_ID is one change however many lines
+ * it is on); lines without one are not a key. */
+static int creds_first(const creds_t *c, int i) {
+  return c->keys[i].id[0] && creds_find(c, c->keys[i].id) == &c->keys[i];
+}
+
+/* " what" appended to ch's detail when cond holds; *changed set. */
+static void creds_note(creds_change_t *ch, int *changed, int cond, const char *what) {
+  size_t len = strlen(ch->detail);
+  if (!cond)
+    return;
+  *changed = 1;
+  snprintf(ch->detail + len, sizeof ch->detail - len, " %s", what);
+}
+
+/* What changed between a (the old line, NULL: none) and b (the new line,
+ * NULL: none) of one KEY_ID into ch: 1 when something did, else 0. */
+static int creds_compare(const creds_key_t *a, const creds_key_t *b, creds_change_t *ch) {
+  const creds_key_t *k = b ? b : a;
+  int changed = 0;
+  memset(ch, 0, sizeof *ch);
+  snprintf(ch->key_id, sizeof ch->key_id, "%s", k->id);
+  snprintf(ch->account, sizeof ch->account, "%s", k->account);
+  ch->event = !a ? "AccessKeyAdded" : !b ? "AccessKeyRemoved"
+              : a->disabled && !b->disabled ? "AccessKeyEnabled"
+              : !a->disabled && b->disabled ? "AccessKeyDisabled" : "AccessKeyChanged";
+  snprintf(ch->detail, sizeof ch->detail, "key=%s account=%s policy=%s%s", k->id,
+                k->account[0] ? k->account : "-", k->policy_file ? k->policy_file : "none",
+                k->disabled ? " disabled" : "");
+  if (!a || !b || a->disabled != b->disabled)
+    return 1;
+  if (b->disabled)
+    return 0; /* still disabled: nothing of it is honoured either way */
+  creds_note(ch, &changed, strcmp(a->account, b->account) != 0, "account-changed");
+  creds_note(ch, &changed,
+             !a->policy_file != !b->policy_file ||
+                 (a->policy_file && strcmp(a->policy_file, b->policy_file) != 0),
+             "policy-file-changed");
+  creds_note(ch, &changed,
+             a->policy_file && b->policy_file && strcmp(a->policy_file, b->policy_file) == 0 &&
+                 memcmp(a->policy_md, b->policy_md, 32) != 0,
+             "policy-content-changed");
+  creds_note(ch, &changed, CRYPTO_memcmp(a->secret, b->secret, sizeof a->secret) != 0,
+             "secret-replaced");
+  return changed;
+}
+
+int creds_diff(const creds_t *old, const creds_t *now, creds_change_t **out) {
+  int cap = (old ? old->n : 0) + (now ? now->n : 0), n = 0;
+  *out = calloc((size_t)(cap ? cap : 1), sizeof **out);
+  if (!*out)
+    return -1;
+  for (int i = 0; now && i < now->n; i++)
+    if (creds_first(now, i))
+      n += creds_compare(creds_find(old, now->keys[i].id), &now->keys[i], &(*out)[n]);
+  for (int i = 0; old && i < old->n; i++)
+    if (creds_first(old, i) && !creds_find(now, old->keys[i].id))
+      n += creds_compare(&old->keys[i], NULL, &(*out)[n]);
+  return n;
 }

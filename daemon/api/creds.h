@@ -43,6 +43,23 @@ int creds_changed(const creds_t *c);
 /* The checks and decoding a policy file gets in creds_load. */
 int creds_policy_check(const char *path, err_t *e);
 
+/* One KEY_ID that differs between two loads, as the audit trail records it
+ * (never a secret): event is AccessKeyAdded, AccessKeyRemoved,
+ * AccessKeyDisabled, AccessKeyEnabled or AccessKeyChanged (its account,
+ * policy file, the policy file's content or its secret); detail
+ * "key=KEY_ID account=ACCOUNT policy=FILE|none [disabled] [what changed]". */
+typedef struct {
+  const char *event;
+  char key_id[129];
+  char account[13];
+  char detail[512];
+} creds_change_t;
+
+/* The KEY_IDs that differ from old to now (either NULL: no key), in now's
+ * order, then those removed: *out (calloc'ed, the caller frees) and their
+ * count, or -1 out of memory. Pure: no file is read. */
+int creds_diff(const creds_t *old, const creds_t *now, creds_change_t **out);
+
 /* lstat of path; all zero when there is nothing there. */
 void creds_stat(const char *path, struct stat *st);
 /* Two creds_stat results name the same file, same content, owner and mode. */

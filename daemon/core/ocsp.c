@@ -13,6 +13,7 @@
 #include "core/crl.h"
 #include "core/key.h"
 #include "core/ocspcache.h"
+#include "core/ocspcount.h"
 #include "core/serial.h"
 #include "shape/cacfg.h"
 #include "store/store_ca.h"
@@ -28,6 +29,7 @@ static const char *const ocsp_digests[] = {"SHA1", "SHA256", "SHA384", "SHA512"}
 /* A CA whose OCSP pcad answers, with its CertIDs precomputed. */
 typedef struct {
   char id[37];
+  char arn[256];
   unsigned char key_id[KEY_ID_LEN];
   char sigalg[40];
   char sha256[65]; /* of its certificate's DER */
@@ -42,6 +44,7 @@ struct ocsp {
   pthread_mutex_t load_mu;
   _Atomic long long loaded_ms; /* read without load_mu */
   ocspcache_t *cache;
+  ocspcount_t *count; /* responses signed, per CA, for the audit trail */
 };
 
 static void ocsp_issuer_clear(ocsp_issuer_t *is) {
@@ -59,7 +62,10 @@ static void ocsp_issuers_free(ocsp_issuer_t *v, int n) {
 
 ocsp_t *ocsp_new(long cache_slots, long cache_age_s) {
   ocsp_t *o = calloc(1, sizeof *o);
-  if (!o || !(o->cache = ocspcache_new(cache_slots, cache_age_s))) {
+  if (!o || !(o->cache = ocspcache_new(cache_slots, cache_age_s)) ||
+      !(o->count = ocspcount_new())) {
+    if (o)
+      ocspcache_free(o->cache);
     free(o);
     return NULL;
   }
@@ -73,6 +79,7 @@ void ocsp_free(ocsp_t *o) {
     return;
   ocsp_issuers_free(o->issuers, o->n);
   ocspcache_free(o->cache);
+  ocspcount_free(o->count);
   pthread_rwlock_destroy(&o->lock);
   pthread_mutex_destroy(&o->load_mu);
   free(o);
@@ -96,6 +103,7 @@ static int ocsp_issuer_make(const store_ca_t *row, ocsp_issuer_t *is) {
                                        is->cert)) != NULL;
   if (ok) {
     snprintf(is->id, sizeof is->id, "%s", row->id);
+    snprintf(is->arn, sizeof is->arn, "%s", row->arn);
     memcpy(is->key_id, row->key_id, KEY_ID_LEN);
     snprintf(is->sigalg, sizeof is->sigalg, "%s", cfg.signing_algorithm);
     for (int i = 0; i < 32; i++)
@@ -321,8 +329,9 @@ static int ocsp_answer(ocsp_t *o, const ctx_t *c, OCSP_REQUEST *req, unsigned ch
          says.status != V_OCSP_CERTSTATUS_UNKNOWN && (klen = i2d_OCSP_CERTID(first, &key)) > 0;
   if (keep && (*der = ocspcache_get(o->cache, key, (size_t)klen, &says, len)) != NULL)
     goto out;
-  if (st == OCSP_RESPONSE_STATUS_SUCCESSFUL)
-    st = ocsp_sign(c, req, &is, &says, der, len, &e);
+  if (st == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+      (st = ocsp_sign(c, req, &is, &says, der, len, &e)) == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    ocspcount_add(o->count, is.arn); /* a signature by the CA key: audited per interval */
   if (keep && st == OCSP_RESPONSE_STATUS_SUCCESSFUL)
     ocspcache_put(o->cache, key, (size_t)klen, &says, *der, *len);
 out:
@@ -332,6 +341,8 @@ out:
   X509_free(is.cert);
   return st;
 }
+
+ocspcount_t *ocsp_count(ocsp_t *o) { return o ? o->count : NULL; }
 
 int ocsp_respond(ocsp_t *o, const ctx_t *c, const unsigned char *der, size_t len,
                  unsigned char **out, int *out_len) {

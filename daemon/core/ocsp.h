@@ -7,7 +7,8 @@
 
 #include "core/ctx.h"
 
-struct store_ca; /* store/store_ca.h: a CA row */
+struct store_ca;  /* store/store_ca.h: a CA row */
+struct ocspcount; /* core/ocspcount.h */
 
 /* The responder's state, shared by the workers: the CAs it answers for
  * (read again when a request names an unknown issuer, at most once a
@@ -31,5 +32,9 @@ int ocsp_install(ocsp_t *o, const ctx_t *c, const struct store_ca *rows, int n);
  * no response can be encoded at all. */
 int ocsp_respond(ocsp_t *o, const ctx_t *c, const unsigned char *der, size_t len,
                  unsigned char **out, int *out_len);
+
+/* The count of responses signed per CA (core/ocspcount.h), for the thread
+ * that writes it to the audit trail; NULL for o NULL. */
+struct ocspcount *ocsp_count(ocsp_t *o);
 
 #endif

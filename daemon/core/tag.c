@@ -1,8 +1,10 @@
 #include "core/tag.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/ca_row.h"
 #include "store/store_ca.h"
 
@@ -13,8 +15,20 @@ int tag_check(const tag_t *tags, size_t n, err_t *e) {
   return 0;
 }
 
+/* The keys of tags, comma-separated, into out (cut short with "..." when
+ * they do not fit): what a Tag or Untag event says; never the values. */
+static void tag_keys(const tag_t *tags, size_t n, char *out, size_t size) {
+  size_t len = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < n && len < size; i++)
+    len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "," : "",
+                            tags[i].key ? tags[i].key : "");
+  if (len >= size && size > 4)
+    strcpy(out + size - 4, "...");
+}
+
 int tag_add(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
-  char id[37];
+  char id[37], keys[400];
   long count = 0;
   if (tag_check(tags, n, e) < 0)
     return -1;
@@ -31,7 +45,10 @@ int tag_add(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t 
             count);
     goto fail;
   }
-  if (store_commit(c->store, e) < 0)
+  tag_keys(tags, n, keys, sizeof keys);
+  if (audit_event(c, e, "TagCertificateAuthority", arn, NULL, "keys=%s tags=%ld", keys,
+                  count) < 0 ||
+      store_commit(c->store, e) < 0)
     goto fail;
   return 0;
 fail:
@@ -39,14 +56,21 @@ fail:
   return -1;
 }
 
+/* An Untag is recorded also when it removed nothing: the event says what
+ * was asked (tags= the count left), as a Tag that changed nothing is. */
 int tag_remove(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
-  char id[37];
+  char id[37], keys[400];
+  long count = 0;
   if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, STORE_LOCK_UPDATE, id, e) < 0)
     goto fail;
   for (size_t i = 0; i < n; i++)
     if (store_tag_remove(c->store, id, tags[i].key, tags[i].value, e) < 0)
       goto fail;
-  if (store_commit(c->store, e) < 0)
+  tag_keys(tags, n, keys, sizeof keys);
+  if (store_tag_count(c->store, id, &count, e) < 0 ||
+      audit_event(c, e, "UntagCertificateAuthority", arn, NULL, "keys=%s tags=%ld", keys,
+                  count) < 0 ||
+      store_commit(c->store, e) < 0)
     goto fail;
   return 0;
 fail:

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 
 #include "base/ticker.h"
+#include "core/auditq.h"
 #include "core/ca.h"
 #include "core/issue.h"
 #include "core/key.h"
+#include "core/ocspcount.h"
 #include "base/log.h"
 #include "store/store.h"
 
@@ -14,6 +16,8 @@ struct janitor {
   p11_t *p11;
   store_t *store;
   ticker_t *ticker;
+  ocspcount_t *ocsp; /* not the janitor's: flushed each round */
+  auditq_t *audit;   /* events handed over by other threads */
 };
 
 typedef int (*janitor_job_fn)(const ctx_t *c, err_t *e);
@@ -30,6 +34,21 @@ static const struct {
     {"forget-keys", key_forget_unused},
 };
 
+/* The deferred audit events: the access key changes queued, the OCSP
+ * signatures counted. Kept for the next round when the database fails. */
+static void janitor_audit_flush(janitor_t *j) {
+  ctx_t c = {.rid = "janitor", .store = j->store, .p11 = j->p11};
+  err_t e;
+  err_clear(&e);
+  if (store_ready(j->store, &e) < 0)
+    return;
+  if (auditq_flush(j->audit, &c, &e) < 0)
+    log_err("janitor", "audit events: %s: %s", err_name(e.code), e.msg);
+  err_clear(&e);
+  if (ocspcount_flush(j->ocsp, &c, &e) < 0)
+    log_err("janitor", "OCSP signature counts: %s: %s", err_name(e.code), e.msg);
+}
+
 /* Runs every job until none has work left (bounded per round). */
 static void janitor_round(janitor_t *j) {
   ctx_t c = {.rid = "janitor", .region = j->cfg->region, .partition = j->cfg->partition,
@@ -37,6 +56,7 @@ static void janitor_round(janitor_t *j) {
              .pending_deadline = j->cfg->janitor_pending_deadline};
   err_t e;
   err_clear(&e);
+  janitor_audit_flush(j);
   if (store_ready(j->store, &e) < 0)
     return; /* the database is away; the next round tries again */
   for (size_t k = 0; k < sizeof janitor_jobs / sizeof janitor_jobs[0]; k++) {
@@ -54,14 +74,18 @@ static void janitor_round(janitor_t *j) {
 
 static void janitor_tick(void *arg) { janitor_round(arg); }
 
-janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11) {
+janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11, ocspcount_t *ocsp) {
   janitor_t *j = calloc(1, sizeof *j);
   if (!j)
     return NULL;
   j->cfg = cfg;
   j->p11 = p11;
+  j->ocsp = ocsp;
   j->store = store_new(cfg);
-  if (!j->store || !(j->ticker = ticker_start(cfg->janitor_interval, janitor_tick, j))) {
+  j->audit = auditq_new();
+  if (!j->store || !j->audit ||
+      !(j->ticker = ticker_start(cfg->janitor_interval, janitor_tick, j))) {
+    auditq_free(j->audit);
     store_free(j->store);
     free(j);
     return NULL;
@@ -74,10 +98,20 @@ void janitor_kick(void *arg) {
   ticker_kick(j->ticker);
 }
 
+int janitor_audit(janitor_t *j, const char *rid, const char *event, const char *account,
+                  const char *actor, const char *note) {
+  if (auditq_push(j->audit, rid, event, account, actor, note) < 0)
+    return -1;
+  ticker_kick(j->ticker);
+  return 0;
+}
+
 void janitor_stop(janitor_t *j) {
   if (!j)
     return;
   ticker_stop(j->ticker);
+  janitor_audit_flush(j); /* the last counts and events, when the database takes them */
+  auditq_free(j->audit);
   store_free(j->store);
   free(j);
 }

@@ -6,11 +6,19 @@
  * pcad instances may run janitors on one database: rows are claimed with
  * SKIP LOCKED. */
 #include "base/cfg.h"
-typedef struct p11 p11_t; /* pkcs11/p11.h */
+typedef struct p11 p11_t;             /* pkcs11/p11.h */
+typedef struct ocspcount ocspcount_t; /* core/ocspcount.h */
 
 typedef struct janitor janitor_t;
 
-janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11);
+/* Each round (and at janitor_stop) it also writes the audit trail's
+ * deferred events: the OCSP signatures counted in ocsp (NULL: none) and the
+ * events queued with janitor_audit. */
+janitor_t *janitor_start(const cfg_t *cfg, p11_t *p11, ocspcount_t *ocsp);
+/* An event without a CA (core/auditq.h: auditq_push) for the next round,
+ * which it wakes. Any thread, the event loop's too: never the database. */
+int janitor_audit(janitor_t *j, const char *rid, const char *event, const char *account,
+                  const char *actor, const char *note);
 /* Wakes the janitor now (e.g. a CA waits for its key). Any thread. */
 void janitor_kick(void *janitor);
 void janitor_stop(janitor_t *j);

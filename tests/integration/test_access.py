@@ -462,6 +462,22 @@ class Access(EnvTestCase):
         self.assertTrue(wait_for(lambda: self.code(c.list_certificate_authorities) ==
                                  'UnrecognizedClientException', 5))
         self.assertEqual(self.pe.pid(), pid)
+        # both in the audit trail (chain 'pcad'): who, which key, when; never a secret
+        sql = ("SELECT event || ' ' || coalesce(account_id, '-') || ' ' || (detail->>'note')"
+               " FROM audit_events WHERE actor = '%s' AND chain = 'pcad' ORDER BY id" % akid)
+        self.assertTrue(wait_for(lambda: len(self.pe.psql(sql).splitlines()) >= 2, 10),
+                        self.pe.psql(sql))
+        rows = self.pe.psql(sql).splitlines()
+        self.assertEqual([r.split()[:2] for r in rows],
+                         [['AccessKeyAdded', self.other], ['AccessKeyRemoved', self.other]])
+        for r in rows:
+            self.assertIn('key=%s account=%s policy=%s ' % (akid, self.other, pol), r)
+            self.assertRegex(r, r' seen=\S+Z \(credentials file changed\)$')
+        dump = self.pe.psql("SELECT audit_events::text FROM audit_events")
+        self.assertNotIn(secret, dump)
+        for k in self.keys_table.values():
+            self.assertNotIn(k[1], dump)
+        self.assertNotIn(self.pe.env['AWS_SECRET_ACCESS_KEY'], dump)
 
     # ---- the resource acted on is the resource authorized (issue 24) ----
 

@@ -503,6 +503,27 @@ class Lifecycle(EnvTestCase):
         self.assertIn('NextToken', page)
         self.error(self.c.list_tags, 'ResourceNotFoundException', CertificateAuthorityArn=UNKNOWN)
 
+    def test_tags_are_audited(self):
+        """Tag and Untag change a CA: each is an event in its chain, in the
+        tag change's transaction, naming the keys and never the values; an
+        Untag that removes nothing is recorded too (what was asked)."""
+        arn = self.create()
+        self.c.tag_certificate_authority(CertificateAuthorityArn=arn, Tags=[
+            {'Key': 'team', 'Value': 'value-not-audited'}, {'Key': 'env'}])
+        self.c.untag_certificate_authority(CertificateAuthorityArn=arn, Tags=[{'Key': 'team'}])
+        self.c.untag_certificate_authority(CertificateAuthorityArn=arn, Tags=[{'Key': 'none'}])
+        self.error(self.c.tag_certificate_authority, 'InvalidTagException',
+                   CertificateAuthorityArn=arn, Tags=[{'Key': 'aws:reserved'}])
+        rows = self.pe.psql("SELECT event || ' ' || (detail->>'note') FROM audit_events"
+                            " WHERE ca_arn = '%s' AND event IN ('TagCertificateAuthority',"
+                            " 'UntagCertificateAuthority')"
+                            " ORDER BY id" % arn).splitlines()
+        self.assertEqual(rows, ['TagCertificateAuthority keys=team,env tags=2',
+                                'UntagCertificateAuthority keys=team tags=1',
+                                'UntagCertificateAuthority keys=none tags=1'])
+        self.assertEqual(self.pe.psql("SELECT count(*) FROM audit_events WHERE"
+                                      " detail::text LIKE '%value-not-audited%'"), '0')
+
     def all_tags(self, arn):
         out = []
         for page in self.c.get_paginator('list_tags').paginate(CertificateAuthorityArn=arn,

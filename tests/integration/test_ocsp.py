@@ -32,6 +32,7 @@ class Ocsp(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pe = Env()
+        cls.pe.reconfigure({'janitor': {'interval': 1}})  # OCSP signature counts flushed often
         cls.c = cls.pe.boto3()
         cls.work = tempfile.mkdtemp(dir=cls.pe.dir)
         cls.ca = make_root(cls.c, *EC, 'ocsp root')
@@ -121,6 +122,41 @@ class Ocsp(unittest.TestCase):
             got = resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
             self.assertEqual(got, want)
             self.assertGreater(resp.next_update_utc, resp.this_update_utc)
+
+    def signed_since(self, mark):
+        """(responses, events): the OCSPSign events of the CA after audit id mark."""
+        out = self.pe.psql("SELECT coalesce(sum(substring(detail->>'note' FROM"
+                           " 'responses=([0-9]+)')::int), 0) || ' ' || count(*) FROM audit_events"
+                           " WHERE event = 'OCSPSign' AND ca_arn = '%s' AND id > %d"
+                           % (self.ca, mark))
+        return tuple(int(x) for x in out.split())
+
+    def test_signatures_are_audited_per_interval(self):
+        """Every response signed with the CA key is counted; the count is an
+        OCSPSign event per CA per janitor round, not a row per response; a
+        response served from the cache is not a signature."""
+        cert, _ = self.issue()
+        time.sleep(1.5)  # whatever earlier tests signed is flushed
+        mark = int(self.pe.psql("SELECT coalesce(max(id), 0) FROM audit_events"))
+        n = 12
+        for _ in range(n):  # a nonce: a fresh signature each
+            resp = self.post(self.request(cert).public_bytes(serialization.Encoding.DER))
+            self.assertEqual(resp.response_status, ocsp.OCSPResponseStatus.SUCCESSFUL)
+        plain = self.request(cert, nonce=False).public_bytes(serialization.Encoding.DER)
+        for _ in range(3):  # no nonce: signed once, then from the cache
+            self.assertEqual(self.post(plain).certificate_status, ocsp.OCSPCertStatus.GOOD)
+        self.assertTrue(wait_for(lambda: self.signed_since(mark)[0] >= n + 1, 10),
+                        self.signed_since(mark))
+        time.sleep(1.5)
+        responses, events = self.signed_since(mark)
+        self.assertEqual(responses, n + 1)
+        self.assertLess(events, n)  # counts per interval, not rows per response
+        note = self.pe.psql("SELECT detail->>'note' FROM audit_events WHERE event = 'OCSPSign'"
+                            " AND id > %d ORDER BY id LIMIT 1" % mark)
+        self.assertRegex(note, r'^responses=[0-9]+ since=\S+Z seconds=[0-9]+$')
+        self.assertEqual(subprocess.run(
+            [os.environ.get('PCAD_BIN', 'pcad'), 'audit', 'verify', '--config',
+             os.path.join(self.pe.dir, 'pcad.conf')], capture_output=True).returncode, 0)
 
     def test_revoked_is_answered_at_once(self):
         cert, _ = self.issue()

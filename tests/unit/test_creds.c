@@ -235,10 +235,83 @@ static void test_changed(void **state) {
   assert_int_equal(creds_changed(NULL), 0);
 }
 
+/* The change of KEY_ID id in v[n], NULL when none. */
+static const creds_change_t *change_of(const creds_change_t *v, int n, const char *id) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(v[i].key_id, id) == 0)
+      return &v[i];
+  return NULL;
+}
+
+/* creds_diff: added, removed, disabled, enabled, changed (account, policy
+ * file, its content, secret), unchanged not listed; never a secret. */
+static void test_diff(void **state) {
+  char pol[64], other[64], a[512], b[512];
+  creds_change_t *ch = NULL;
+  const creds_change_t *x;
+  creds_t *old, *now;
+  err_t e;
+  FILE *f;
+  int n;
+  (void)state;
+  put(pol, good_policy, 0644, 0);
+  put(other, good_policy, 0644, 0);
+  snprintf(a, sizeof a,
+           "AKSAME Qs3cSAME 111111111111\nAKGONE Qs3cGONE 111111111111\nAKOFF Qs3cOFF 111111111111\n"
+           "AKON Qs3cON 111111111111 /nonexistent.json\nAKACC Qs3cACC 111111111111\n"
+           "AKPOL Qs3cPOL 111111111111 %s\nAKTEXT Qs3cTEXT 111111111111 %s\nAKSEC Qs3cSEC1 111111111111\n",
+           pol, other);
+  snprintf(b, sizeof b,
+           "AKSAME Qs3cSAME 111111111111\nAKNEW Qs3cNEW 222222222222\nAKOFF Qs3cOFF 1\n"
+           "AKON Qs3cON 111111111111\nAKACC Qs3cACC 333333333333\n"
+           "AKPOL Qs3cPOL 111111111111 %s\nAKTEXT Qs3cTEXT 111111111111 %s\nAKSEC Qs3cSEC2 111111111111\n",
+           other, other);
+  old = load(a, 0600, &e);
+  assert_non_null(old);
+  f = fopen(other, "w"); /* AKTEXT's policy changes between the loads */
+  fputs("{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"acm-pca:Get*\", "
+        "\"Resource\": \"*\"}]}", f);
+  fclose(f);
+  now = load(b, 0600, &e);
+  assert_non_null(now);
+  n = creds_diff(old, now, &ch);
+  assert_int_equal(n, 8);
+  assert_null(change_of(ch, n, "AKSAME"));
+  x = change_of(ch, n, "AKNEW");
+  assert_string_equal(x->event, "AccessKeyAdded");
+  assert_string_equal(x->account, "222222222222");
+  assert_string_equal(change_of(ch, n, "AKGONE")->event, "AccessKeyRemoved");
+  assert_string_equal(change_of(ch, n, "AKOFF")->event, "AccessKeyDisabled");
+  assert_string_equal(change_of(ch, n, "AKON")->event, "AccessKeyEnabled");
+  x = change_of(ch, n, "AKACC");
+  assert_string_equal(x->event, "AccessKeyChanged");
+  assert_non_null(strstr(x->detail, "account-changed"));
+  assert_non_null(strstr(change_of(ch, n, "AKPOL")->detail, "policy-file-changed"));
+  x = change_of(ch, n, "AKTEXT");
+  assert_non_null(strstr(x->detail, "policy-content-changed"));
+  assert_null(strstr(x->detail, "policy-file-changed"));
+  assert_non_null(strstr(change_of(ch, n, "AKSEC")->detail, "secret-replaced"));
+  for (int i = 0; i < n; i++) /* no secret in any detail */
+    assert_null(strstr(ch[i].detail, "Qs3c"));
+  free(ch);
+  assert_int_equal(creds_diff(now, now, &ch), 0); /* the same load: nothing */
+  free(ch);
+  assert_int_equal(creds_diff(NULL, now, &ch), 8); /* a first load: all added */
+  free(ch);
+  assert_int_equal(creds_diff(old, NULL, &ch), 8); /* the file gone: all removed */
+  assert_string_equal(ch[0].event, "AccessKeyRemoved");
+  free(ch);
+  creds_free(old);
+  creds_free(now);
+  unlink(pol);
+  unlink(other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_lookup),     cmocka_unit_test(test_rejects),
       cmocka_unit_test(test_duplicate_key),   cmocka_unit_test(test_bad_policy_files),
-      cmocka_unit_test(test_malformed_line),  cmocka_unit_test(test_changed)};
+      cmocka_unit_test(test_malformed_line),  cmocka_unit_test(test_changed),
+      cmocka_unit_test(test_diff)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
