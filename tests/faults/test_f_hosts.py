@@ -137,6 +137,8 @@ class Hosts(FaultCase):
             if key_ == 'listen':
                 line = 'listen = %s:%d' % (h.inside, {'[server]': API, '[admin]': ADMIN}.get(
                     section, PUBLISH))
+                if section == '[admin]':  # the host's own address: not loopback
+                    line += '\nallow_remote = yes'
             elif key_ == 'conninfo':
                 line = 'conninfo = host=%s port=%s dbname=pcad user=postgres' % (
                     h.outside, pe.env['PGPORT'])

@@ -141,7 +141,10 @@ class Daemon(EnvTestCase):
                           ('localhost:nonsense', 'is not host:port'),
                           ('127.0.0.1', 'is not host:port'),
                           ('::1:8443', 'is not host:port'),
-                          ('no-such-host.invalid:8443', 'does not resolve')):
+                          ('no-such-host.invalid:8443', 'does not resolve'),
+                          # unauthenticated: loopback only without allow_remote (issue 25)
+                          ('0.0.0.0:0', 'is not a loopback address'),
+                          ('[::]:0', 'is not a loopback address')):
             with self.subTest(listen=bad):
                 path, _ = self.conf_with([('[admin]\nlisten = 127.0.0.1:0',
                                            '[admin]\nlisten = ' + bad)])
