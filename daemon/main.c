@@ -21,7 +21,10 @@
 #include "jobs/janitor.h"
 #include "jobs/publisher.h"
 #include "jobs/reporter.h"
+#include "core/auditcmd.h"
 #include "core/bucketown.h"
+#include "core/checkpoint.h"
+#include "jobs/checkpointer.h"
 #include "core/cacache.h"
 #include "core/ocsp.h"
 #include "base/clock.h"
@@ -33,7 +36,7 @@
 #include "net/publish.h"
 #include "api/router.h"
 #include "store/store.h"
-#include "store/store_chain.h"
+#include "store/store_role.h"
 #include "store/store_group.h"
 #include "base/workq.h"
 
@@ -49,6 +52,8 @@ typedef struct {
   httpd_t *h;
   health_t *health;
   janitor_t *janitor;
+  checkpointer_t *checkpointer;
+  unsigned char audit_key[KEY_ID_LEN]; /* its CKA_ID */
   publisher_t *publisher;
   reporter_t *reporter;
   pubjob_env_t pub;
@@ -77,7 +82,8 @@ static void main_usage(FILE *f) {
   fprintf(f, "usage: pcad --config FILE [--check-config [--connect]]\n"
              "       pcad keys --config FILE add --account ID [--policy FILE]\n"
              "       pcad keys --config FILE list | revoke KEY_ID\n"
-             "       pcad audit verify --config FILE\n"
+             "       pcad audit verify --config FILE [--key PEM] [--checkpoints DIR]\n"
+             "       pcad audit key --config FILE\n"
              "       pcad --version\n");
 }
 
@@ -300,7 +306,8 @@ static int main_check(const cfg_t *cfg, err_t *e) {
     return err_set(e, ERR_InternalFailure, "tls_cert_file %s is not readable", cfg->tls_cert_file);
   if (access(cfg->tls_key_file, R_OK) < 0)
     return err_set(e, ERR_InternalFailure, "tls_key_file %s is not readable", cfg->tls_key_file);
-  if (httpd_check_tls(cfg, e) < 0 || store_conninfo_check(cfg->db_conninfo, e) < 0)
+  if (httpd_check_tls(cfg, e) < 0 || store_conninfo_check(cfg->db_conninfo, e) < 0 ||
+      (cfg->db_owner_conninfo && store_conninfo_check(cfg->db_owner_conninfo, e) < 0))
     return -1;
   if (access(cfg->hsm_module, R_OK) < 0)
     return err_set(e, ERR_InternalFailure, "hsm.module %s is not readable", cfg->hsm_module);
@@ -325,37 +332,6 @@ static int main_keys(int argc, char **argv) {
   rc = keys_main(cfg.credentials_file, argc - 2, argv + 2);
   cfg_free(&cfg);
   return rc;
-}
-
-/* pcad audit verify --config FILE: every audit chain recomputed; 0 when
- * all verify, 1 with the first broken link, 2 when it cannot tell. */
-static int main_audit(int argc, char **argv) {
-  cfg_t cfg;
-  char msg[1024];
-  store_t *s = NULL;
-  store_chain_result_t res;
-  err_t e;
-  int rc = 2;
-  if (argc != 3 || strcmp(argv[0], "verify") != 0 || strcmp(argv[1], "--config") != 0) {
-    fprintf(stderr, "usage: pcad audit verify --config FILE\n");
-    return 2;
-  }
-  if (cfg_load(&cfg, argv[2], msg, sizeof msg) < 0) {
-    fprintf(stderr, "pcad audit: config: %s\n", msg);
-    return 2;
-  }
-  err_clear(&e);
-  if (!(s = store_new(&cfg)))
-    fprintf(stderr, "pcad audit: out of memory\n");
-  else if ((rc = store_chain_verify(s, &res, &e)) < 0)
-    fprintf(stderr, "pcad audit: %s\n", e.msg);
-  else if (rc == 1)
-    printf("audit trail broken: %s\n", res.report);
-  else
-    printf("audit trail ok: %ld events in %ld chains\n", res.events, res.chains);
-  store_free(s);
-  cfg_free(&cfg);
-  return rc < 0 ? 2 : rc;
 }
 
 /* The command line: -1 to go on, else the exit code. */
@@ -396,6 +372,32 @@ static int main_args(int argc, char **argv, const char **config, int *check) {
   return -1;
 }
 
+/* The schema, made by the owner role ([database] owner_conninfo; without
+ * one, by pcad's own role, which is then told how to split), pcad's role's
+ * rights, and the audit key (made the first time). */
+static int main_schema(main_t *m, store_t *store, err_t *e) {
+  const char *oc = m->cfg.db_owner_conninfo;
+  store_t *owner = oc && *oc ? store_new_as(&m->cfg, oc) : NULL;
+  ctx_t c = {.rid = "start", .store = store, .p11 = m->p11};
+  char role[64], why[96];
+  int rc = -1, exposed;
+  if (oc && *oc && !owner)
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  if (store_migrate(owner ? owner : store, store_migrations, e) < 0 ||
+      store_role_current(store, role, e) < 0 ||
+      (owner && store_role_grant(owner, role, e) < 0) ||
+      (exposed = store_role_audit_exposed(store, why, sizeof why, e)) < 0)
+    goto out;
+  if (exposed)
+    log_warn(NULL, "database: pcad's role '%s' %s, so it could rewrite the audit trail: let an "
+             "owner role of its own run the migrations ([database] owner_conninfo) and give pcad "
+             "a role without those rights (docs/OPERATIONS.md, \"Database roles\")", role, why);
+  rc = checkpoint_key(&c, 1, m->audit_key, e);
+out:
+  store_free(owner);
+  return rc;
+}
+
 /* The token (before any thread exists; pcad never forks after this), the
  * schema and the page key, the credentials. */
 static int main_open(main_t *m, unsigned char page_key[32]) {
@@ -423,7 +425,7 @@ static int main_open(main_t *m, unsigned char page_key[32]) {
   store = store_new(&m->cfg);
   /* bucket owners after the migrations: the configuration's, then those
    * of buckets named before owners existed */
-  if (!store || store_migrate(store, store_migrations, &e) < 0 ||
+  if (!store || main_schema(m, store, &e) < 0 ||
       bucketown_start(store, m->cfg.bucket_owners, &e) < 0 ||
       store_secret(store, "next_token_key", page_key, &e) < 0) {
     log_err(NULL, "database: %s", store ? e.msg : "out of memory");
@@ -465,10 +467,11 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
                   : NULL;
   m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
   m->janitor = m->ocsp ? janitor_start(&m->cfg, m->p11, ocsp_count(m->ocsp)) : NULL;
+  m->checkpointer = checkpointer_start(&m->cfg, m->p11, &m->bucket, m->audit_key);
   m->publisher = publisher_start(&m->cfg, &m->bucket, m->p11);
   m->reporter = reporter_start(&m->cfg, &m->bucket);
   router_creds = creds_ref(m->creds); /* the router's own reference */
-  m->router = m->q && m->janitor && m->publisher && m->reporter
+  m->router = m->q && m->janitor && m->checkpointer && m->publisher && m->reporter
                   ? router_new(&m->cfg, m->q, page_key, router_creds, m->p11, janitor_kick,
                                m->janitor)
                   : NULL;
@@ -518,6 +521,7 @@ static void main_stop(main_t *m) {
   }
   store_group_free(m->group);
   janitor_stop(m->janitor);
+  checkpointer_stop(m->checkpointer); /* after the janitor's last events */
   publisher_stop(m->publisher);
   reporter_stop(m->reporter);
   httpd_free(m->h);
@@ -545,7 +549,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "keys") == 0)
     return main_keys(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "audit") == 0)
-    return main_audit(argc - 2, argv + 2);
+    return auditcmd_main(argc - 2, argv + 2);
   if ((rc = main_args(argc, argv, &config, &check)) >= 0)
     return rc;
   rc = 1;

@@ -65,6 +65,12 @@ int p11_keygen_supports(p11_t *p, const char *key_algorithm, p11_err_t *e);
  * session of its own. */
 int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
                unsigned char id[P11_ID_LEN], p11_err_t *e);
+/* The CKA_ID of the private key labelled label; when there is none and
+ * key_algorithm is set, one is generated as p11_keygen does. For keys of
+ * pcad's own (the audit key), found by label because nothing outside the
+ * token may say which key they are. 0, or -1. */
+int p11_key_labelled(p11_t *p, const char *label, const char *key_algorithm,
+                     unsigned char id[P11_ID_LEN], p11_err_t *e);
 /* Destroys every object labelled label (C_DestroyObject) and forgets the
  * keys kept; none is fine. How many were destroyed, or -1. */
 int p11_key_destroy(p11_t *p, const char *label, p11_err_t *e);

@@ -118,3 +118,44 @@ int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
   pthread_rwlock_unlock(&p->life);
   return rc;
 }
+
+/* The CKA_ID of the private key labelled label on session s: 1, 0 when
+ * there is none, -1 on a token error or an ID that is not 16 bytes. */
+static int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
+                               unsigned char id[P11_ID_LEN], p11_err_t *e) {
+  CK_ATTRIBUTE a = {CKA_ID, id, P11_ID_LEN};
+  CK_RV rv;
+  CK_OBJECT_HANDLE h = p11_key_find(p, s, CKO_PRIVATE_KEY, NULL, label, &rv);
+  if (h == CK_INVALID_HANDLE && rv != CKR_OK)
+    return p11_err_set(e, P11_EFAIL, "C_FindObjects (the key '%s'): %s", label,
+                       p11_err_rv_name(rv));
+  if (h == CK_INVALID_HANDLE)
+    return 0;
+  if (p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK || a.ulValueLen != P11_ID_LEN)
+    return p11_err_set(e, P11_EFAIL, "the key '%s' has no 16-byte CKA_ID", label);
+  return 1;
+}
+
+int p11_key_labelled(p11_t *p, const char *label, const char *key_algorithm,
+                     unsigned char id[P11_ID_LEN], p11_err_t *e) {
+  CK_SESSION_HANDLE s;
+  int rc = -1;
+  if (atomic_load(&p->broken))
+    return p11_down_err(p, e);
+  pthread_rwlock_rdlock(&p->life);
+  pthread_mutex_lock(&p->obj_mu);
+  if (p11_session_get(p, &s, e) == 0) {
+    rc = p11_key_labelled_on(p, s, label, id, e);
+    if (rc == 0 && !key_algorithm)
+      p11_err_set(e, P11_EFAIL, "the token has no key '%s'", label);
+    else if (rc == 0)
+      rc = p11_keygen_on(p, s, key_algorithm, label, id, e) < 0 ||
+                   p11_key_check_on(p, s, id, e) < 0
+               ? -1
+               : 1;
+    p11_session_put(p, s);
+  }
+  pthread_mutex_unlock(&p->obj_mu);
+  pthread_rwlock_unlock(&p->life);
+  return rc > 0 ? 0 : -1;
+}

@@ -72,9 +72,12 @@ static const cfg_key_t cfg_keys[] = {
     I("hsm", "sign_queue_max", hsm_sign_queue_max, "256", 1, 1000000),
     I("hsm", "sign_timeout_ms", hsm_sign_timeout_ms, "5000", 100, 600000),
     S("database", "conninfo", db_conninfo, NULL, 1),
+    S("database", "owner_conninfo", db_owner_conninfo, NULL, 0),
     I("database", "connect_timeout", db_connect_timeout, "3", 1, 600),
     I("database", "statement_timeout_ms", db_statement_timeout_ms, "5000", 100, 600000),
     I("database", "group_commit_max", db_group_commit_max, "32", 1, 64),
+    I("audit", "checkpoint_interval", audit_checkpoint_interval, "300", 1, 86400),
+    S("audit", "checkpoint_bucket", audit_checkpoint_bucket, "pcad-audit", 0),
     I("janitor", "interval", janitor_interval, "60", 1, 86400),
     I("janitor", "pending_deadline", janitor_pending_deadline, "120", 5, 86400),
     {"log", "level", CFG_LEVEL, offsetof(cfg_t, log_level), "info", 0, 0, 0},
@@ -338,6 +341,11 @@ int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen) {
   if (cfg_names_ok(c, path, msg, msglen) < 0 || cfg_listen_ok(c, path, msg, msglen) < 0 ||
       cfg_credentials(c, path, msg, msglen) < 0)
     goto fail;
+  if (!cfg_bucket_ok(c->audit_checkpoint_bucket, strlen(c->audit_checkpoint_bucket))) {
+    snprintf(msg, msglen, "%s: audit.checkpoint_bucket '%s' is not a bucket name", path,
+             c->audit_checkpoint_bucket);
+    goto fail;
+  }
   if (c->s3_endpoint && *c->s3_endpoint && (!c->s3_access_key_id || !c->s3_secret_file)) {
     snprintf(msg, msglen, "%s: s3.endpoint needs s3.access_key_id and s3.secret_access_key_file",
              path);

@@ -56,9 +56,13 @@ typedef struct {
   long hsm_sign_timeout_ms;
   /* [database] */
   char *db_conninfo;
+  char *db_owner_conninfo; /* the migrations' role; NULL: db_conninfo's */
   long db_connect_timeout;
   long db_statement_timeout_ms; /* server statement_timeout; pcad waits 1 s more */
   long db_group_commit_max; /* statements per shared transaction; 1: none */
+  /* [audit] */
+  long audit_checkpoint_interval; /* seconds between signed checkpoints */
+  char *audit_checkpoint_bucket;
   /* [janitor] */
   long janitor_interval;
   long janitor_pending_deadline;

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/metrics.h"
@@ -157,6 +158,53 @@ OCSP_BASICRESP *key_sign_ocsp(const ctx_t *c, const unsigned char id[KEY_ID_LEN]
   done->bs = NULL;
   key_free_ocsp(done);
   return out;
+}
+
+/* Bytes to sign and, signed, the signature. */
+typedef struct {
+  unsigned char *data, *sig;
+  size_t len, siglen;
+} key_data_t;
+static int key_sign_bytes(void *obj, EVP_PKEY *key, const char *alg, err_t *e) {
+  key_data_t *d = obj;
+  return sigalg_sign_data(d->data, d->len, key, alg, &d->sig, &d->siglen, e);
+}
+static void key_free_data(void *obj) {
+  key_data_t *d = obj;
+  free(d->data);
+  free(d->sig);
+  free(d);
+}
+
+unsigned char *key_sign_data(const ctx_t *c, const unsigned char id[KEY_ID_LEN],
+                             const void *data, size_t len, const char *signing_algorithm,
+                             size_t *siglen, err_t *e) {
+  key_data_t *d = calloc(1, sizeof *d), *done;
+  unsigned char *sig;
+  if (!d || !(d->data = malloc(len ? len : 1))) {
+    free(d);
+    err_set(e, ERR_InternalFailure, "out of memory");
+    return NULL;
+  }
+  memcpy(d->data, data, len);
+  d->len = len;
+  if (!(done = key_sign(c, id, d, key_sign_bytes, key_free_data, signing_algorithm, e)))
+    return NULL;
+  sig = done->sig;
+  *siglen = done->siglen;
+  done->sig = NULL;
+  key_free_data(done);
+  return sig;
+}
+
+int key_labelled(const ctx_t *c, const char *label, const char *key_algorithm,
+                 unsigned char id[KEY_ID_LEN], err_t *e) {
+  p11_err_t pe = {P11_OK, ""};
+  if (p11_key_labelled(c->p11, label, key_algorithm, id, &pe) < 0) {
+    key_err(e, &pe);
+    return -1;
+  }
+  return 0;
 }
 
 int key_forget_unused(const ctx_t *c, err_t *e) {

@@ -33,6 +33,15 @@ X509_CRL *key_sign_crl(const ctx_t *c, const unsigned char id[KEY_ID_LEN], X509_
 OCSP_BASICRESP *key_sign_ocsp(const ctx_t *c, const unsigned char id[KEY_ID_LEN],
                               OCSP_BASICRESP *bs, X509 *signer, const char *signing_algorithm,
                               err_t *e);
+/* A detached signature over data by the key (malloc'ed, its length in
+ * *siglen), or NULL. */
+unsigned char *key_sign_data(const ctx_t *c, const unsigned char id[KEY_ID_LEN],
+                             const void *data, size_t len, const char *signing_algorithm,
+                             size_t *siglen, err_t *e);
+/* The key labelled label (pcad's own, such as the audit key); generated
+ * with key_algorithm when there is none and key_algorithm is set. */
+int key_labelled(const ctx_t *c, const char *label, const char *key_algorithm,
+                 unsigned char id[KEY_ID_LEN], err_t *e);
 /* Destroys the objects labelled label; e may be NULL. How many, or -1. */
 int key_destroy(const ctx_t *c, const char *label, err_t *e);
 /* Janitor: the signer forgets the keys no CA has any more (destroyed by

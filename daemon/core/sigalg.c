@@ -5,6 +5,7 @@
 #include <openssl/rsa.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -123,4 +124,31 @@ int sigalg_sign_ocsp(OCSP_BASICRESP *bs, X509 *signer, EVP_PKEY *key,
   int ok = c && OCSP_basic_sign_ctx(bs, signer, c, NULL, OCSP_NOCERTS) == 1;
   EVP_MD_CTX_free(c);
   return ok ? 0 : err_set(e, ERR_InternalFailure, "signing in the token failed");
+}
+
+int sigalg_sign_data(const unsigned char *data, size_t len, EVP_PKEY *key,
+                     const char *signing_algorithm, unsigned char **sig, size_t *siglen,
+                     err_t *e) {
+  EVP_MD_CTX *c = sigalg_ctx(key, signing_algorithm, e);
+  size_t n = 0;
+  int ok = c && EVP_DigestSign(c, NULL, &n, data, len) == 1 && (*sig = malloc(n)) != NULL;
+  if (ok && EVP_DigestSign(c, *sig, &n, data, len) != 1) {
+    free(*sig);
+    ok = 0;
+  }
+  if (!ok)
+    *sig = NULL;
+  *siglen = ok ? n : 0;
+  EVP_MD_CTX_free(c);
+  return ok ? 0 : err_set(e, ERR_InternalFailure, "signing in the token failed");
+}
+
+int sigalg_verify_data(const unsigned char *data, size_t len, const unsigned char *sig,
+                       size_t siglen, EVP_PKEY *pub, const char *signing_algorithm) {
+  EVP_PKEY_CTX *pc = NULL;
+  err_t e;
+  EVP_MD_CTX *c = sigalg_ctx_for(pub, signing_algorithm, 1, &pc, &e);
+  int ok = c && EVP_DigestVerify(c, sig, siglen, data, len) == 1;
+  EVP_MD_CTX_free(c);
+  return ok;
 }

@@ -21,5 +21,13 @@ int sigalg_sign_cert(X509 *cert, EVP_PKEY *key, const char *signing_algorithm, e
 int sigalg_sign_ocsp(OCSP_BASICRESP *bs, X509 *signer, EVP_PKEY *key,
                      const char *signing_algorithm, err_t *e);
 int sigalg_sign_crl(X509_CRL *crl, EVP_PKEY *key, const char *signing_algorithm, err_t *e);
+/* A detached signature over data (malloc'ed into *sig), for pcad's own
+ * documents (the audit checkpoints). */
+int sigalg_sign_data(const unsigned char *data, size_t len, EVP_PKEY *key,
+                     const char *signing_algorithm, unsigned char **sig, size_t *siglen,
+                     err_t *e);
+/* 1 when sig is pub's signature over data, else 0. */
+int sigalg_verify_data(const unsigned char *data, size_t len, const unsigned char *sig,
+                       size_t siglen, EVP_PKEY *pub, const char *signing_algorithm);
 
 #endif

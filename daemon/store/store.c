@@ -38,11 +38,13 @@ static PGconn *store_connect(const store_t *s) {
   return c;
 }
 
-store_t *store_new(const cfg_t *cfg) {
+store_t *store_new(const cfg_t *cfg) { return store_new_as(cfg, cfg->db_conninfo); }
+
+store_t *store_new_as(const cfg_t *cfg, const char *conninfo) {
   store_t *s = calloc(1, sizeof *s);
   if (!s)
     return NULL;
-  s->conninfo = strdup(cfg->db_conninfo);
+  s->conninfo = strdup(conninfo);
   s->connect_timeout = cfg->db_connect_timeout;
   s->stmt_timeout_ms = cfg->db_statement_timeout_ms;
   if (!s->conninfo) {
@@ -317,6 +319,15 @@ int store_cmd(store_t *s, const char *sql, err_t *e) {
   return r ? 0 : -1;
 }
 
+int store_lock(store_t *s, const char *name, int take, err_t *e) {
+  const char *p[1] = {name};
+  PGresult *r = store_exec(s, take ? "SELECT pg_advisory_lock(hashtext('pcad:' || $1))"
+                                   : "SELECT pg_advisory_unlock(hashtext('pcad:' || $1))",
+                           1, p, e);
+  PQclear(r);
+  return r ? 0 : -1;
+}
+
 int store_begin(store_t *s, err_t *e) { return store_cmd(s, "BEGIN", e); }
 
 /* COMMIT of a transaction that failed answers "ROLLBACK": not committed. */
@@ -443,25 +454,22 @@ int store_idem_release(store_t *s, const char *account, const char *op, const ch
                                3, p, e)) < 0 ? -1 : 0;
 }
 
-/* One migration's statements (several in one text), without a time limit:
- * a migration may rewrite a big table. */
-static int store_migrate_one(store_t *s, const store_migration_t *m, err_t *e) {
+int store_script(store_t *s, const char *what, const char *sql, err_t *e) {
   long limit = s->stmt_timeout_ms;
   int rc = -1;
   PGresult *r;
   if (store_cmd(s, "SET LOCAL statement_timeout = 0", e) < 0)
     return -1;
   s->stmt_timeout_ms = 0;
-  if (!PQsendQuery(s->conn, m->sql)) {
-    err_set(e, ERR_InternalFailure, "migration %s not sent: %s", m->name, PQerrorMessage(s->conn));
+  if (!PQsendQuery(s->conn, sql)) {
+    err_set(e, ERR_InternalFailure, "%s not sent: %s", what, PQerrorMessage(s->conn));
     goto out;
   }
   rc = 0;
   while ((r = store_result(s)) != NULL) {
     ExecStatusType st = PQresultStatus(r);
     if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      err_set(e, ERR_InternalFailure, "migration %s failed: %s", m->name,
-              PQresultErrorMessage(r));
+      err_set(e, ERR_InternalFailure, "%s failed: %s", what, PQresultErrorMessage(r));
       rc = -1;
     }
     PQclear(r);
@@ -472,6 +480,7 @@ out:
 }
 
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
+  char what[96];
   int rc = -1;
   if (store_ready(s, e) < 0)
     return -1;
@@ -495,7 +504,8 @@ int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
       continue;
     if (store_cmd(s, "BEGIN", e) < 0)
       goto out;
-    if (store_migrate_one(s, m, e) < 0) {
+    snprintf(what, sizeof what, "migration %s", m->name);
+    if (store_script(s, what, m->sql, e) < 0) {
       if (s->conn)
         store_cmd(s, "ROLLBACK", NULL);
       goto out;

@@ -24,6 +24,8 @@ extern const store_migration_t store_migrations[];
  * even when the server does not answer at all (a hung or stopped server):
  * the connection is then dropped and the caller gets ServiceUnavailable. */
 store_t *store_new(const cfg_t *cfg);
+/* The same to another conninfo ([database] owner_conninfo: migrations). */
+store_t *store_new_as(const cfg_t *cfg, const char *conninfo);
 void store_free(store_t *s);
 /* Makes sure the connection is up, reconnecting when it is not. A database
  * that cannot be reached gives ServiceUnavailable. */
@@ -31,6 +33,9 @@ int store_ready(store_t *s, err_t *e);
 /* Applies the migrations not yet in schema_migrations, each in its own
  * transaction, serialized across instances by an advisory lock. */
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e);
+/* Takes (take 1) or gives back (take 0) the advisory lock 'pcad:'name,
+ * held by this connection across transactions: one instance at a time. */
+int store_lock(store_t *s, const char *name, int take, err_t *e);
 /* Transactions (READ COMMITTED): every state change is one. */
 int store_begin(store_t *s, err_t *e);
 int store_commit(store_t *s, err_t *e);

@@ -93,5 +93,8 @@ int store_page(PGresult *r, int limit, int col, char **next);
 int store_rows(PGresult *r);
 /* Plain command (BEGIN, COMMIT, ...). */
 int store_cmd(store_t *s, const char *sql, err_t *e);
+/* Statements (several in one text, none with parameters) in the caller's
+ * transaction, without a time limit; what names them in errors. */
+int store_script(store_t *s, const char *what, const char *sql, err_t *e);
 
 #endif

@@ -31,8 +31,12 @@ FDS_MAX = 1024
 
 
 def audit_verify(pe):
-    env = dict(os.environ, SOFTHSM2_CONF=pe.env['SOFTHSM2_CONF'])
-    return subprocess.run([PCAD, 'audit', 'verify', '--config', pe.env['PCA_CONFIG']],
+    """pcad audit verify on pe's database and token (PCA_AUDIT_CONFIG: the
+    config that reaches them from here, when pe's own does not), in the
+    environment pcad runs in (a token served by p11-kit, say)."""
+    env = dict(os.environ, SOFTHSM2_CONF=pe.env['SOFTHSM2_CONF'], **pe.extra_env)
+    config = pe.env.get('PCA_AUDIT_CONFIG', pe.env['PCA_CONFIG'])
+    return subprocess.run([PCAD, 'audit', 'verify', '--config', config],
                           capture_output=True, text=True, env=env, timeout=120)
 
 

@@ -5,15 +5,26 @@ re-hashed row, a deleted row and a deleted tail, each made by hand as the
 database owner with the triggers switched off. An event's log line is
 written only once its transaction has committed, a database lost while an
 event is written is a 503 (not a 500), and certificate events are keyed
-by the CA's ARN and the serial."""
+by the CA's ARN and the serial.
+
+Issue 25 (class Checkpoints): pcad's own database role cannot rewrite the
+trail at all, and what the owner role can do to a chain and its head (a
+row deleted and the rest relinked, a chain dropped with its head, the tail
+cut and the head moved back: each invisible to the chain alone) is found
+against the checkpoints signed with the token's audit key."""
+import glob
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
 import botocore.exceptions  # noqa: E402
-from invariants import FaultCase, audit_verify  # noqa: E402
+from invariants import PCAD, FaultCase, audit_verify  # noqa: E402
+from pcatest import EnvTestCase, make_root, wait_for  # noqa: E402
 
 
 class AuditTrail(FaultCase):
@@ -112,6 +123,26 @@ class AuditTrail(FaultCase):
         self.assertBroken('head is at seq %d' % last)
         restore(last)
 
+    def test_checkpoints_at_start_and_at_shutdown(self):
+        """([audit] checkpoint_interval is 300 s here: no round in between.)"""
+        ckdir = os.path.join(self.pe.env['PCA_BUCKET_DIR'], 'pcad-audit', 'checkpoints')
+
+        def newest():
+            with open(sorted(glob.glob(os.path.join(ckdir, '*.txt')))[-1]) as f:
+                return f.read()
+        self.assertIn('pcad audit checkpoint 1\n', newest())  # one written at start
+        self.c.tag_certificate_authority(CertificateAuthorityArn=self.ca,
+                                         Tags=[{'Key': 'at', 'Value': 'shutdown'}])
+        seq, h = self.pe.psql("SELECT seq, encode(hash, 'hex') FROM audit_chain_heads"
+                              " WHERE chain = '%s'" % self.ca).split('|')
+        self.assertNotIn('chain %s %s %s' % (seq, h, self.ca), newest())
+        self.pe.down()
+        try:
+            self.assertIn('chain %s %s %s' % (seq, h, self.ca), newest().splitlines())
+            self.assertIn('audit checkpoint pcad-audit/checkpoints/', self.pe.log())
+        finally:
+            self.pe.up()
+
     def test_log_line_only_after_commit_and_lost_database_is_503(self):
         serials = self.pe.psql("SELECT serial FROM certificates WHERE arn IN ('%s', '%s')"
                                % (self.leaves[2], self.leaves[3])).split()
@@ -158,6 +189,186 @@ class AuditTrail(FaultCase):
         h = '%x' % n
         h = ('0' + h) if len(h) % 2 else h
         return ':'.join(h[i:i + 2] for i in range(0, len(h), 2))
+
+
+# A chain rewritten as its owner would: a row deleted and every later row
+# renumbered, relinked and rehashed, the head moved to the new last row.
+RELINK = """
+DO $$
+DECLARE
+  r audit_events;
+  last bytea := decode(repeat('00', 32), 'hex');
+  before bytea;
+  n bigint := 0;
+BEGIN
+  FOR r IN SELECT * FROM audit_events WHERE chain = '%(chain)s' ORDER BY seq LOOP
+    n := n + 1;
+    r.seq := n;
+    r.prev_hash := last;
+    r.hash := sha256(last || convert_to(audit_events_content(r), 'UTF8'));
+    UPDATE audit_events SET seq = r.seq, prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
+    before := last;
+    last := r.hash;
+  END LOOP;
+  UPDATE audit_chain_heads SET seq = n, prev = before, hash = last WHERE chain = '%(chain)s';
+END $$"""
+
+
+class Checkpoints(EnvTestCase):
+    """Each attack has a chain (a CA) of its own; the trail stays broken
+    afterwards, so no invariant check follows these tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pe.reconfigure({'audit': {'checkpoint_interval': '1'}})
+        cls.c = cls.pe.boto3()
+        cls.victims = {}
+        for name in ('relink', 'drop', 'cut'):
+            ca = make_root(cls.c, 'EC_prime256v1', 'SHA256WITHECDSA', 'victim ' + name)
+            for i in range(3):
+                cls.c.tag_certificate_authority(CertificateAuthorityArn=ca,
+                                                Tags=[{'Key': 'k%d' % i, 'Value': name}])
+            cls.victims[name] = ca
+        cls.dir = os.path.join(cls.pe.env['PCA_BUCKET_DIR'], 'pcad-audit', 'checkpoints')
+
+    def verify(self, *args):
+        env = dict(os.environ, SOFTHSM2_CONF=self.pe.env['SOFTHSM2_CONF'])
+        return subprocess.run([PCAD, 'audit', 'verify', '--config', self.pe.env['PCA_CONFIG']]
+                              + list(args), capture_output=True, text=True, env=env,
+                              timeout=120)
+
+    def head(self, chain):
+        return int(self.pe.psql("SELECT seq FROM audit_chain_heads WHERE chain = '%s'" % chain))
+
+    def signed(self, chain):
+        """Waits for a checkpoint that has chain at its head now."""
+        want = 'chain %d ' % self.head(chain)
+
+        def found():
+            for path in glob.glob(os.path.join(self.dir, '*.txt')):
+                with open(path) as f:
+                    if any(x.startswith(want) and x.endswith(' ' + chain)
+                           for x in f.read().splitlines()):
+                        return True
+            return False
+        self.assertTrue(wait_for(found, 20), 'no checkpoint signed ' + chain)
+
+    def owner(self, sql):
+        """sql as the tables' owner (pcad_owner), with the audit triggers off."""
+        return self.pe.psql('BEGIN; ALTER TABLE audit_events DISABLE TRIGGER USER; %s;'
+                            ' ALTER TABLE audit_events ENABLE TRIGGER USER; COMMIT' % sql,
+                            user='pcad_owner')
+
+    def assertFound(self, chain, *parts):
+        """The chain alone hides the attack; the checkpoints do not."""
+        empty = tempfile.mkdtemp(dir=self.pe.dir)
+        r = self.verify('--checkpoints', empty)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.verify()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        lines = [x for x in r.stdout.splitlines() if chain in x]
+        self.assertTrue(lines, r.stdout)
+        self.assertTrue(any(all(p in x for p in parts) for x in lines), r.stdout)
+
+    def test_a_daemon_role_cannot_rewrite_the_trail(self):
+        denied = ('permission denied', 'must be owner')
+        for sql in ("DELETE FROM audit_events WHERE seq = 1",
+                    "UPDATE audit_events SET actor = actor",
+                    "TRUNCATE audit_events",
+                    "ALTER TABLE audit_events DISABLE TRIGGER USER",
+                    "DROP TRIGGER audit_events_append_only ON audit_events",
+                    "CREATE TRIGGER t BEFORE INSERT ON audit_events FOR EACH ROW"
+                    " EXECUTE FUNCTION audit_events_refuse()",
+                    "ALTER FUNCTION audit_events_link() SECURITY INVOKER",
+                    "UPDATE audit_chain_heads SET seq = seq",
+                    "DELETE FROM audit_chain_heads",
+                    "INSERT INTO audit_chain_heads VALUES ('x', 1, '', '')",
+                    "CREATE TABLE audit_copy (x int)",
+                    "SET ROLE pcad_owner"):
+            with self.subTest(sql=sql):
+                with self.assertRaises(subprocess.CalledProcessError) as cm:
+                    self.pe.psql(sql, user='pcad')
+                self.assertTrue(any(d in cm.exception.stderr for d in denied),
+                                cm.exception.stderr)
+        # and what it must do, it does: append (through the trigger) and read
+        self.assertEqual(self.pe.psql("SELECT count(*) > 0 FROM audit_events", user='pcad'), 't')
+        self.c.tag_certificate_authority(CertificateAuthorityArn=self.victims['relink'],
+                                         Tags=[{'Key': 'more', 'Value': 'events'}])
+        self.assertNotIn('could rewrite the audit trail', self.pe.log())
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn('checkpoints signed', r.stdout)
+
+    def test_b_relinked_after_a_delete(self):
+        ca = self.victims['relink']
+        self.signed(ca)
+        before = self.head(ca)
+        self.owner("DELETE FROM audit_events WHERE chain = '%s' AND seq = 2; %s"
+                   % (ca, RELINK % {'chain': ca}))
+        self.assertEqual(self.head(ca), before - 1)
+        self.assertFound(ca, 'checkpoint')
+
+    def test_c_chain_dropped_with_its_head(self):
+        ca = self.victims['drop']
+        self.signed(ca)
+        self.owner("DELETE FROM audit_events WHERE chain = '%s';"
+                   " DELETE FROM audit_chain_heads WHERE chain = '%s'" % (ca, ca))
+        # (the CA row alone would tell too: drop it, as a thorough owner would)
+        self.pe.psql("DELETE FROM certificate_authorities WHERE arn = '%s'" % ca,
+                     user='pcad_owner')
+        self.assertFound(ca, 'it has no events now')
+
+    def test_d_tail_cut_and_head_moved_back(self):
+        ca = self.victims['cut']
+        self.signed(ca)
+        last = self.head(ca)
+        self.owner("DELETE FROM audit_events WHERE chain = '%(ca)s' AND seq > %(k)d;"
+                   " UPDATE audit_chain_heads h SET seq = e.seq, prev = e.prev_hash,"
+                   " hash = e.hash FROM audit_events e WHERE h.chain = '%(ca)s'"
+                   " AND e.chain = h.chain AND e.seq = %(k)d" % {'ca': ca, 'k': last - 2})
+        self.assertFound(ca, 'ends before that now')
+
+    def test_e_checkpoints_verify_outside_pcad_and_forgeries_are_refused(self):
+        env = dict(os.environ, SOFTHSM2_CONF=self.pe.env['SOFTHSM2_CONF'])
+        pem = subprocess.run([PCAD, 'audit', 'key', '--config', self.pe.env['PCA_CONFIG']],
+                             capture_output=True, text=True, env=env, check=True).stdout
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        key = serialization.load_pem_public_key(pem.split('-----END PUBLIC KEY-----')[0].encode()
+                                                + b'-----END PUBLIC KEY-----\n')
+        newest = sorted(glob.glob(os.path.join(self.dir, '*.txt')))[-1]
+        with open(newest, 'rb') as f:
+            doc = f.read()
+        body, sig = doc.split(b'signature ')
+        import base64
+        key.verify(base64.b64decode(sig), body, ec.ECDSA(hashes.SHA256()))  # an auditor's check
+        # a checkpoint with a head changed, its signature kept
+        forged = tempfile.mkdtemp(dir=self.pe.dir)
+        lines = body.decode().splitlines()
+        i = next(k for k, x in enumerate(lines) if x.startswith('chain '))
+        seq, h, name = lines[i].split()[1:]
+        lines[i] = 'chain %s %s %s' % (seq, ('0' if h[0] != '0' else '1') + h[1:], name)
+        with open(os.path.join(forged, os.path.basename(newest)), 'wb') as f:
+            f.write(('\n'.join(lines) + '\n').encode() + b'signature ' + sig)
+        keyfile = os.path.join(forged, 'audit.pem')
+        with open(keyfile, 'w') as f:
+            f.write(pem)
+        r = self.verify('--checkpoints', forged, '--key', keyfile)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn('signature does not verify', r.stdout)
+        shutil.rmtree(forged)
+
+    def test_f_single_role_keeps_working_and_is_told_how_to_split(self):
+        with open(self.pe.env['PCA_CONFIG']) as f:
+            conninfo = next(x for x in f.read().splitlines() if x.startswith('conninfo = '))
+        self.pe.reconfigure({'database': {
+            'conninfo': conninfo.split(' = ', 1)[1].replace('user=pcad', 'user=postgres'),
+            'owner_conninfo': ''}})
+        self.assertGreater(len(self.c.list_certificate_authorities()['CertificateAuthorities']), 0)
+        self.assertIn("pcad's role 'postgres' is a superuser, so it could rewrite the audit trail",
+                      self.pe.log())
+        self.assertIn('owner_conninfo', self.pe.log())
 
 
 if __name__ == '__main__':

@@ -157,7 +157,7 @@ class Hosts(FaultCase):
                         PCA_ADMIN='%s:%d' % (h.inside, ADMIN),
                         PCA_PUBLISH='%s:%d' % (h.inside, PUBLISH),
                         PCA_PID_FILE=os.path.join(d, 'pcad.pid'), PCA_LOG=log,
-                        PCA_CONFIG=config)
+                        PCA_CONFIG=config, PCA_AUDIT_CONFIG=pe.env['PCA_CONFIG'])
         with open(view.env['PCA_PID_FILE'], 'w') as f:
             f.write(str(p.pid))
         if not wait_for(lambda: p.poll() is None and view.admin_up() and

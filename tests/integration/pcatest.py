@@ -214,9 +214,12 @@ class Env:
         except OSError:
             return False
 
-    def psql(self, sql):
+    def psql(self, sql, user=None):
+        """sql as the cluster's superuser, or as the database role user."""
         e = dict(os.environ)
         e.update({k: self.env[k] for k in ('PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER')})
+        if user:
+            e['PGUSER'] = user
         cmd = ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-c', sql]
         if os.geteuid() == 0:
             cmd = ['runuser', '-u', 'postgres', '--'] + cmd
