@@ -59,7 +59,7 @@ class RestoreDrill(unittest.TestCase):
         # the restore, into B: its pcad stopped, its database and token replaced
         self.b.stop_pcad()
         as_postgres(self.b.env, 'dropdb', 'pcad')
-        as_postgres(self.b.env, 'createdb', 'pcad')
+        as_postgres(self.b.env, 'createdb', '-O', 'pcad_owner', 'pcad')
         shutil.copy(dump, os.path.join(self.b.dir, 'pg', 'pcad.dump'))
         as_postgres(self.b.env, 'pg_restore', '-d', 'pcad',
                     os.path.join(self.b.dir, 'pg', 'pcad.dump'))
