@@ -104,6 +104,16 @@ static void checkpoint_by(char *out, size_t n) {
   snprintf(out, n, "%s-%ld", host, (long)getpid());
 }
 
+/* The document into the directory first (S3 away or refusing must not
+ * leave this host without it), then into S3 as well when there is one. */
+static int checkpoint_put(const bucket_t *b, const char *target, const char *doc, size_t len,
+                          err_t *e) {
+  bucket_t local = {b->root, 1, NULL};
+  if (bucket_write(&local, target, "text/plain", NULL, doc, len, e) < 0)
+    return -1;
+  return b->s3 ? bucket_write(b, target, "text/plain", NULL, doc, len, e) : 0;
+}
+
 int checkpoint_write(const ctx_t *c, const bucket_t *b, const char *bucket,
                      const unsigned char id[KEY_ID_LEN], err_t *e) {
   static atomic_long count;
@@ -134,7 +144,7 @@ int checkpoint_write(const ctx_t *c, const bucket_t *b, const char *bucket,
   checkpoint_hex(md, 32, digest);
   /* the log has it even when the bucket write fails */
   log_notice(c->rid, "audit checkpoint %s: %d chains, sha256 %s", target, n, digest);
-  rc = bucket_write(b, target, "text/plain", NULL, doc, dlen, e);
+  rc = checkpoint_put(b, target, doc, dlen, e);
 out:
   EVP_PKEY_free(pub);
   free(heads);

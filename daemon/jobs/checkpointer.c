@@ -34,7 +34,6 @@ checkpointer_t *checkpointer_start(const cfg_t *cfg, p11_t *p11, const bucket_t 
   if (!k)
     return NULL;
   *k = (checkpointer_t){.cfg = cfg, .p11 = p11, .store = store_new(cfg), .bucket = *b};
-  k->bucket.autocreate = 1; /* pcad's own bucket */
   memcpy(k->key_id, key_id, KEY_ID_LEN);
   if (!k->store ||
       !(k->ticker = ticker_start(cfg->audit_checkpoint_interval, checkpointer_round, k))) {
