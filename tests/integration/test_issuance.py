@@ -21,7 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 from pcatest import ROOT, TEMPLATE_ARN, EnvTestCase, make_root, wait_for
 from pki import TestRoot, load_cert, run
 
-REFERENCE = os.path.join(ROOT, '..', 'shared', 'reference', 'pca-behavior.md')
+REFERENCE = os.path.join(ROOT, 'tests', 'reference', 'reference', 'pca-behavior.md')
 CUSTOM_OID = '1.3.6.1.4.1.99999.1'
 KU_NAMES = {'digital signature': 'digital_signature', 'key encipherment': 'key_encipherment',
             'keyCertSign': 'key_cert_sign', 'CRL sign': 'crl_sign'}
