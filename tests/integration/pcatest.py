@@ -408,9 +408,16 @@ def tcp_listening(port):
 
 
 def wait_for(pred, timeout, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
+    """Whether pred() held within timeout seconds. A file, socket or
+    process that is not there yet (FileNotFoundError, ConnectionError,
+    ProcessLookupError) is "not yet", never an error; the last try's error
+    is raised only when the time is up."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if pred():
+                return True
+        except (FileNotFoundError, ConnectionError, ProcessLookupError):
+            pass
         time.sleep(step)
     return pred()
