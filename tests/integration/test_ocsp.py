@@ -4,8 +4,9 @@ unknown issuer, a malformed request; POST and GET; the nonce echoed; the
 responses of a root and of a subordinate parsed by Go's x/crypto/ocsp;
 up to 16 CertIDs in one request (more: malformedRequest) answered with one
 database statement; nonces of 1 to 32 octets (RFC 8954; else
-malformedRequest)."""
+malformedRequest); request bodies of at most 64 KiB (else 413)."""
 import base64
+import http.client
 import os
 import random
 import shutil
@@ -438,6 +439,29 @@ class Ocsp(unittest.TestCase):
                 self.assertEqual(resp.certificate_status, ocsp.OCSPCertStatus.GOOD)
                 got = resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
                 self.assertEqual(got, nonce)
+
+    def test_request_body_cap(self):
+        """A POST body of 64 KiB is read (and is no OCSP request); a
+        Content-Length one byte more is refused with 413 at once, before
+        any of the body is sent, and the connection closed (the cap was
+        server.max_request_bytes, 4 MiB)."""
+        host, port = self.pe.env['PCA_PUBLISH'].split(':')
+        for size, want in ((64 * 1024, 200), (64 * 1024 + 1, 413), (3900000, 413)):
+            with self.subTest(size=size):
+                conn = http.client.HTTPConnection(host, int(port), timeout=10)
+                conn.putrequest('POST', '/')
+                conn.putheader('Content-Type', 'application/ocsp-request')
+                conn.putheader('Content-Length', str(size))
+                conn.endheaders(b'\x30' * size if want == 200 else None)
+                r = conn.getresponse()
+                body = r.read()
+                self.assertEqual(r.status, want)
+                if want == 200:
+                    self.assertEqual(ocsp.load_der_ocsp_response(body).response_status,
+                                     ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+                else:
+                    self.assertTrue(r.will_close)
+                conn.close()
 
     def certificate_statements(self):
         """Statements run since the last pg_stat_statements_reset() that
