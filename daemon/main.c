@@ -48,7 +48,8 @@ typedef struct {
   router_t *router;
   p11_t *p11;
   creds_t *creds; /* the keys the router has (a reference of main's own); NULL: none */
-  workq_t *q;
+  workq_t *q;    /* the API's workers and queue, the API's alone */
+  workq_t *pubq; /* the publish listener's own (OCSP, CRL objects) */
   httpd_t *h;
   health_t *health;
   janitor_t *janitor;
@@ -74,6 +75,14 @@ static void *main_worker_init(void *arg, int idx) {
   if (s)
     store_group_join(s, m->group);
   return s;
+}
+
+/* The publish workers': a store connection each, outside the group commit
+ * (OCSP only reads). */
+static void *main_pub_worker_init(void *arg, int idx) {
+  const main_t *m = arg;
+  (void)idx;
+  return store_new(&m->cfg);
 }
 
 static void main_worker_fini(void *state) { store_free(state); }
@@ -465,13 +474,15 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
   m->q = m->group ? workq_new(m->base, (int)m->cfg.worker_threads, (int)m->cfg.queue_max,
                               main_worker_init, main_worker_fini, m)
                   : NULL;
+  m->pubq = workq_new(m->base, (int)m->cfg.publish_worker_threads, (int)m->cfg.publish_queue_max,
+                      main_pub_worker_init, main_worker_fini, m);
   m->ocsp = ocsp_new(m->cfg.ocsp_cache_entries, m->cfg.ocsp_cache_seconds);
   m->janitor = m->ocsp ? janitor_start(&m->cfg, m->p11, ocsp_count(m->ocsp)) : NULL;
   m->checkpointer = checkpointer_start(&m->cfg, m->p11, &m->bucket, m->audit_key);
   m->publisher = publisher_start(&m->cfg, &m->bucket, m->p11);
   m->reporter = reporter_start(&m->cfg, &m->bucket);
   router_creds = creds_ref(m->creds); /* the router's own reference */
-  m->router = m->q && m->janitor && m->checkpointer && m->publisher && m->reporter
+  m->router = m->q && m->pubq && m->janitor && m->checkpointer && m->publisher && m->reporter
                   ? router_new(&m->cfg, m->q, page_key, router_creds, m->p11, janitor_kick,
                                m->janitor)
                   : NULL;
@@ -480,16 +491,16 @@ static int main_start(main_t *m, const unsigned char page_key[32]) {
     log_err(NULL, "cannot start the worker pool");
     return -1;
   }
-  m->pub = (pubjob_env_t){&m->cfg, m->q, m->p11, m->ocsp};
+  m->pub = (pubjob_env_t){&m->cfg, m->pubq, m->p11, m->ocsp};
   m->health = health_start(&m->cfg, m->p11);
-  m->admin = (admin_env_t){m->health, m->q};
+  m->admin = (admin_env_t){m->health, m->q, m->pubq};
   m->h = httpd_new(m->base, &m->cfg, &e);
   if (!m->ocsp || !m->health || !m->h ||
       httpd_listen_tls(m->h, m->cfg.listen, router_handle, m->router, &e) < 0 ||
       httpd_listen_plain(m->h, "admin", m->cfg.admin_listen, m->cfg.admin_max_connections,
-                         admin_handle, &m->admin, &e) < 0 ||
-      httpd_listen_plain(m->h, "publish", m->cfg.publish_listen,
-                         m->cfg.publish_max_connections, publish_handle, &m->pub, &e) < 0) {
+                         ADMIN_MAX_BODY, admin_handle, &m->admin, &e) < 0 ||
+      httpd_listen_plain(m->h, "publish", m->cfg.publish_listen, m->cfg.publish_max_connections,
+                         PUBLISH_MAX_BODY, publish_handle, &m->pub, &e) < 0) {
     log_err(NULL, "listeners: %s", m->ocsp && m->health && m->h ? e.msg : "cannot start");
     return -1;
   }
@@ -513,6 +524,7 @@ static void main_stop(main_t *m) {
       event_free(evs[i]);
   health_stop(m->health);
   workq_free(m->q);
+  workq_free(m->pubq);
   if (m->group) {
     store_group_stats_t st;
     store_group_stats(m->group, &st);

@@ -48,6 +48,8 @@ static const cfg_key_t cfg_keys[] = {
     I("admin", "max_connections", admin_max_connections, "16", 1, 100000),
     S("publish", "listen", publish_listen, "127.0.0.1:8080", 0),
     I("publish", "max_connections", publish_max_connections, "256", 1, 1000000),
+    I("publish", "worker_threads", publish_worker_threads, "4", 1, 64),
+    I("publish", "queue_max", publish_queue_max, "64", 1, 1000000),
     S("publish", "bucket_root", bucket_root, "/var/lib/pcad/buckets", 0),
     I("publish", "crl_publish_delay", crl_publish_delay, "5", 0, 3600),
     I("publish", "bucket_autocreate", bucket_autocreate, "1", 0, 1),

@@ -25,6 +25,8 @@ typedef struct {
   /* [publish] */
   char *publish_listen;
   long publish_max_connections;
+  long publish_worker_threads; /* the publish listener's own pool, apart from the API's */
+  long publish_queue_max;
   char *bucket_root;
   long crl_publish_delay;
   long bucket_autocreate;

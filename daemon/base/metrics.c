@@ -214,7 +214,12 @@ char *metrics_render(const metrics_gauges_t *g) {
       {"pcad_db_up", "1 while PostgreSQL answers.", g->db_up},
       {"pcad_db_connections_in_use", "Workers running a job, each on its own connection.",
        g->db_connections_in_use},
-      {"pcad_queue_depth", "Jobs waiting for a worker.", g->queue_depth}};
+      {"pcad_queue_depth", "Jobs waiting for a worker.", g->queue_depth},
+      {"pcad_publish_workers_busy",
+       "The publish listener's workers (a pool of its own: OCSP, CRLs) running a job.",
+       g->publish_busy},
+      {"pcad_publish_queue_depth", "Publish listener jobs waiting for one of its workers.",
+       g->publish_queue_depth}};
   for (size_t i = 0; i < sizeof gauges / sizeof gauges[0]; i++) {
     metrics_head(&b, gauges[i].name, "gauge", gauges[i].help);
     buf_printf(&b, "%s %d\n", gauges[i].name, gauges[i].v);

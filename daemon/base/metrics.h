@@ -30,6 +30,8 @@ typedef struct {
   int token_up, db_up;
   int db_connections_in_use; /* workers running a job, each on its connection */
   int queue_depth;           /* jobs waiting for a worker */
+  int publish_busy;          /* the publish listener's workers (its own pool): running a job */
+  int publish_queue_depth;   /* and jobs waiting for one */
 } metrics_gauges_t;
 
 /* The whole exposition (malloc'ed), or NULL out of memory. */

@@ -17,10 +17,16 @@
 #include "core/serial.h"
 #include "shape/cacfg.h"
 #include "store/store_ca.h"
-#include "store/store_cert.h"
 
 #define OCSP_VALIDITY 3600   /* nextUpdate an hour after thisUpdate */
 #define OCSP_RELOAD_MS 1000  /* an unknown issuer reloads the list at most this often */
+/* CertIDs one request may ask about; more is malformedRequest. Relying
+ * parties ask about one (RFC 5019; OpenSSL, Go, browsers): the cap bounds
+ * the work and the response of one request (docs/COMPATIBILITY.md). */
+#define OCSP_MAX_CERTIDS 16
+/* The octets of a nonce (RFC 8954: OCTET STRING (SIZE(1..32))); an empty
+ * or longer one is malformedRequest. */
+#define OCSP_NONCE_MAX 32
 
 /* The digests a request's CertID may name the issuer with. */
 static const char *const ocsp_digests[] = {"SHA1", "SHA256", "SHA384", "SHA512"};
@@ -233,44 +239,47 @@ static int ocsp_add(OCSP_BASICRESP *bs, OCSP_CERTID *id, const ocspcache_says_t 
   return ok ? 0 : -1;
 }
 
-/* The statuses of the request's other serials (the first is in bs):
- * OCSP_RESPONSE_STATUS_SUCCESSFUL, or the status that says why not. */
-static int ocsp_others(const ctx_t *c, OCSP_REQUEST *req, const ocsp_issuer_t *is,
-                       OCSP_BASICRESP *bs, err_t *e) {
-  OCSP_CERTID *first = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
-  for (int i = 1; i < OCSP_request_onereq_count(req); i++) {
-    OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
-    ocspcache_says_t says;
-    store_cert_t crt;
-    char norm[64];
-    int rc = 1;
-    if (OCSP_id_issuer_cmp(id, first) != 0)
+/* What a request asks about: its CertIDs (the request's own), their
+ * serials as pcad stores them ("0", which no row has, for one pcad could
+ * not have issued) and, once the database has answered, what to say of
+ * each. */
+typedef struct {
+  int n;
+  OCSP_CERTID *ids[OCSP_MAX_CERTIDS];
+  char serials[OCSP_MAX_CERTIDS][64];
+  const char *serialp[OCSP_MAX_CERTIDS];
+  ocspcache_says_t says[OCSP_MAX_CERTIDS];
+} ocsp_ask_t;
+
+/* The CertIDs of req into ask: SUCCESSFUL, UNAUTHORIZED when they name
+ * more than one issuer, MALFORMEDREQUEST for none or too many. */
+static int ocsp_ask_make(OCSP_REQUEST *req, ocsp_ask_t *ask) {
+  ask->n = OCSP_request_onereq_count(req);
+  if (ask->n < 1 || ask->n > OCSP_MAX_CERTIDS)
+    return OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+  for (int i = 0; i < ask->n; i++) {
+    ask->ids[i] = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
+    if (i > 0 && OCSP_id_issuer_cmp(ask->ids[i], ask->ids[0]) != 0)
       return OCSP_RESPONSE_STATUS_UNAUTHORIZED; /* one issuer per request */
-    memset(&crt, 0, sizeof crt);
-    if (ocsp_serial(id, norm) == 0 &&
-        (rc = store_cert_by_serial(c->store, is->id, norm, 0, &crt, e)) < 0)
-      return OCSP_RESPONSE_STATUS_TRYLATER;
-    ocsp_says(rc == 0, crt.status, crt.revoked_at ? (long long)strtod(crt.revoked_at, NULL) : -1,
-              crt.revocation_reason, is->sha256, &says);
-    store_cert_clear(&crt);
-    if (ocsp_add(bs, id, &says) < 0)
-      return OCSP_RESPONSE_STATUS_INTERNALERROR;
+    snprintf(ask->serials[i], sizeof ask->serials[i], "0");
+    ocsp_serial(ask->ids[i], ask->serials[i]);
+    ask->serialp[i] = ask->serials[i];
   }
   return OCSP_RESPONSE_STATUS_SUCCESSFUL;
 }
 
-/* A freshly signed response to req, whose first serial the database
- * described as says, encoded into *der. */
-static int ocsp_sign(const ctx_t *c, OCSP_REQUEST *req, ocsp_issuer_t *is,
-                     const ocspcache_says_t *says, unsigned char **der, int *len, err_t *e) {
+/* A freshly signed response to req, saying ask->says of each of its
+ * CertIDs, encoded into *der. */
+static int ocsp_sign(const ctx_t *c, OCSP_REQUEST *req, ocsp_issuer_t *is, const ocsp_ask_t *ask,
+                     unsigned char **der, int *len, err_t *e) {
   OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
   OCSP_RESPONSE *resp = NULL;
-  int st = OCSP_RESPONSE_STATUS_INTERNALERROR;
-  if (!bs || ocsp_add(bs, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0)), says) < 0 ||
-      (st = ocsp_others(c, req, is, bs, e)) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
-      OCSP_copy_nonce(bs, req) <= 0) {
+  int ok = bs != NULL;
+  for (int i = 0; ok && i < ask->n; i++)
+    ok = ocsp_add(bs, ask->ids[i], &ask->says[i]) == 0;
+  if (!ok || OCSP_copy_nonce(bs, req) <= 0) {
     OCSP_BASICRESP_free(bs);
-    return st == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_RESPONSE_STATUS_INTERNALERROR : st;
+    return OCSP_RESPONSE_STATUS_INTERNALERROR;
   }
   bs = key_sign_ocsp(c, is->key_id, bs, is->cert, is->sigalg, e);
   is->cert = NULL; /* the signer's now */
@@ -284,24 +293,26 @@ static int ocsp_sign(const ctx_t *c, OCSP_REQUEST *req, ocsp_issuer_t *is,
   return *len > 0 ? OCSP_RESPONSE_STATUS_SUCCESSFUL : OCSP_RESPONSE_STATUS_INTERNALERROR;
 }
 
-/* The issuer of the request's first CertID and what the database says of
- * its serial, in one round trip: SUCCESSFUL, or the status that says why
- * not. A CA certificate that changed reloads the issuers once. */
-static int ocsp_check(ocsp_t *o, const ctx_t *c, OCSP_CERTID *first, ocsp_issuer_t *is,
-                      ocspcache_says_t *says, err_t *e) {
+/* The issuer of the request's CertIDs and what the database says of each
+ * of their serials, in one round trip: SUCCESSFUL (ask->says filled), or
+ * the status that says why not. A CA certificate that changed reloads the
+ * issuers once. */
+static int ocsp_check(ocsp_t *o, const ctx_t *c, ocsp_ask_t *ask, ocsp_issuer_t *is, err_t *e) {
+  store_ocsp_cert_t certs[OCSP_MAX_CERTIDS];
   store_ocsp_t chk;
-  char norm[64] = "0";
   int known = -1, rc;
-  ocsp_serial(first, norm); /* none: no row has it */
   for (int round = 0; round < 2; round++) {
-    if ((rc = ocsp_find(o, c, first, round, is, e)) <= 0)
+    if ((rc = ocsp_find(o, c, ask->ids[0], round, is, e)) <= 0)
       return rc < 0 ? OCSP_RESPONSE_STATUS_TRYLATER : OCSP_RESPONSE_STATUS_UNAUTHORIZED;
-    if ((known = store_ca_ocsp_check(c->store, is->id, norm, &chk, e)) < 0)
+    known = store_ca_ocsp_check(c->store, is->id, ask->serialp, ask->n, &chk, certs, e);
+    if (known < 0)
       return OCSP_RESPONSE_STATUS_TRYLATER;
     if (known == 1 || !chk.answers)
       return OCSP_RESPONSE_STATUS_UNAUTHORIZED;
     if (strcmp(chk.cert_sha256, is->sha256) == 0) {
-      ocsp_says(chk.found, chk.status, chk.revoked_at, chk.reason, is->sha256, says);
+      for (int i = 0; i < ask->n; i++)
+        ocsp_says(certs[i].found, certs[i].status, certs[i].revoked_at, certs[i].reason,
+                  is->sha256, &ask->says[i]);
       return OCSP_RESPONSE_STATUS_SUCCESSFUL;
     }
     X509_free(is->cert);
@@ -315,31 +326,56 @@ static int ocsp_check(ocsp_t *o, const ctx_t *c, OCSP_CERTID *first, ocsp_issuer
  * is known is answered from the cache while the database agrees. */
 static int ocsp_answer(ocsp_t *o, const ctx_t *c, OCSP_REQUEST *req, unsigned char **der,
                        int *len) {
-  OCSP_CERTID *first = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
+  ocsp_ask_t ask;
   ocsp_issuer_t is;
-  ocspcache_says_t says;
   unsigned char *key = NULL;
   int klen = -1, st, keep;
   err_t e;
   err_clear(&e);
   memset(&is, 0, sizeof is);
-  st = ocsp_check(o, c, first, &is, &says, &e);
-  keep = st == OCSP_RESPONSE_STATUS_SUCCESSFUL && OCSP_request_onereq_count(req) == 1 &&
+  if ((st = ocsp_ask_make(req, &ask)) == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    st = ocsp_check(o, c, &ask, &is, &e);
+  keep = st == OCSP_RESPONSE_STATUS_SUCCESSFUL && ask.n == 1 &&
          OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) < 0 &&
-         says.status != V_OCSP_CERTSTATUS_UNKNOWN && (klen = i2d_OCSP_CERTID(first, &key)) > 0;
-  if (keep && (*der = ocspcache_get(o->cache, key, (size_t)klen, &says, len)) != NULL)
+         ask.says[0].status != V_OCSP_CERTSTATUS_UNKNOWN &&
+         (klen = i2d_OCSP_CERTID(ask.ids[0], &key)) > 0;
+  if (keep && (*der = ocspcache_get(o->cache, key, (size_t)klen, &ask.says[0], len)) != NULL)
     goto out;
   if (st == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
-      (st = ocsp_sign(c, req, &is, &says, der, len, &e)) == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+      (st = ocsp_sign(c, req, &is, &ask, der, len, &e)) == OCSP_RESPONSE_STATUS_SUCCESSFUL)
     ocspcount_add(o->count, is.arn); /* a signature by the CA key: audited per interval */
   if (keep && st == OCSP_RESPONSE_STATUS_SUCCESSFUL)
-    ocspcache_put(o->cache, key, (size_t)klen, &says, *der, *len);
+    ocspcache_put(o->cache, key, (size_t)klen, &ask.says[0], *der, *len);
 out:
   if (e.code != ERR_OK)
     log_warn(c->rid, "OCSP: %s", e.msg);
   OPENSSL_free(key);
   X509_free(is.cert);
   return st;
+}
+
+/* Whether the request's nonce, if it has one, is 1 to OCSP_NONCE_MAX
+ * octets: those of the OCTET STRING its extnValue holds (RFC 8954, as
+ * OpenSSL, cryptography and Go write it), or of the extnValue itself when
+ * that is not one (older clients put the bytes there bare). A second
+ * nonce is refused too. */
+static int ocsp_nonce_ok(OCSP_REQUEST *req) {
+  int i = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1);
+  ASN1_OCTET_STRING *v, *inner;
+  const unsigned char *p, *start;
+  long n;
+  if (i < 0)
+    return 1;
+  if (OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, i) >= 0)
+    return 0;
+  v = X509_EXTENSION_get_data(OCSP_REQUEST_get_ext(req, i));
+  p = start = ASN1_STRING_get0_data(v);
+  n = ASN1_STRING_length(v);
+  inner = d2i_ASN1_OCTET_STRING(NULL, &p, n);
+  if (inner && p == start + n)
+    n = ASN1_STRING_length(inner);
+  ASN1_OCTET_STRING_free(inner);
+  return n >= 1 && n <= OCSP_NONCE_MAX;
 }
 
 ocspcount_t *ocsp_count(ocsp_t *o) { return o ? o->count : NULL; }
@@ -350,8 +386,12 @@ int ocsp_respond(ocsp_t *o, const ctx_t *c, const unsigned char *der, size_t len
   OCSP_REQUEST *req = d2i_OCSP_REQUEST(NULL, &q, (long)len);
   OCSP_RESPONSE *resp;
   int status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+  int n = req && q == der + len ? OCSP_request_onereq_count(req) : 0;
   *out = NULL;
-  if (req && q == der + len && OCSP_request_onereq_count(req) > 0)
+  if (n > OCSP_MAX_CERTIDS || (n > 0 && !ocsp_nonce_ok(req)))
+    log_debug(c->rid, "OCSP: malformedRequest: %d CertIDs (at most %d), or a nonce not of 1 to"
+                      " %d octets", n, OCSP_MAX_CERTIDS, OCSP_NONCE_MAX);
+  else if (n > 0)
     status = ocsp_answer(o, c, req, out, out_len);
   OCSP_REQUEST_free(req);
   if (status == OCSP_RESPONSE_STATUS_SUCCESSFUL)

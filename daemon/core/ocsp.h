@@ -26,9 +26,11 @@ void ocsp_free(ocsp_t *o);
 int ocsp_install(ocsp_t *o, const ctx_t *c, const struct store_ca *rows, int n);
 
 /* The DER OCSPResponse to a DER OCSPRequest, always: malformedRequest for
- * one that does not parse, unauthorized for an issuer pcad does not
- * answer for (no such CA, or its OCSP not enabled), tryLater when the
- * database or the token is away. *out is OPENSSL_malloc'ed; -1 only when
+ * one that does not parse, that asks about more than 16 CertIDs or whose
+ * nonce is not 1 to 32 octets (RFC 8954); unauthorized for an issuer pcad
+ * does not answer for (no such CA, or its OCSP not enabled) or for CertIDs
+ * of two issuers; tryLater when the database or the token is away. One
+ * database round trip whatever the number of CertIDs. *out is OPENSSL_malloc'ed; -1 only when
  * no response can be encoded at all. */
 int ocsp_respond(ocsp_t *o, const ctx_t *c, const unsigned char *der, size_t len,
                  unsigned char **out, int *out_len);

@@ -12,6 +12,7 @@ static void admin_metrics(const admin_env_t *a, request_t *req) {
   char *text;
   health_gauges(a->health, &g.db_up, &g.token_up);
   workq_stats(a->q, &g.queue_depth, &g.db_connections_in_use);
+  workq_stats(a->pubq, &g.publish_queue_depth, &g.publish_busy);
   if (!(text = metrics_render(&g))) {
     request_reply(req, 500, "text/plain", NULL, oom, sizeof oom - 1);
     return;

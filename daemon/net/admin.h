@@ -6,9 +6,13 @@
 #include "jobs/health.h"
 #include "net/httpd.h"
 
+/* The largest request body the admin listener takes (it serves GETs). */
+#define ADMIN_MAX_BODY 1024
+
 typedef struct {
   health_t *health;
-  workq_t *q;
+  workq_t *q;    /* the API's workers, for /metrics */
+  workq_t *pubq; /* the publish listener's */
 } admin_env_t;
 
 /* An httpd_handler_fn: arg is an admin_env_t. */

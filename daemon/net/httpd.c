@@ -27,6 +27,11 @@
 /* Unparsed input kept per connection while a request is being served;
  * reading stops above it (pipelined requests wait in the socket). */
 #define HTTPD_INPUT_HIGH (64 * 1024)
+/* What a client may still send after its last reply (read and dropped
+ * for at most a second) before its connection is closed at once: enough
+ * for the rest of a small request, not the rest of a 4 MB body refused
+ * with 413, which would keep the loop thread reading for every listener. */
+#define HTTPD_LINGER_MAX (64 * 1024)
 
 typedef struct httpd_conn httpd_conn_t;
 
@@ -37,6 +42,7 @@ typedef struct httpd_listener {
   httpd_handler_fn fn;
   void *arg;
   int tls;
+  size_t max_body;  /* the largest request body it takes (413 above) */
   long nconns, max; /* open connections, and the cap */
   int paused;       /* accepting paused at the cap */
 } httpd_listener_t;
@@ -66,6 +72,7 @@ struct httpd_conn {
   int flushing;   /* a reply is leaving; parse on once it has */
   int closing;    /* close once the reply has left */
   int lingering;  /* closed for writing; what still arrives is discarded */
+  size_t dropped; /* bytes discarded while lingering */
 };
 
 /* What the front door keeps with a request it handed up. */
@@ -273,14 +280,20 @@ static void httpd_pump(httpd_conn_t *c) {
 
 static void httpd_on_read(struct bufferevent *bev, void *arg) {
   httpd_conn_t *c = arg;
-  if (c->lingering)
-    evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
-  else
+  struct evbuffer *in = bufferevent_get_input(bev);
+  if (!c->lingering) {
     httpd_pump(c);
+    return;
+  }
+  c->dropped += evbuffer_get_length(in);
+  evbuffer_drain(in, evbuffer_get_length(in));
+  if (c->dropped > HTTPD_LINGER_MAX)
+    httpd_conn_free(c);
 }
 
 /* After the last reply: the write side is shut and what the client still
- * sends is read and dropped for a second, so that closing with unread
+ * sends is read and dropped for a second (HTTPD_LINGER_MAX bytes at
+ * most: then closed at once), so that closing with unread
  * bytes does not reset the connection before the client has read the
  * reply (a refused request is usually followed by more). */
 static void httpd_linger(httpd_conn_t *c) {
@@ -350,7 +363,7 @@ static void httpd_on_accept(struct evconnlistener *evl, evutil_socket_t fd, stru
   /* a reply leaves in more than one TLS record: without this, Nagle and the
    * client's delayed ACK add 40 ms to every keep-alive reply */
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (!c || !(c->hp = hparse_new(h->cfg->max_header_bytes, h->cfg->max_request_bytes)) ||
+  if (!c || !(c->hp = hparse_new(h->cfg->max_header_bytes, l->max_body)) ||
       !(c->deadline = evtimer_new(h->base, httpd_on_deadline, c)) || !(c->bev = httpd_bev(l, fd))) {
     log_err(NULL, "cannot set up a connection");
     if (c && c->deadline)
@@ -493,7 +506,7 @@ static struct evconnlistener *httpd_socket(httpd_listener_t *l, const char *name
 }
 
 static int httpd_listen(httpd_t *h, const char *name, const char *addr, int tls, long max,
-                        httpd_handler_fn fn, void *arg, err_t *e) {
+                        size_t max_body, httpd_handler_fn fn, void *arg, err_t *e) {
   httpd_listener_t *l;
   if (h->nl == HTTPD_MAX_LISTENERS)
     return err_set(e, ERR_InternalFailure, "too many listeners");
@@ -505,6 +518,7 @@ static int httpd_listen(httpd_t *h, const char *name, const char *addr, int tls,
   l->arg = arg;
   l->tls = tls;
   l->max = max;
+  l->max_body = max_body;
   err_clear(e);
   if (!(l->evl = httpd_socket(l, name, addr, e)))
     return e->code != ERR_OK ? -1 : err_set(e, ERR_InternalFailure, "cannot listen on %s", addr);
@@ -530,10 +544,11 @@ int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e) {
 int httpd_listen_tls(httpd_t *h, const char *addr, httpd_handler_fn fn, void *arg, err_t *e) {
   if (!h->ssl && !(h->ssl = httpd_tls_ctx(h->cfg, e)))
     return -1;
-  return httpd_listen(h, "api", addr, 1, h->cfg->max_connections, fn, arg, e);
+  return httpd_listen(h, "api", addr, 1, h->cfg->max_connections,
+                      (size_t)h->cfg->max_request_bytes, fn, arg, e);
 }
 
 int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, long max_conns,
-                       httpd_handler_fn fn, void *arg, err_t *e) {
-  return httpd_listen(h, name, addr, 0, max_conns, fn, arg, e);
+                       size_t max_body, httpd_handler_fn fn, void *arg, err_t *e) {
+  return httpd_listen(h, name, addr, 0, max_conns, max_body, fn, arg, e);
 }

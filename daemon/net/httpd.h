@@ -28,9 +28,10 @@ int httpd_check_tls(const cfg_t *cfg, err_t *e);
 int httpd_reload_tls(httpd_t *h, const cfg_t *cfg, err_t *e);
 /* Plain HTTP listeners, name "admin" or "publish", with their own cap on
  * open connections (at it, accepting pauses until one closes; the API's
- * cap is server.max_connections). */
+ * cap is server.max_connections) and on a request's body (above it: 413,
+ * the connection closed; the API's is server.max_request_bytes). */
 int httpd_listen_plain(httpd_t *h, const char *name, const char *addr, long max_conns,
-                       httpd_handler_fn fn, void *arg, err_t *e);
+                       size_t max_body, httpd_handler_fn fn, void *arg, err_t *e);
 
 typedef void (*httpd_drained_fn)(void *arg);
 /* Stops serving: closes the listeners and the connections with no request

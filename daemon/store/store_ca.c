@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "store/store_priv.h"
 
 #define STORE_CA_COLUMNS                                                                     \
@@ -207,29 +208,63 @@ int store_ca_get(store_t *s, const char *account, const char *arn, int lock, sto
   return rc < 0 ? -1 : !rc;
 }
 
-static void store_ca_ocsp_fill(void *out, PGresult *r, int i) {
-  store_ocsp_t *o = out;
-  o->answers = strcmp(PQgetvalue(r, i, 0), "t") == 0;
-  snprintf(o->cert_sha256, sizeof o->cert_sha256, "%s", PQgetvalue(r, i, 1));
-  o->found = !PQgetisnull(r, i, 2);
-  snprintf(o->status, sizeof o->status, "%s", PQgetvalue(r, i, 2));
-  o->revoked_at = PQgetisnull(r, i, 3) ? -1 : strtoll(PQgetvalue(r, i, 3), NULL, 10);
-  snprintf(o->reason, sizeof o->reason, "%s", PQgetvalue(r, i, 4));
+/* The serials as one "a,b,c" parameter (string_to_array in the SQL):
+ * malloc'ed, or NULL (e set) when one is empty or holds a comma. */
+static char *store_ca_serial_list(const char *const *serials, int n, err_t *e) {
+  buf_t b = {0};
+  int ok = n > 0;
+  for (int i = 0; ok && i < n; i++)
+    ok = serials[i][0] && !strchr(serials[i], ',') && (i == 0 || buf_putc(&b, ',') == 0) &&
+         buf_puts(&b, serials[i]) == 0;
+  if (ok && b.data)
+    return buf_take(&b);
+  buf_free(&b);
+  err_set(e, ERR_InternalFailure, "OCSP: %d serials that cannot be asked for", n);
+  return NULL;
 }
 
-int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *serial, store_ocsp_t *out,
-                        err_t *e) {
-  const char *p[2] = {ca_id, serial};
-  int found;
+/* Row i of the OCSP check: serial number k (its ordinality) into certs[k - 1]. */
+static void store_ca_ocsp_fill(PGresult *r, int i, int n, store_ocsp_cert_t *certs) {
+  long k = strtol(PQgetvalue(r, i, 2), NULL, 10);
+  store_ocsp_cert_t *o;
+  if (k < 1 || k > n)
+    return;
+  o = &certs[k - 1];
+  o->found = !PQgetisnull(r, i, 3);
+  snprintf(o->status, sizeof o->status, "%s", PQgetvalue(r, i, 3));
+  o->revoked_at = PQgetisnull(r, i, 4) ? -1 : strtoll(PQgetvalue(r, i, 4), NULL, 10);
+  snprintf(o->reason, sizeof o->reason, "%s", PQgetvalue(r, i, 5));
+}
+
+int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *const *serials, int n,
+                        store_ocsp_t *out, store_ocsp_cert_t *certs, err_t *e) {
+  char *list = store_ca_serial_list(serials, n, e);
+  const char *p[2] = {ca_id, list};
+  PGresult *r = NULL;
+  int rows = -1;
   memset(out, 0, sizeof *out);
-  found = store_exec_row(s,
-                         "SELECT coalesce(" STORE_CA_OCSP_ANSWERS ", false),"
-                         " encode(sha256(coalesce(a.certificate_der, '')), 'hex'), c.status,"
-                         " floor(extract(epoch from c.revoked_at))::bigint, c.revocation_reason"
-                         " FROM certificate_authorities a LEFT JOIN certificates c"
-                         " ON c.ca_id = a.id AND c.serial = $2 WHERE a.id = $1::uuid",
-                         2, p, store_ca_ocsp_fill, out, e);
-  return found < 0 ? -1 : !found;
+  for (int i = 0; i < n; i++)
+    certs[i] = (store_ocsp_cert_t){.revoked_at = -1};
+  if (list)
+    r = store_exec(s,
+                   "SELECT coalesce(" STORE_CA_OCSP_ANSWERS ", false),"
+                   " encode(sha256(coalesce(a.certificate_der, '')), 'hex'), q.k, c.status,"
+                   " floor(extract(epoch from c.revoked_at))::bigint, c.revocation_reason"
+                   " FROM certificate_authorities a"
+                   " CROSS JOIN unnest(string_to_array($2::text, ','))"
+                   " WITH ORDINALITY q(serial, k)"
+                   " LEFT JOIN certificates c ON c.ca_id = a.id AND c.serial = q.serial"
+                   " WHERE a.id = $1::uuid",
+                   2, p, e);
+  if (r && (rows = PQntuples(r)) > 0) {
+    out->answers = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    snprintf(out->cert_sha256, sizeof out->cert_sha256, "%s", PQgetvalue(r, 0, 1));
+  }
+  for (int i = 0; i < rows; i++)
+    store_ca_ocsp_fill(r, i, n, certs);
+  PQclear(r);
+  free(list);
+  return rows < 0 ? -1 : rows == 0;
 }
 
 typedef struct {

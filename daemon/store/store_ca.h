@@ -53,20 +53,25 @@ int store_ca_ocsp(store_t *s, store_ca_t **rows, int *nrows, err_t *e);
 /* fn for each CA with a certificate (not DELETED): its id and notAfter. */
 int store_ca_expiries(store_t *s, void (*fn)(const char *ca_id, long long not_after, void *arg),
                       void *arg, err_t *e);
-/* What one OCSP answer needs, in one round trip: whether the CA still
- * answers OCSP (as store_ca_ocsp selects them), the SHA-256 of its
- * certificate (lower-case hex), and one serial's row. */
+/* What one OCSP answer needs, in one round trip whatever the number of
+ * serials: whether the CA still answers OCSP (as store_ca_ocsp selects
+ * them), the SHA-256 of its certificate (lower-case hex), and the row of
+ * each serial asked for. */
+typedef struct {
+  int found;            /* the serial has a row */
+  char status[16];      /* PENDING, ISSUED, FAILED */
+  long long revoked_at; /* epoch seconds, -1 when not revoked */
+  char reason[40];
+} store_ocsp_cert_t;
 typedef struct {
   int answers;
   char cert_sha256[65];
-  int found;          /* the serial has a row */
-  char status[16];    /* PENDING, ISSUED, FAILED */
-  long long revoked_at; /* epoch seconds, -1 when not revoked */
-  char reason[40];
 } store_ocsp_t;
-/* 0, or 1 when there is no such CA. */
-int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *serial, store_ocsp_t *out,
-                        err_t *e);
+/* serials: n of them (lower-case hex, as certificates.serial holds them;
+ * no commas), n >= 1; certs[i] is what the database says of serials[i].
+ * 0, or 1 when there is no such CA. */
+int store_ca_ocsp_check(store_t *s, const char *ca_id, const char *const *serials, int n,
+                        store_ocsp_t *out, store_ocsp_cert_t *certs, err_t *e);
 /* A CA's resource policy by ARN, whoever owns it: 0 (*policy malloc'ed,
  * NULL when it has none; *owner its account), or 1 when there is no such
  * CA. */

@@ -12,8 +12,18 @@ the head and the body of a request must all arrive within it).
       is served at once.
   E6b the same on the unauthenticated publish and admin listeners: each
       accepts up to its own cap ([publish]/[admin] max_connections), the
-      API is served within a second meanwhile."""
+      API is served within a second meanwhile.
+  E6c the publish listener busy and flooded at once (16 clients sending
+      3.9 MB OCSP requests of 50,000 CertIDs in a loop, 4 sending 16
+      CertIDs with a nonce (a signature by the CA key each), 4 sending 500
+      CertIDs, and 200 idle sockets held open): it has its own workers, so
+      no API call waits more than a second."""
+import http.client
+import json
+import multiprocessing
 import os
+import random
+import re
 import resource
 import selectors
 import socket
@@ -24,7 +34,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
+from cryptography import x509  # noqa: E402
 from invariants import FaultCase  # noqa: E402
+import ocspreq  # noqa: E402
+from pki import ca_pem  # noqa: E402
 
 TIMEOUT = 10      # [server] request_timeout
 MAX_CONNS = 512   # [server] max_connections
@@ -217,6 +230,168 @@ class Flood(FaultCase):
         print('E6b: peak %d fds (base %d)' % (peak, base), file=sys.stderr)
         self.assertTrue(wait_fds(self, base + 16))
         self.assertTrue(wait_for_admin(self))
+
+
+LOAD_SECONDS = 15
+IDLE_SOCKETS = 200  # below [publish] max_connections (256) with the 24 clients: all accepted
+
+
+class PublishLoad(FaultCase):
+    """E6c: the defaults of [server] and [publish] (the API's 16 workers;
+    publish's own pool, if it has one)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.make_ca('publish load root')
+        cls.c.update_certificate_authority(
+            CertificateAuthorityArn=cls.ca,
+            RevocationConfiguration={'OcspConfiguration': {'Enabled': True}})
+        with open(ca_pem(cls.c, cls.ca, cls.pe.dir), 'rb') as f:
+            cls.issuer = x509.load_pem_x509_certificate(f.read())
+
+    def requests(self):
+        """{kind: (DER request or a function making one, clients)}."""
+        def serials(n):
+            return [random.getrandbits(127) | 1 << 127 for _ in range(n)]
+        huge = ocspreq.request(self.issuer, serials(50000))
+        some = ocspreq.request(self.issuer, serials(500), os.urandom(32))
+        return {'huge': (huge, 16), 'over': (some, 4),
+                'nonce': (lambda: ocspreq.request(self.issuer, serials(16), os.urandom(32)), 4)}
+
+    def test_e6c_publish_load_leaves_the_api_alone(self):
+        """The API's DescribeCertificateAuthority, every 0.2 s for 15 s while
+        the publish listener is loaded and flooded, never waits a second
+        (d498921: publish shared the API's workers; with 16 such requests
+        running a call waited 8.6 s). The loaders are another process, so
+        that the timing here does not wait for their GIL."""
+        ctx = multiprocessing.get_context('fork')
+        stop, results = ctx.Event(), ctx.Queue()
+        load = ctx.Process(target=publish_load, args=(
+            self.pe.env['PCA_PUBLISH'], self.requests(), stop, results))
+        load.start()
+        api = []
+        try:
+            time.sleep(1)  # the clients connected and sending
+            end = time.monotonic() + LOAD_SECONDS
+            while time.monotonic() < end:
+                t0 = time.monotonic()
+                st = self.pe.raw('DescribeCertificateAuthority',
+                                 json.dumps({'CertificateAuthorityArn': self.ca}))[0]
+                api.append((st, time.monotonic() - t0))
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            got = results.get(timeout=60)
+            load.join(30)
+        worst = max(d for _, d in api)
+        inside = [float(ms) for ms in re.findall(
+            r'op=DescribeCertificateAuthority .*?ms=([0-9.]+)', self.pe.log())]
+        print('E6c: %d API calls, worst %.3f s (in pcad %.0f ms); publish answers %r'
+              % (len(api), worst, max(inside or [0]), got), file=sys.stderr)
+        self.assertLess(worst, 1.0, 'an API call waited while the publish listener was busy')
+        self.assertEqual({st for st, _ in api}, {200})
+        self.assertGreater(len(api), LOAD_SECONDS * 2)
+        # the load was there, and answered as it should be: the 3.9 MB
+        # requests refused before a worker sees them (413, or the
+        # connection reset while the client is still sending: pcad reads
+        # 64 KiB of a refused body at most), 500 CertIDs malformedRequest,
+        # 16 with a nonce signed
+        refused = {413, 'ConnectionResetError', 'BrokenPipeError'}
+        self.assertLessEqual(set(got['huge']), refused, got)
+        self.assertGreater(sum(got['huge'].values()), 10, got)
+        self.assertGreater(got['over'].get('malformedRequest', 0), 10, got)
+        self.assertEqual(set(got['over']), {'malformedRequest'}, got)
+        self.assertGreater(got['nonce'].get('successful', 0), 10, got)
+        self.assertEqual(set(got['nonce']), {'successful'}, got)
+        self.assertGreaterEqual(got['idle'].get('open', 0), IDLE_SOCKETS)
+
+
+def publish_client(addr, kind, req, stop, counts, lock):
+    """Sends req (or req()) to the publish listener at addr until stop,
+    counting the answers by status (or the error that ended one)."""
+    host, port = addr.split(':')
+    conn = None
+    while not stop.is_set():
+        try:
+            conn = conn or http.client.HTTPConnection(host, int(port), timeout=30)
+            conn.request('POST', '/', body=req() if callable(req) else req,
+                         headers={'Content-Type': 'application/ocsp-request'})
+            r = conn.getresponse()
+            what = ocsp_status(r.status, r.read())
+            if r.will_close:
+                conn.close()
+                conn = None
+        except (OSError, http.client.HTTPException) as e:
+            what = type(e).__name__
+            if conn:
+                conn.close()
+            conn = None
+            time.sleep(0.05)
+        with lock:
+            counts[kind][what] = counts[kind].get(what, 0) + 1
+    if conn:
+        conn.close()
+
+
+OCSP_STATUS = ('successful', 'malformedRequest', 'internalError', 'tryLater', '4', 'sigRequired',
+               'unauthorized')
+
+
+def ocsp_status(http_status, body):
+    """What an answer said: the HTTP status when not 200, else the
+    responseStatus of the OCSPResponse (30 len 0a 01 status)."""
+    if http_status != 200:
+        return http_status
+    i = 2 + (body[1] & 0x7f if body[1] & 0x80 else 0)
+    return OCSP_STATUS[body[i + 2]] if body[i:i + 2] == b'\x0a\x01' else 'not OCSP'
+
+
+def idle_flood(addr, stop, counts, lock):
+    """IDLE_SOCKETS connections to addr that send nothing, each opened again
+    once pcad closes it (request_timeout)."""
+    host, port = addr.split(':')
+    sel = selectors.DefaultSelector()
+
+    def connect():
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((host, int(port)))
+        sel.register(s, selectors.EVENT_READ)
+        with lock:
+            counts['idle']['open'] = counts['idle'].get('open', 0) + 1
+    for _ in range(IDLE_SOCKETS):
+        connect()
+    while not stop.is_set():
+        for key, _ in sel.select(0.2):
+            try:
+                if key.fileobj.recv(1):
+                    continue
+            except BlockingIOError:
+                continue
+            except OSError:
+                pass
+            sel.unregister(key.fileobj)
+            key.fileobj.close()
+            connect()
+    for key in list(sel.get_map().values()):
+        key.fileobj.close()
+
+
+def publish_load(addr, requests, stop, results):
+    """The loader process: the clients of requests and the idle flood, in
+    threads, until stop; then {kind: {status or error: count}} to results."""
+    os.nice(10)  # an attacker's CPU is not pcad's host's: the timing measures pcad
+    counts, lock = {kind: {} for kind in list(requests) + ['idle']}, threading.Lock()
+    threads = [threading.Thread(target=idle_flood, args=(addr, stop, counts, lock))]
+    for kind, (req, n) in requests.items():
+        threads += [threading.Thread(target=publish_client, args=(addr, kind, req, stop, counts,
+                                                                  lock)) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.put(counts)
 
 
 def wait_for_admin(tc):

@@ -21,7 +21,8 @@ PROMTOOL = shutil.which('promtool')
 NAMES = ('pcad_requests_total', 'pcad_request_duration_seconds', 'pcad_token_sign_duration_seconds',
          'pcad_token_up', 'pcad_db_up', 'pcad_db_connections_in_use', 'pcad_queue_depth',
          'pcad_certificates_issued_total', 'pcad_crl_last_success_timestamp_seconds',
-         'pcad_ca_certificate_expiry_timestamp_seconds', 'pcad_build_info', 'pcad_signer_keys')
+         'pcad_ca_certificate_expiry_timestamp_seconds', 'pcad_build_info', 'pcad_signer_keys',
+         'pcad_publish_workers_busy', 'pcad_publish_queue_depth')
 
 
 def series(text):

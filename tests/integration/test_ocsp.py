@@ -1,9 +1,14 @@
 """The OCSP responder on the publish listener, checked with `openssl ocsp`
 and cryptography: good, revoked (within a second of the 200), unknown, an
 unknown issuer, a malformed request; POST and GET; the nonce echoed; the
-responses of a root and of a subordinate parsed by Go's x/crypto/ocsp."""
+responses of a root and of a subordinate parsed by Go's x/crypto/ocsp;
+up to 16 CertIDs in one request (more: malformedRequest) answered with one
+database statement; nonces of 1 to 32 octets (RFC 8954; else
+malformedRequest); request bodies of at most 64 KiB (else 413)."""
 import base64
+import http.client
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -16,8 +21,10 @@ import urllib.request
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
+import ocspreq
 from pcatest import TEMPLATE_ARN, Env, make_root, wait_for
 from pki import TestRoot, ca_pem, issue_leaf, leaf_csr
 
@@ -32,7 +39,15 @@ class Ocsp(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pe = Env()
+        # pg_stat_statements counts the statements an OCSP request runs
+        # (test_one_statement_whatever_the_certids); the restart loads it
+        cls.pe.psql("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
         cls.pe.reconfigure({'janitor': {'interval': 1}})  # OCSP signature counts flushed often
+        try:
+            cls.pe.psql('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+            cls.pgss = True
+        except subprocess.CalledProcessError:
+            cls.pgss = False
         cls.c = cls.pe.boto3()
         cls.work = tempfile.mkdtemp(dir=cls.pe.dir)
         cls.ca = make_root(cls.c, *EC, 'ocsp root')
@@ -358,6 +373,123 @@ class Ocsp(unittest.TestCase):
                                 '-resp_text', *other], capture_output=True, text=True)
             self.assertIn('Response verify OK', r.stdout + r.stderr, other)
             self.assertIn('%s: %s' % (leaf, want), r.stdout, other)
+
+    # ---- many CertIDs in one request; nonces (issue 25) ----
+
+    def issuer(self):
+        with open(self.ca_pem, 'rb') as f:
+            return x509.load_pem_x509_certificate(f.read())
+
+    def mixed_serials(self):
+        """16 serials in a shuffled order, and {serial: the status pcad must
+        say}: two good, two revoked, twelve it never issued."""
+        want = {}
+        for i, reason in enumerate((None, None, 'KEY_COMPROMISE', 'SUPERSEDED')):
+            cert, _ = self.issue()
+            want[cert.serial_number] = ocsp.OCSPCertStatus.GOOD
+            if reason:
+                self.c.revoke_certificate(CertificateAuthorityArn=self.ca,
+                                          CertificateSerial='%x' % cert.serial_number,
+                                          RevocationReason=reason)
+                want[cert.serial_number] = ocsp.OCSPCertStatus.REVOKED
+        while len(want) < 16:
+            want[random.getrandbits(127) | 1 << 127] = ocsp.OCSPCertStatus.UNKNOWN
+        serials = list(want)
+        random.shuffle(serials)
+        return serials, want
+
+    def test_certids_up_to_the_cap(self):
+        """16 CertIDs and a 32-octet nonce: one signed response with 16
+        single responses, each right, the nonce echoed; 17: malformedRequest
+        (the 3.9 MB request of 50,000 CertIDs was answered 200 after 1.6 s
+        of a worker)."""
+        serials, want = self.mixed_serials()
+        nonce = os.urandom(32)
+        resp = self.post(ocspreq.request(self.issuer(), serials, nonce))
+        self.assertEqual(resp.response_status, ocsp.OCSPResponseStatus.SUCCESSFUL)
+        single = list(resp.responses)
+        self.assertEqual(len(single), 16)
+        self.assertEqual({r.serial_number: r.certificate_status for r in single}, want)
+        for r in single:
+            if r.certificate_status == ocsp.OCSPCertStatus.REVOKED:
+                self.assertIsNotNone(r.revocation_time_utc)
+        self.assertEqual(resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce,
+                         nonce)
+        self.issuer().public_key().verify(resp.signature, resp.tbs_response_bytes,
+                                          ec.ECDSA(resp.signature_hash_algorithm))
+        for extra in (serials[:1], list(range(1, 100))):
+            with self.subTest(certids=16 + len(extra)):
+                resp = self.post(ocspreq.request(self.issuer(), serials + extra, nonce))
+                self.assertEqual(resp.response_status,
+                                 ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+
+    def test_nonce_of_1_to_32_octets(self):
+        """RFC 8954: a nonce of 1 to 32 octets is echoed; an empty one, or
+        one longer than 32 octets, is malformedRequest."""
+        cert, _ = self.issue()
+        for n, ok in ((1, True), (16, True), (32, True), (0, False), (33, False), (200, False)):
+            with self.subTest(octets=n):
+                nonce = os.urandom(n)
+                resp = self.post(ocspreq.request(self.issuer(), [cert.serial_number], nonce))
+                if not ok:
+                    self.assertEqual(resp.response_status,
+                                     ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+                    continue
+                self.assertEqual(resp.response_status, ocsp.OCSPResponseStatus.SUCCESSFUL)
+                self.assertEqual(resp.certificate_status, ocsp.OCSPCertStatus.GOOD)
+                got = resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+                self.assertEqual(got, nonce)
+
+    def test_request_body_cap(self):
+        """A POST body of 64 KiB is read (and is no OCSP request); a
+        Content-Length one byte more is refused with 413 at once, before
+        any of the body is sent, and the connection closed (the cap was
+        server.max_request_bytes, 4 MiB)."""
+        host, port = self.pe.env['PCA_PUBLISH'].split(':')
+        for size, want in ((64 * 1024, 200), (64 * 1024 + 1, 413), (3900000, 413)):
+            with self.subTest(size=size):
+                conn = http.client.HTTPConnection(host, int(port), timeout=10)
+                conn.putrequest('POST', '/')
+                conn.putheader('Content-Type', 'application/ocsp-request')
+                conn.putheader('Content-Length', str(size))
+                conn.endheaders(b'\x30' * size if want == 200 else None)
+                r = conn.getresponse()
+                body = r.read()
+                self.assertEqual(r.status, want)
+                if want == 200:
+                    self.assertEqual(ocsp.load_der_ocsp_response(body).response_status,
+                                     ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+                else:
+                    self.assertTrue(r.will_close)
+                conn.close()
+
+    def certificate_statements(self):
+        """Statements run since the last pg_stat_statements_reset() that
+        name a table of certificates or CAs (psql's own left out)."""
+        return int(self.pe.psql(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE"
+            " '%certificate%' AND query NOT LIKE '%pg_stat_statements%'"))
+
+    def test_one_statement_whatever_the_certids(self):
+        """A request for 16 serials is one statement in PostgreSQL, as one
+        for a single serial is (it was one per CertID). The background
+        threads (health, janitor, publisher) read those tables too, about
+        once a second: the fewest of up to 12 tries counts."""
+        if not self.pgss:
+            self.skipTest('pg_stat_statements cannot be loaded')
+        serials, _ = self.mixed_serials()
+        der = ocspreq.request(self.issuer(), serials, os.urandom(32))
+        self.assertEqual(self.post(der).response_status, ocsp.OCSPResponseStatus.SUCCESSFUL)
+        seen = []
+        for _ in range(12):  # the request was answered once: issuers loaded, statement prepared
+            self.pe.psql('SELECT pg_stat_statements_reset()')
+            resp = self.post(ocspreq.request(self.issuer(), serials, os.urandom(32)))
+            self.assertEqual(resp.response_status, ocsp.OCSPResponseStatus.SUCCESSFUL)
+            self.assertEqual(len(list(resp.responses)), 16)
+            seen.append(self.certificate_statements())
+            if seen[-1] <= 1:
+                break
+        self.assertEqual(min(seen), 1, 'statements per try: %r' % seen)
 
     def test_unknown_issuer_and_malformed(self):
         other = TestRoot(self.work, cn='not pcad')

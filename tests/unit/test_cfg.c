@@ -107,6 +107,31 @@ static void test_admin_listen(void **state) {
   cfg_free(&c);
 }
 
+/* The publish listener has its own worker pool and queue, apart from the
+ * API's (issue 25): [publish] worker_threads and queue_max, each bounded. */
+static void test_publish_pool(void **state) {
+  cfg_t c;
+  char msg[512];
+  (void)state;
+  assert_int_equal(load(REQUIRED, &c, msg), 0);
+  assert_int_equal(c.publish_worker_threads, 4);
+  assert_int_equal(c.publish_queue_max, 64);
+  assert_int_equal(c.worker_threads, 16);
+  assert_int_equal(c.queue_max, 256);
+  cfg_free(&c);
+  assert_int_equal(load(REQUIRED "[server]\nworker_threads = 8\n"
+                                 "[publish]\nworker_threads = 2\nqueue_max = 10\n",
+                        &c, msg),
+                   0);
+  assert_int_equal(c.worker_threads, 8);
+  assert_int_equal(c.publish_worker_threads, 2);
+  assert_int_equal(c.publish_queue_max, 10);
+  cfg_free(&c);
+  expect_error(REQUIRED "[publish]\nworker_threads = 0\n", "13: publish.worker_threads: '0'");
+  expect_error(REQUIRED "[publish]\nworker_threads = 65\n", "13: publish.worker_threads: '65'");
+  expect_error(REQUIRED "[publish]\nqueue_max = 0\n", "13: publish.queue_max: '0'");
+}
+
 /* [publish] bucket_owner repeats: one bucket per line, its owner first,
  * the accounts that may share it after; kept normalized, '\n'-joined. */
 static void test_bucket_owner(void **state) {
@@ -248,6 +273,7 @@ int main(void) {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_bucket_owner),
       cmocka_unit_test(test_admin_listen),
+      cmocka_unit_test(test_publish_pool),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_credentials),
       cmocka_unit_test(test_example_lists_every_key),

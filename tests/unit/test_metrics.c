@@ -17,7 +17,7 @@ static int has(const char *text, const char *series, const char *ca) {
 }
 
 static char *render(void) {
-  metrics_gauges_t g = {1, 1, 0, 0};
+  metrics_gauges_t g = {1, 1, 0, 0, 0, 0};
   char *text = metrics_render(&g);
   assert_non_null(text);
   return text;
