@@ -169,9 +169,10 @@ class Ocsp(unittest.TestCase):
         note = self.pe.psql("SELECT detail->>'note' FROM audit_events WHERE event = 'OCSPSign'"
                             " AND id > %d ORDER BY id LIMIT 1" % mark)
         self.assertRegex(note, r'^responses=[0-9]+ since=\S+Z seconds=[0-9]+$')
-        self.assertEqual(subprocess.run(
-            [os.environ.get('PCAD_BIN', 'pcad'), 'audit', 'verify', '--config',
-             os.path.join(self.pe.dir, 'pcad.conf')], capture_output=True).returncode, 0)
+        r = subprocess.run([os.environ.get('PCAD_BIN', 'pcad'), 'audit', 'verify', '--config',
+                            os.path.join(self.pe.dir, 'pcad.conf')], capture_output=True,
+                           text=True, env=dict(os.environ, SOFTHSM2_CONF=self.pe.env['SOFTHSM2_CONF']))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_revoked_is_answered_at_once(self):
         cert, _ = self.issue()
