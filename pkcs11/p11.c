@@ -153,18 +153,10 @@ static int p11_login(p11_t *p, p11_err_t *e) {
 
 /* The probe key: a P-256 key labelled P11_PROBE_LABEL, made once. */
 static int p11_probe_key(p11_t *p, p11_err_t *e) {
-  CK_SESSION_HANDLE s = p->sess[0];
-  CK_ATTRIBUTE a = {CKA_ID, p->probe_id, P11_ID_LEN};
-  CK_RV rv;
-  CK_OBJECT_HANDLE h = p11_key_find(p, s, CKO_PRIVATE_KEY, NULL, P11_PROBE_LABEL, &rv);
-  if (h == CK_INVALID_HANDLE && rv != CKR_OK)
-    return p11_err_set(e, P11_EFAIL, "C_FindObjects (the probe key): %s", p11_err_rv_name(rv));
-  if (h == CK_INVALID_HANDLE)
-    return p11_keygen_on(p, s, "EC_prime256v1", P11_PROBE_LABEL, p->probe_id, e);
-  if (p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK || a.ulValueLen != P11_ID_LEN)
-    return p11_err_set(e, P11_EFAIL, "the probe key '%s' has no 16-byte CKA_ID",
-                       P11_PROBE_LABEL);
-  return 0;
+  int rc = p11_key_labelled_on(p, p->sess[0], P11_PROBE_LABEL, p->probe_id, e);
+  if (rc != 0)
+    return rc > 0 ? 0 : -1;
+  return p11_keygen_on(p, p->sess[0], "EC_prime256v1", P11_PROBE_LABEL, p->probe_id, e);
 }
 
 int p11_token_up(p11_t *p, p11_err_t *e) {

@@ -101,8 +101,19 @@ int p11_keygen_on(p11_t *p, CK_SESSION_HANDLE s, const char *key_algorithm, cons
   return 0;
 }
 
-int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
-               unsigned char id[P11_ID_LEN], p11_err_t *e) {
+/* A key to make or find, as p11_keygen and p11_key_labelled ask. */
+typedef struct {
+  const char *key_algorithm, *label;
+  unsigned char *id;
+} p11_keygen_req_t;
+
+typedef int (*p11_keygen_fn)(p11_t *p, CK_SESSION_HANDLE s, const p11_keygen_req_t *r,
+                             p11_err_t *e);
+
+/* fn on a session of the object pool, with obj_mu held (one object
+ * operation at a time, SoftHSM's rule). */
+static int p11_keygen_locked(p11_t *p, p11_keygen_fn fn, const p11_keygen_req_t *r,
+                             p11_err_t *e) {
   CK_SESSION_HANDLE s;
   int rc = -1;
   if (atomic_load(&p->broken))
@@ -110,8 +121,7 @@ int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
   pthread_rwlock_rdlock(&p->life);
   pthread_mutex_lock(&p->obj_mu);
   if (p11_session_get(p, &s, e) == 0) {
-    rc = p11_keygen_on(p, s, key_algorithm, label, id, e) < 0 ? -1
-         : p11_key_check_on(p, s, id, e);
+    rc = fn(p, s, r, e);
     p11_session_put(p, s);
   }
   pthread_mutex_unlock(&p->obj_mu);
@@ -119,10 +129,22 @@ int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
   return rc;
 }
 
-/* The CKA_ID of the private key labelled label on session s: 1, 0 when
- * there is none, -1 on a token error or an ID that is not 16 bytes. */
-static int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
-                               unsigned char id[P11_ID_LEN], p11_err_t *e) {
+/* Generates the key and checks its attributes. */
+static int p11_keygen_new(p11_t *p, CK_SESSION_HANDLE s, const p11_keygen_req_t *r,
+                          p11_err_t *e) {
+  return p11_keygen_on(p, s, r->key_algorithm, r->label, r->id, e) < 0
+             ? -1
+             : p11_key_check_on(p, s, r->id, e);
+}
+
+int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
+               unsigned char id[P11_ID_LEN], p11_err_t *e) {
+  p11_keygen_req_t r = {key_algorithm, label, id};
+  return p11_keygen_locked(p, p11_keygen_new, &r, e);
+}
+
+int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
+                        unsigned char id[P11_ID_LEN], p11_err_t *e) {
   CK_ATTRIBUTE a = {CKA_ID, id, P11_ID_LEN};
   CK_RV rv;
   CK_OBJECT_HANDLE h = p11_key_find(p, s, CKO_PRIVATE_KEY, NULL, label, &rv);
@@ -136,26 +158,19 @@ static int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
   return 1;
 }
 
+/* Found by its label, else made when a key algorithm is given. */
+static int p11_keygen_labelled(p11_t *p, CK_SESSION_HANDLE s, const p11_keygen_req_t *r,
+                               p11_err_t *e) {
+  int rc = p11_key_labelled_on(p, s, r->label, r->id, e);
+  if (rc != 0)
+    return rc > 0 ? 0 : -1;
+  if (!r->key_algorithm)
+    return p11_err_set(e, P11_EFAIL, "the token has no key '%s'", r->label);
+  return p11_keygen_new(p, s, r, e);
+}
+
 int p11_key_labelled(p11_t *p, const char *label, const char *key_algorithm,
                      unsigned char id[P11_ID_LEN], p11_err_t *e) {
-  CK_SESSION_HANDLE s;
-  int rc = -1;
-  if (atomic_load(&p->broken))
-    return p11_down_err(p, e);
-  pthread_rwlock_rdlock(&p->life);
-  pthread_mutex_lock(&p->obj_mu);
-  if (p11_session_get(p, &s, e) == 0) {
-    rc = p11_key_labelled_on(p, s, label, id, e);
-    if (rc == 0 && !key_algorithm)
-      p11_err_set(e, P11_EFAIL, "the token has no key '%s'", label);
-    else if (rc == 0)
-      rc = p11_keygen_on(p, s, key_algorithm, label, id, e) < 0 ||
-                   p11_key_check_on(p, s, id, e) < 0
-               ? -1
-               : 1;
-    p11_session_put(p, s);
-  }
-  pthread_mutex_unlock(&p->obj_mu);
-  pthread_rwlock_unlock(&p->life);
-  return rc > 0 ? 0 : -1;
+  p11_keygen_req_t r = {key_algorithm, label, id};
+  return p11_keygen_locked(p, p11_keygen_labelled, &r, e);
 }

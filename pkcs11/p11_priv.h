@@ -97,6 +97,10 @@ void p11_token_down(p11_t *p);
 int p11_keygen_on(p11_t *p, CK_SESSION_HANDLE s, const char *key_algorithm, const char *label,
                   unsigned char id[P11_ID_LEN], p11_err_t *e);
 /* p11_key.c: the private key's attributes as the custody rules want them. */
+/* The CKA_ID of the private key labelled label: 1, 0 when there is
+ * none, -1 (e set) on a token error or an ID that is not 16 bytes. */
+int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
+                        unsigned char id[P11_ID_LEN], p11_err_t *e);
 int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_ID_LEN],
                      p11_err_t *e);
 
