@@ -485,7 +485,7 @@ int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
   if (store_ready(s, e) < 0)
     return -1;
   /* one instance migrates at a time; the others wait, then find it done */
-  if (store_cmd(s, "SELECT pg_advisory_lock(hashtext('pcad:migrations'))", e) < 0)
+  if (store_lock(s, "migrations", 1, e) < 0)
     return -1;
   if (store_cmd(s,
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -522,7 +522,7 @@ int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
   rc = 0;
 out:
   if (s->conn)
-    store_cmd(s, "SELECT pg_advisory_unlock(hashtext('pcad:migrations'))", NULL);
+    store_lock(s, "migrations", 0, NULL);
   return rc;
 }
 

@@ -6,16 +6,34 @@
 
 #include "store/store_priv.h"
 
-/* %1$s: the role, quoted. The audit tables are taken back whole, then
- * given back what appending and verifying need; the trigger that links a
- * new event runs as the owner (sql/0010_audit_roles.sql). */
+/* pcad's role (the setting pcad.grantee) gets what it needs on every
+ * table and sequence the owner owns in its schema (a table someone else
+ * made there is not the owner's to grant, and is left alone): the audit
+ * tables are taken back whole, then given back what appending and
+ * verifying need; the trigger that links a new event runs as the owner
+ * (sql/0010_audit_roles.sql). Nothing when the two roles are one. */
 static const char store_role_rights[] =
-    "GRANT USAGE ON SCHEMA public TO %1$s;"
-    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %1$s;"
-    "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO %1$s;"
-    "REVOKE ALL ON audit_events, audit_chain_heads, schema_migrations FROM %1$s;"
-    "GRANT SELECT, INSERT ON audit_events TO %1$s;"
-    "GRANT SELECT ON audit_chain_heads, schema_migrations TO %1$s;";
+    "DO $$\n"
+    "DECLARE\n"
+    "  who text := current_setting('pcad.grantee');\n"
+    "  t record;\n"
+    "BEGIN\n"
+    "  IF who = current_user THEN RETURN; END IF;\n"
+    "  FOR t IN SELECT c.oid::regclass AS name, c.relname, c.relkind FROM pg_class c\n"
+    "           WHERE c.relnamespace = current_schema()::regnamespace\n"
+    "             AND c.relkind IN ('r', 'p', 'S') AND c.relowner = current_user::regrole LOOP\n"
+    "    IF t.relkind = 'S' THEN\n"
+    "      EXECUTE format('GRANT USAGE, SELECT, UPDATE ON SEQUENCE %s TO %I', t.name, who);\n"
+    "    ELSIF t.relname IN ('audit_events', 'audit_chain_heads', 'schema_migrations') THEN\n"
+    "      EXECUTE format('REVOKE ALL ON %s FROM %I', t.name, who);\n"
+    "      EXECUTE format('GRANT %s ON %s TO %I',\n"
+    "                     CASE t.relname WHEN 'audit_events' THEN 'SELECT, INSERT' ELSE 'SELECT' END,\n"
+    "                     t.name, who);\n"
+    "    ELSE\n"
+    "      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', t.name, who);\n"
+    "    END IF;\n"
+    "  END LOOP;\n"
+    "END $$";
 
 static void store_role_fill(void *out, PGresult *r, int row) {
   snprintf(out, 64, "%s", PQgetvalue(r, row, 0));
@@ -31,29 +49,26 @@ int store_role_current(store_t *s, char role[64], err_t *e) {
 }
 
 int store_role_grant(store_t *owner, const char *role, err_t *e) {
-  char *q = NULL, *sql = NULL;
+  const char *p[1] = {role};
+  PGresult *r;
   int rc = -1;
   if (store_ready(owner, e) < 0)
     return -1;
   /* GRANTs of two instances at once collide: one at a time, as migrations */
-  if (store_cmd(owner, "SELECT pg_advisory_lock(hashtext('pcad:migrations'))", e) < 0)
+  if (store_lock(owner, "migrations", 1, e) < 0)
     return -1;
-  if (!(q = PQescapeIdentifier(owner->conn, role, strlen(role))) ||
-      asprintf(&sql, store_role_rights, q) < 0) {
-    sql = NULL;
-    err_set(e, ERR_InternalFailure, "out of memory");
-  } else if (store_begin(owner, e) == 0) {
-    rc = store_script(owner, "granting the database role's rights", sql, e) == 0 &&
-                 store_commit(owner, e) == 0
+  if (store_begin(owner, e) == 0) {
+    r = store_exec(owner, "SELECT set_config('pcad.grantee', $1, true)", 1, p, e);
+    rc = r && store_script(owner, "granting the database role's rights", store_role_rights,
+                           e) == 0 && store_commit(owner, e) == 0
              ? 0
              : -1;
+    PQclear(r);
     if (rc < 0)
       store_rollback(owner);
   }
   if (owner->conn)
-    store_cmd(owner, "SELECT pg_advisory_unlock(hashtext('pcad:migrations'))", NULL);
-  PQfreemem(q);
-  free(sql);
+    store_lock(owner, "migrations", 0, NULL);
   return rc;
 }
 

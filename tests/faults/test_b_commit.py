@@ -72,6 +72,7 @@ class LostCommit(FaultCase):
         # one kill (a sequence: not rolled back with the transaction it kills)
         self.pe.psql("""
             CREATE SEQUENCE pcad_test_kills;
+            GRANT USAGE ON SEQUENCE pcad_test_kills TO PUBLIC;  -- pcad's role runs the trigger
             CREATE FUNCTION pcad_test_kill() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
               IF NEW.status = 'ISSUED' AND nextval('pcad_test_kills') = 1 THEN

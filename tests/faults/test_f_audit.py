@@ -314,7 +314,11 @@ class Checkpoints(EnvTestCase):
         self.signed(ca)
         self.owner("DELETE FROM audit_events WHERE chain = '%s';"
                    " DELETE FROM audit_chain_heads WHERE chain = '%s'" % (ca, ca))
-        # (the CA row alone would tell too: drop it, as a thorough owner would)
+        # the CA row alone tells, checkpoints or not
+        r = self.verify('--checkpoints', tempfile.mkdtemp(dir=self.pe.dir))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn('CA %s has no audit chain' % ca, r.stdout)
+        # so a thorough owner drops it too
         self.pe.psql("DELETE FROM certificate_authorities WHERE arn = '%s'" % ca,
                      user='pcad_owner')
         self.assertFound(ca, 'it has no events now')
