@@ -17,19 +17,18 @@ typedef struct {
 
 /* 0, or -1 (usage printed). */
 static int auditcmd_args(int argc, char **argv, auditcmd_args_t *a) {
+  int ok = argc > 0;
   memset(a, 0, sizeof *a);
   a->cmd = argc > 0 ? argv[0] : "";
-  for (int i = 1; i < argc; i += 2) {
+  for (int i = 1; ok && i < argc; i += 2) {
     const char **slot = strcmp(argv[i], "--config") == 0        ? &a->config
                         : strcmp(argv[i], "--key") == 0         ? &a->key
                         : strcmp(argv[i], "--checkpoints") == 0 ? &a->dir
                                                                 : NULL;
-    if (!slot || i + 1 >= argc)
-      a->config = NULL, i = argc; /* ends the loop: usage */
-    else
+    if ((ok = slot && i + 1 < argc))
       *slot = argv[i + 1];
   }
-  if (a->config && (strcmp(a->cmd, "verify") == 0 ||
+  if (ok && a->config && (strcmp(a->cmd, "verify") == 0 ||
                     (strcmp(a->cmd, "key") == 0 && !a->key && !a->dir)))
     return 0;
   fprintf(stderr, "usage: pcad audit verify --config FILE [--key PEM] [--checkpoints DIR]\n"

@@ -33,19 +33,19 @@ int checkpoint_key(const ctx_t *c, int create, unsigned char id[KEY_ID_LEN], err
   return rc;
 }
 
+static void checkpoint_hex(const unsigned char *v, size_t n, char *out) {
+  for (size_t i = 0; i < n; i++)
+    snprintf(out + 2 * i, 3, "%02x", v[i]);
+}
+
 int checkpoint_key_sha256(EVP_PKEY *pub, char out[65]) {
   unsigned char *der = NULL, md[32];
   int len = pub ? i2d_PUBKEY(pub, &der) : -1;
   int ok = len > 0 && EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL);
-  for (int i = 0; ok && i < 32; i++)
-    snprintf(out + 2 * i, 3, "%02x", md[i]);
+  if (ok)
+    checkpoint_hex(md, 32, out);
   OPENSSL_free(der);
   return ok ? 0 : -1;
-}
-
-static void checkpoint_hex(const unsigned char *v, size_t n, char *out) {
-  for (size_t i = 0; i < n; i++)
-    snprintf(out + 2 * i, 3, "%02x", v[i]);
 }
 
 char *checkpoint_body(const store_chain_head_t *h, int n, long long written, const char *by,
