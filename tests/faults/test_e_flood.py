@@ -71,6 +71,32 @@ class Flood(FaultCase):
     def fds(self):
         return len(os.listdir('/proc/%d/fd' % self.pe.pid()))
 
+    def conns(self, addr):
+        """pcad's connections accepted on the listener at addr ('host:port'),
+        and the connections waiting in that listener's accept queue."""
+        port = int(addr.rsplit(':', 1)[1])
+        fd_dir = '/proc/%d/fd' % self.pe.pid()
+        mine = set()
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except FileNotFoundError:  # closed meanwhile
+                continue
+            if target.startswith('socket:['):
+                mine.add(target[8:-1])
+        accepted = queued = 0
+        for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+            with open(table) as f:
+                for row in list(f)[1:]:
+                    col = row.split()
+                    if int(col[1].rsplit(':', 1)[1], 16) != port or col[9] not in mine:
+                        continue
+                    if col[3] == '0A':  # LISTEN: rx_queue is the accept queue
+                        queued += int(col[4].split(':')[1], 16)
+                    else:
+                        accepted += 1
+        return accepted, queued
+
     def rss_kib(self):
         with open('/proc/%d/status' % self.pe.pid()) as f:
             return int(next(x for x in f if x.startswith('VmRSS:')).split()[1])
@@ -193,6 +219,10 @@ class Flood(FaultCase):
         self.assertLess(took, TIMEOUT)
         print('E6: peak %d fds (base %d), %d closed at the deadline, served %.2f s after'
               % (peak, base, len(closed), took), file=sys.stderr)
+        # the closed clients left their connections in the accept queue:
+        # pcad accepts each and closes it on its end of file
+        self.assertTrue(wait_until(lambda: self.conns(self.pe.endpoint) == (0, 0)),
+                        self.conns(self.pe.endpoint))
         self.assertTrue(wait_fds(self, base + 16))
 
     def test_e6b_publish_and_admin_caps(self):
@@ -201,7 +231,7 @@ class Flood(FaultCase):
         cap, and the API answers within a second throughout (fabdc61: only
         TLS connections were counted, every plain socket was accepted)."""
         base = self.fds()
-        socks, peak, api = [], 0, []
+        socks, peak, api, most = [], 0, [], [0, 0]
         for addr, n in ((self.pe.env['PCA_PUBLISH'], 1000), (self.pe.env['PCA_ADMIN'], 300)):
             host, port = addr.split(':')
             for _ in range(n):
@@ -213,10 +243,13 @@ class Flood(FaultCase):
             end = time.monotonic() + 4
             while time.monotonic() < end:
                 peak = max(peak, self.fds())
+                for addr, i in ((self.pe.env['PCA_PUBLISH'], 0), (self.pe.env['PCA_ADMIN'], 1)):
+                    most[i] = max(most[i], self.conns(addr)[0])
                 t0 = time.monotonic()
                 api.append((self.pe.raw()[0], time.monotonic() - t0))
                 time.sleep(0.2)
             peak = max(peak, self.fds())
+            self.assertEqual(most, [PUBLISH_CAP, ADMIN_CAP], 'connections beyond a listener\'s cap')
             self.assertLess(peak, base + PUBLISH_CAP + ADMIN_CAP + 16,
                             'descriptors beyond the publish and admin caps')
             self.assertEqual({st for st, _ in api}, {200})
@@ -404,13 +437,17 @@ def wait_for_admin(tc):
     return False
 
 
-def wait_fds(tc, bound):
-    end = time.monotonic() + TIMEOUT + 5
+def wait_until(cond, seconds=TIMEOUT + 5):
+    end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if tc.fds() <= bound:
+        if cond():
             return True
         time.sleep(0.5)
     return False
+
+
+def wait_fds(tc, bound):
+    return wait_until(lambda: tc.fds() <= bound)
 
 
 if __name__ == '__main__':
