@@ -15,6 +15,7 @@
 #include "core/cacert.h"
 #include "core/key.h"
 #include "base/clock.h"
+#include "base/failpoint.h"
 #include "base/log.h"
 #include "base/uuid.h"
 #include "core/sigalg.h"
@@ -536,18 +537,26 @@ out:
   return ret;
 }
 
+/* The oldest key waiting to be destroyed, claimed (its row locked and
+ * deleted) in a transaction that commits only once the token objects are
+ * gone and the event is written: another instance's janitor skips the row
+ * meanwhile, and a failure leaves it for the next round. */
 int ca_destroy_next(const ctx_t *c, err_t *e) {
   char *label = NULL, *arn = NULL;
-  int got = store_key_destroy_next(c->store, &label, &arn, e), n, ret = -1;
-  if (got <= 0)
-    return got;
+  int got, n, ret = -1;
+  if (store_begin(c->store, e) < 0)
+    return -1;
+  got = store_key_destroy_claim(c->store, &label, &arn, e);
+  if (got > 0)
+    clock_sleep_ms(failpoint("key_destroy_delay_ms"));
   /* after the commit that released it; idempotent if repeated */
-  n = key_destroy(c, label, e);
-  if (n >= 0 && store_begin(c->store, e) == 0 && store_key_destroy_done(c->store, label, e) == 0 &&
+  if (got > 0 && (n = key_destroy(c, label, e)) >= 0 &&
       audit_event(c, e, "DestroyKey", arn, NULL, "%d token objects destroyed", n) == 0 &&
       store_commit(c->store, e) == 0)
     ret = 1;
-  if (ret < 0)
+  else if (got == 0)
+    ret = 0;
+  if (ret <= 0)
     store_rollback(c->store);
   free(label);
   free(arn);

@@ -490,10 +490,11 @@ int store_ca_expire(store_t *s, char ***arns, int *n, err_t *e) {
                             0, NULL, arns, n, e);
 }
 
-int store_key_destroy_next(store_t *s, char **label, char **arn, err_t *e) {
+int store_key_destroy_claim(store_t *s, char **label, char **arn, err_t *e) {
   PGresult *r = store_exec(s,
-                           "SELECT key_label, ca_arn FROM key_destroy_pending"
-                           " ORDER BY created_at LIMIT 1",
+                           "DELETE FROM key_destroy_pending WHERE key_label = (SELECT key_label"
+                           " FROM key_destroy_pending ORDER BY created_at LIMIT 1"
+                           " FOR UPDATE SKIP LOCKED) RETURNING key_label, ca_arn",
                            0, NULL, e);
   int rc = 0;
   *label = *arn = NULL;
@@ -502,17 +503,12 @@ int store_key_destroy_next(store_t *s, char **label, char **arn, err_t *e) {
   if (PQntuples(r) == 1) {
     *label = strdup(PQgetvalue(r, 0, 0));
     *arn = strdup(PQgetvalue(r, 0, 1));
-    rc = 1;
+    rc = *label && *arn ? 1 : -1;
+    if (rc < 0)
+      err_set(e, ERR_InternalFailure, "out of memory");
   }
   PQclear(r);
   return rc;
-}
-
-int store_key_destroy_done(store_t *s, const char *label, err_t *e) {
-  const char *p[1] = {label};
-  return store_ca_exec_n(s, "DELETE FROM key_destroy_pending WHERE key_label = $1", 1, p, e) < 0
-             ? -1
-             : 0;
 }
 
 int store_tag_count(store_t *s, const char *ca_id, long *n, err_t *e) {

@@ -114,9 +114,9 @@ int store_ca_next_purge(store_t *s, store_ca_t *out, err_t *e);
 /* ACTIVE/DISABLED CAs whose certificate has run out become EXPIRED; their
  * ARNs are returned (malloc'ed array of malloc'ed strings). */
 int store_ca_expire(store_t *s, char ***arns, int *n, err_t *e);
-/* The key destroy queue. */
-int store_key_destroy_next(store_t *s, char **label, char **arn, err_t *e);
-int store_key_destroy_done(store_t *s, const char *label, err_t *e);
+/* Inside a transaction: the oldest key waiting to be destroyed, taken off
+ * the queue (row-locked: other transactions skip it); 1, or 0 when none. */
+int store_key_destroy_claim(store_t *s, char **label, char **arn, err_t *e);
 
 /* Tags (in the caller's transaction where they change). */
 int store_tag_count(store_t *s, const char *ca_id, long *n, err_t *e);
