@@ -1,11 +1,16 @@
 """Raw signed requests: every authentication and protocol error is an
 AWS-shaped JSON error, and no rejected request changes anything."""
 import datetime
+import os
+import re
+import shutil
 import socket
 import ssl
+import subprocess
+import tempfile
 import unittest
-import warnings
 
+from freeport import free_ports
 from pcatest import EnvTestCase
 
 
@@ -188,21 +193,36 @@ class Protocol(EnvTestCase):
         self.assertIn('SerializationException', data)
 
     def test_tls_floor(self):
+        """A client offering only TLS 1.0 or only TLS 1.1 (openssl s_client at
+        SECLEVEL 0) is refused with a protocol_version alert. The control: the
+        same client completes its handshake with an openssl s_server that
+        allows that version, so the refusal is pcad's, not the client's."""
         host, port = self.pe.endpoint.split('//', 1)[1].split(':')
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.load_verify_locations(self.pe.env['PCA_CA_BUNDLE'])
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', DeprecationWarning)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-        try:
-            ctx.set_ciphers('DEFAULT:@SECLEVEL=0')
-        except ssl.SSLError:
-            pass
-        with socket.create_connection((host, int(port)), timeout=10) as s:
-            with self.assertRaises((ssl.SSLError, ConnectionResetError)):
-                with ctx.wrap_socket(s, server_hostname=host):
-                    pass
+        d = tempfile.mkdtemp(prefix='pcad-tls-')
+        self.addCleanup(shutil.rmtree, d, ignore_errors=True)
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                        'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=control',
+                        '-keyout', os.path.join(d, 'k.pem'), '-out', os.path.join(d, 'c.pem')],
+                       check=True, capture_output=True)
+        for flag, name in (('-tls1', 'TLSv1'), ('-tls1_1', 'TLSv1.1')):
+            with self.subTest(flag):
+                control = free_ports(1)[0]
+                srv = subprocess.Popen(['openssl', 's_server', '-accept', '127.0.0.1:%d' % control,
+                                        '-cert', os.path.join(d, 'c.pem'), '-key',
+                                        os.path.join(d, 'k.pem'), flag,
+                                        '-cipher', 'DEFAULT@SECLEVEL=0', '-www'],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, text=True)
+                self.addCleanup(srv.wait)
+                self.addCleanup(srv.kill)
+                said = [srv.stdout.readline() for _ in range(2)]  # DH parameters, then ACCEPT
+                self.assertEqual(said[-1], 'ACCEPT\n', said)
+                ok = s_client('127.0.0.1', control, flag)
+                self.assertRegex(ok, r'Protocol +: %s\n' % re.escape(name), ok)
+                self.assertNotIn('Cipher is (NONE)', ok)
+                refused = s_client(host, int(port), flag)
+                self.assertIn('alert protocol version', refused)
+                self.assertIn('Cipher is (NONE)', refused)
 
     def test_slow_client_is_cut_off_and_others_served(self):
         host, port = self.pe.endpoint.split('//', 1)[1].split(':')
@@ -225,6 +245,15 @@ class Protocol(EnvTestCase):
             closed = True
         self.assertTrue(closed)
         t.close()
+
+
+def s_client(host, port, flag):
+    """openssl s_client's report of a handshake offering only one old TLS
+    version (flag: -tls1 or -tls1_1), its ciphers at security level 0."""
+    r = subprocess.run(['openssl', 's_client', '-connect', '%s:%d' % (host, port), flag,
+                        '-cipher', 'DEFAULT@SECLEVEL=0'], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=30)
+    return r.stdout + r.stderr
 
 
 if __name__ == '__main__':

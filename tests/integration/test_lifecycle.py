@@ -355,18 +355,36 @@ class Lifecycle(EnvTestCase):
                          rc['CrlConfiguration'])
 
     def test_concurrent_updates_serialize(self):
+        """Four clients at once, five updates each: two flip the status, two
+        set the OCSP CNAME. Every call succeeds and is audited once, and the
+        CA ends as the last audited update left it: its status is the one
+        the last event names, its CNAME a writer's last (no update lost)."""
         arn = self.create()
         self.activate(arn)
+        before = int(self.pe.psql('SELECT coalesce(max(id), 0) FROM audit_events'))
 
-        def flip(i):
+        def update(i):
             c = self.pe.boto3()
             for k in range(5):
-                c.update_certificate_authority(CertificateAuthorityArn=arn,
-                                               Status='DISABLED' if (i + k) % 2 else 'ACTIVE')
+                if i < 2:
+                    c.update_certificate_authority(CertificateAuthorityArn=arn,
+                                                   Status='DISABLED' if (i + k) % 2 else 'ACTIVE')
+                else:
+                    c.update_certificate_authority(
+                        CertificateAuthorityArn=arn, RevocationConfiguration={'OcspConfiguration': {
+                            'Enabled': True, 'OcspCustomCname': 'ocsp%d-%d.example.com' % (i, k)}})
             return True
         with concurrent.futures.ThreadPoolExecutor(4) as ex:
-            self.assertTrue(all(ex.map(flip, range(4))))
-        self.assertIn(self.describe(arn)['Status'], ('ACTIVE', 'DISABLED'))
+            self.assertEqual(list(ex.map(update, range(4))), [True] * 4)
+        notes = self.pe.psql("SELECT detail->>'note' FROM audit_events WHERE id > %d AND ca_arn = '%s'"
+                             " AND event = 'UpdateCertificateAuthority' ORDER BY id"
+                             % (before, arn)).splitlines()
+        self.assertEqual(len(notes), 20, notes)
+        self.assertEqual(sum(n.endswith('revocation=changed') for n in notes), 10, notes)
+        ca = self.describe(arn)
+        self.assertEqual('status=%s' % ca['Status'], notes[-1].split()[0], notes)
+        self.assertIn(ca['RevocationConfiguration']['OcspConfiguration']['OcspCustomCname'],
+                      ('ocsp2-4.example.com', 'ocsp3-4.example.com'))
 
     def test_delete_restore_and_purge(self):
         arn = self.create()

@@ -22,6 +22,10 @@ class Quickstart(unittest.TestCase):
         r = subprocess.run([os.path.join(ROOT, 'scripts', 'quickstart'), self.dir],
                            capture_output=True, text=True, timeout=900)
         self.assertEqual(r.returncode, 0, r.stderr)
+        # the build it was given (PCAD_BIN: the suite's, sanitized or not)
+        with open(os.path.join(self.dir, 'pcad.pid')) as f:
+            exe = os.readlink('/proc/%s/exe' % f.read().strip())
+        self.assertEqual(exe, os.path.realpath(os.environ['PCAD_BIN']))
         intro, demo = r.stdout.split('== The guided demo', 1)
         self.check_demo(demo)
         lines = [l.strip() for l in intro.splitlines() if l.startswith('  ')]
