@@ -230,9 +230,9 @@ class Flood(FaultCase):
         publish, 300 on admin) are accepted only up to each listener's own
         cap, and the API answers within a second throughout (fabdc61: only
         TLS connections were counted, every plain socket was accepted)."""
-        base = self.fds()
-        socks, peak, api, most = [], 0, [], [0, 0]
-        for addr, n in ((self.pe.env['PCA_PUBLISH'], 1000), (self.pe.env['PCA_ADMIN'], 300)):
+        listeners = (self.pe.env['PCA_PUBLISH'], self.pe.env['PCA_ADMIN'])
+        socks, api, most = [], [], [0, 0]
+        for addr, n in zip(listeners, (1000, 300)):
             host, port = addr.split(':')
             for _ in range(n):
                 s = socket.socket()
@@ -242,16 +242,14 @@ class Flood(FaultCase):
         try:
             end = time.monotonic() + 4
             while time.monotonic() < end:
-                peak = max(peak, self.fds())
-                for addr, i in ((self.pe.env['PCA_PUBLISH'], 0), (self.pe.env['PCA_ADMIN'], 1)):
-                    most[i] = max(most[i], self.conns(addr)[0])
+                most = [max(m, self.conns(addr)[0]) for m, addr in zip(most, listeners)]
                 t0 = time.monotonic()
                 api.append((self.pe.raw()[0], time.monotonic() - t0))
                 time.sleep(0.2)
-            peak = max(peak, self.fds())
+            # each listener's own connections (the process's descriptor
+            # count also moves with E6's clients, whose connections the
+            # kernel completes for tens of seconds after they closed)
             self.assertEqual(most, [PUBLISH_CAP, ADMIN_CAP], 'connections beyond a listener\'s cap')
-            self.assertLess(peak, base + PUBLISH_CAP + ADMIN_CAP + 16,
-                            'descriptors beyond the publish and admin caps')
             self.assertEqual({st for st, _ in api}, {200})
             self.assertLess(max(d for _, d in api), 1.0)
             log = self.pe.log()
@@ -260,8 +258,8 @@ class Flood(FaultCase):
         finally:
             for s in socks:
                 s.close()
-        print('E6b: peak %d fds (base %d)' % (peak, base), file=sys.stderr)
-        self.assertTrue(wait_fds(self, base + 16))
+        print('E6b: at most %d publish and %d admin connections' % tuple(most), file=sys.stderr)
+        self.assertTrue(wait_until(lambda: [self.conns(a) for a in listeners] == [(0, 0)] * 2))
         self.assertTrue(wait_for_admin(self))
 
 
