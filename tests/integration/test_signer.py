@@ -426,9 +426,9 @@ class KeysStayCached(SpyCase):
 
 class KeygenWhileIssuing(unittest.TestCase):
     """Key generation never holds a lock that signing with a loaded key
-    needs (a key's first load waits for it: obj_mu): three RSA-4096
-    CAs get their keys (one after the other) while issuance goes on, and
-    issuance keeps going through each generation."""
+    needs (a key's first load waits for it: obj_mu): RSA-4096 CAs get
+    their keys (one after the other) while issuance goes on, and issuance
+    keeps going through each generation."""
 
     @classmethod
     def setUpClass(cls):
@@ -440,14 +440,14 @@ class KeygenWhileIssuing(unittest.TestCase):
     def tearDownClass(cls):
         cls.pe.close()
 
-    def test_rsa4096_keygen_does_not_stall_issuance(self):
-        ca = make_root(self.c, *EC, 'keygen while issuing')
-        for _ in range(5):
-            issue(self.c, ca, self.csr)
+    def generate_while_issuing(self, ca, tag):
+        """Three RSA-4096 CAs made while issuing through ca until their keys
+        are there: ([(seconds, issuances) per key generation], latencies in
+        ms, the three ARNs)."""
         made = [self.c.create_certificate_authority(
             CertificateAuthorityType='ROOT', CertificateAuthorityConfiguration={
                 'KeyAlgorithm': 'RSA_4096', 'SigningAlgorithm': 'SHA256WITHRSA',
-                'Subject': {'CommonName': 'rsa4096 %d' % i}})['CertificateAuthorityArn']
+                'Subject': {'CommonName': 'rsa4096 %s %d' % (tag, i)}})['CertificateAuthorityArn']
             for i in range(3)]
         creating = lambda: int(self.pe.psql("SELECT count(*) FROM certificate_authorities"
                                             " WHERE status = 'CREATING'"))
@@ -459,28 +459,43 @@ class KeygenWhileIssuing(unittest.TestCase):
             left = creating()
             seen.append((done, left, (done - t) * 1000))
         # while the k-th key is made, `left` stays the same: one stretch per
-        # generation. Issuance serialized behind it would complete one or
-        # two requests per stretch, however long the generation takes.
+        # generation
         stretches, since = [], start
         for k, group in itertools.groupby(seen, key=lambda x: x[1]):
             group = list(group)
             stretches.append((group[-1][0] - since, len(group)))
             since = group[-1][0]
-        lat = sorted(x[2] for x in seen)
-        print('\n%d issuances during 3 RSA-4096 key generations (median %.1f ms, max %.1f ms);'
+        return stretches, [x[2] for x in seen], made
+
+    def test_rsa4096_keygen_does_not_stall_issuance(self):
+        """Issuance serialized behind a generation would complete one or two
+        requests in its stretch however long it lasts: every stretch over a
+        second has at least 3. An RSA-4096 generation takes from a fraction
+        of a second to several: rounds of three until one lasted a second
+        (at most six rounds)."""
+        ca = make_root(self.c, *EC, 'keygen while issuing')
+        for _ in range(5):
+            issue(self.c, ca, self.csr)
+        stretches, lat, made = [], [], []
+        for r in range(6):
+            s, l, m = self.generate_while_issuing(ca, r)
+            stretches, lat, made = stretches + s, lat + l, made + m
+            if any(secs > 1.0 for secs, _ in stretches):
+                break
+        lat.sort()
+        print('\n%d issuances during %d RSA-4096 key generations (median %.1f ms, max %.1f ms);'
               ' (seconds, issuances) per stretch: %s' % (
-                  len(lat), statistics.median(lat), lat[-1],
+                  len(lat), len(made), statistics.median(lat), lat[-1],
                   ', '.join('(%.1f, %d)' % x for x in stretches)))
-        self.assertGreater(len(lat), 20)
-        for secs, n in stretches:
-            if secs > 1.5:
-                self.assertGreaterEqual(n, 5, 'issuance stalled: %r' % stretches)
+        judged = [(secs, n) for secs, n in stretches if secs > 1.0]
+        self.assertTrue(judged, 'no generation lasted a second: %r' % stretches)
+        for secs, n in judged:
+            self.assertGreaterEqual(n, 3, 'issuance stalled: %r' % stretches)
         self.assertLess(statistics.median(lat), 50)
         for arn in made:
             st = self.c.describe_certificate_authority(CertificateAuthorityArn=arn)[
                 'CertificateAuthority']['Status']
             self.assertEqual(st, 'PENDING_CERTIFICATE')
-
 
 if __name__ == '__main__':
     unittest.main()

@@ -17,6 +17,7 @@
 #include "core/templates.h"
 #include "shape/passthrough.h"
 #include "shape/revcfg.h"
+#include "testkey.h"
 
 static EVP_PKEY *ec_key(void) {
   EVP_PKEY *k = EVP_EC_gen("P-256");
@@ -146,7 +147,7 @@ static void test_api_cdp_only_where_allowed(void **state) {
 }
 
 static void test_sigalg_sign(void **state) {
-  EVP_PKEY *rsa = EVP_RSA_gen(2048);
+  EVP_PKEY *rsa = testkey_rsa2048();
   X509 *x = X509_new();
   err_t e;
   (void)state;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/csr.h"
+#include "testkey.h"
 
 static unsigned char *make_csr_pss(EVP_PKEY *key, const char *md, int pss, int *len);
 
@@ -83,7 +84,7 @@ static void same_as_openssl(const unsigned char *raw, size_t n, const unsigned c
 }
 
 static void test_keys_pem_and_der(void **state) {
-  EVP_PKEY *keys[3] = {EVP_EC_gen("P-256"), EVP_EC_gen("P-384"), EVP_RSA_gen(2048)};
+  EVP_PKEY *keys[3] = {EVP_EC_gen("P-256"), EVP_EC_gen("P-384"), testkey_rsa2048()};
   (void)state;
   for (int i = 0; i < 3; i++) {
     int len;
@@ -182,7 +183,7 @@ static void test_pem_blocks(void **state) {
 
 /* SHA-1 (and older) CSR signatures are refused; SHA-256 and up taken. */
 static void test_weak_digests(void **state) {
-  EVP_PKEY *keys[2] = {EVP_EC_gen("P-256"), EVP_RSA_gen(2048)};
+  EVP_PKEY *keys[2] = {EVP_EC_gen("P-256"), testkey_rsa2048()};
   static const struct {
     const char *md;
     int pss, ok;
