@@ -36,6 +36,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
 from cryptography import x509  # noqa: E402
 from invariants import FaultCase  # noqa: E402
+from pcatest import wait_for  # noqa: E402
 import ocspreq  # noqa: E402
 from pki import ca_pem  # noqa: E402
 
@@ -221,7 +222,7 @@ class Flood(FaultCase):
               % (peak, base, len(closed), took), file=sys.stderr)
         # the closed clients left their connections in the accept queue:
         # pcad accepts each and closes it on its end of file
-        self.assertTrue(wait_until(lambda: self.conns(self.pe.endpoint) == (0, 0)),
+        self.assertTrue(wait_for(lambda: self.conns(self.pe.endpoint) == (0, 0), TIMEOUT + 5, 0.5),
                         self.conns(self.pe.endpoint))
         self.assertTrue(wait_fds(self, base + 16))
 
@@ -259,7 +260,8 @@ class Flood(FaultCase):
             for s in socks:
                 s.close()
         print('E6b: at most %d publish and %d admin connections' % tuple(most), file=sys.stderr)
-        self.assertTrue(wait_until(lambda: [self.conns(a) for a in listeners] == [(0, 0)] * 2))
+        self.assertTrue(wait_for(lambda: [self.conns(a) for a in listeners] == [(0, 0)] * 2,
+                                 TIMEOUT + 5, 0.5))
         self.assertTrue(wait_for_admin(self))
 
 
@@ -427,26 +429,11 @@ def publish_load(addr, requests, stop, results):
 
 def wait_for_admin(tc):
     """The admin listener answers again once its flood is gone."""
-    end = time.monotonic() + TIMEOUT + 5
-    while time.monotonic() < end:
-        if tc.pe.admin_up():
-            return True
-        time.sleep(0.5)
-    return False
-
-
-def wait_until(cond, seconds=TIMEOUT + 5):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.5)
-    return False
+    return wait_for(tc.pe.admin_up, TIMEOUT + 5, 0.5)
 
 
 def wait_fds(tc, bound):
-    return wait_until(lambda: tc.fds() <= bound)
-
+    return wait_for(lambda: tc.fds() <= bound, TIMEOUT + 5, 0.5)
 
 if __name__ == '__main__':
     unittest.main()

@@ -234,15 +234,15 @@ static void expect(int status, err_code_t code, const char *needle) {
     fail_msg("%s: message '%s' lacks '%s'", err_name(code), msg, needle);
 }
 
-/* A request that passed every check: the queue (no room) refused it. */
-static void expect_throttled(void) {
-  expect(400, ERR_ThrottlingException, "the request queue is full");
-}
-
 static void drive_expect(fixture_t *fx, const call_t *c, int status, err_code_t code,
                          const char *needle) {
   drive(fx, c);
   expect(status, code, needle);
+}
+
+/* c passed every check: the queue (no room) refused it. */
+static void drive_throttled(fixture_t *fx, const call_t *c) {
+  drive_expect(fx, c, 400, ERR_ThrottlingException, "the request queue is full");
 }
 
 /* 1. An operation is a POST to / with no query; nothing else reaches the
@@ -282,8 +282,7 @@ static void test_authentication(void **state) {
   drive_expect(fx, &c, 400, ERR_InvalidSignatureException,
                "signed for host '', which is not a name of this endpoint");
   c.host = NAME ":8443"; /* a name without a port matches any */
-  drive(fx, &c);
-  expect_throttled();
+  drive_throttled(fx, &c);
 }
 
 /* 3. X-Amz-Target names an operation of the table, after the prefix and a
@@ -334,8 +333,7 @@ static void test_body_cap(void **state) {
   body[list->max_body - 1] = '}';
   body[list->max_body] = '\0';
   c.body_len = list->max_body;
-  drive(fx, &c);
-  expect_throttled();
+  drive_throttled(fx, &c);
   free(body);
 }
 
@@ -358,8 +356,7 @@ static void test_content_type(void **state) {
   }
   for (int i = 0; good[i]; i++) {
     c.ctype = good[i];
-    drive(fx, &c);
-    expect_throttled();
+    drive_throttled(fx, &c);
   }
 }
 
@@ -385,8 +382,7 @@ static void test_body_json(void **state) {
   drive_expect(fx, &c, 400, ERR_ValidationException,
                "Member must have value less than or equal to 1000");
   c.body = "";
-  drive(fx, &c); /* an empty body is {} */
-  expect_throttled();
+  drive_throttled(fx, &c); /* an empty body is {} */
 }
 
 /* 7. The CA ARN names a CA of this endpoint (arn_ca_served: partition aws,
@@ -414,8 +410,7 @@ static void test_resource_arn(void **state) {
                          ":certificate-authority/not-a-uuid");
   drive_expect(fx, &c, 400, ERR_InvalidArnException, "is not a valid certificate authority ARN");
   c.body = DESCRIBE_BODY(CA_ARN("aws", "us-east-1"));
-  drive(fx, &c);
-  expect_throttled();
+  drive_throttled(fx, &c);
   c = valid(TARGET(IssueCertificate), ISSUE_BODY(TEMPLATE("aws", "NoSuchTemplate/V1")));
   drive_expect(fx, &c, 400, ERR_InvalidArgsException,
                "TemplateArn arn:aws:acm-pca:::template/NoSuchTemplate/V1 is not a known "
@@ -423,11 +418,9 @@ static void test_resource_arn(void **state) {
   c.body = ISSUE_BODY(TEMPLATE("aws-cn", "EndEntityCertificate/V1"));
   drive_expect(fx, &c, 400, ERR_InvalidArgsException, "is not a known template");
   c.body = ISSUE_BODY(TEMPLATE("aws", "EndEntityCertificate/V1"));
-  drive(fx, &c);
-  expect_throttled();
+  drive_throttled(fx, &c);
   c.body = ISSUE_BODY(""); /* no TemplateArn: the default template */
-  drive(fx, &c);
-  expect_throttled();
+  drive_throttled(fx, &c);
 }
 
 /* 8. A fully valid, signed request reaches workq_submit, which a queue of
