@@ -83,16 +83,6 @@ def check(tc, pe, acknowledged=()):
     tc.assertLess(len(os.listdir('/proc/%d/fd' % pid)), FDS_MAX)
 
 
-def gone(pid):
-    """pid has exited (pcad is not the test's child: a zombie counts as
-    gone)."""
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            return f.read().rsplit(')', 1)[1].split()[0] == 'Z'
-    except FileNotFoundError:
-        return True
-
-
 def issue_body(ca, csr):
     """The JSON body of an IssueCertificate of csr under the EC CA ca."""
     return json.dumps({'CertificateAuthorityArn': ca, 'SigningAlgorithm': 'SHA256WITHECDSA',

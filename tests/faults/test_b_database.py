@@ -15,8 +15,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
-from pcatest import wait_for  # noqa: E402
-from invariants import FaultCase, gone  # noqa: E402
+from pcatest import gone, wait_for  # noqa: E402
+from invariants import FaultCase  # noqa: E402
 
 DEADLINE_MS = 1000
 

@@ -17,8 +17,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
-from pcatest import wait_for  # noqa: E402
-from invariants import FaultCase, gone  # noqa: E402
+from pcatest import gone, wait_for  # noqa: E402
+from invariants import FaultCase  # noqa: E402
 from load import Load  # noqa: E402
 
 PENDING_DEADLINE = 12  # seconds: the janitor finishes what a kill left

@@ -184,9 +184,14 @@ class Env:
             return e.code, e.read().decode()
 
     def stop_pcad(self):
-        """pcad alone stopped (SIGTERM: it drains), PostgreSQL left running."""
-        os.kill(self.pid(), signal.SIGTERM)
-        if not wait_for(lambda: not self.admin_up(), 30):
+        """pcad alone stopped (SIGTERM: it drains), PostgreSQL left running.
+        Returns once the process has exited: its admin listener closes when
+        the drain starts, before it lets go of its database sessions, token
+        and ports (a pcaenv up in that gap took the old process for a
+        running one and started none)."""
+        pid = self.pid()
+        os.kill(pid, signal.SIGTERM)
+        if not wait_for(lambda: gone(pid), 30):
             raise AssertionError('pcad did not stop')
 
     def spawn(self, extra_env=None, pcad=None):
@@ -405,6 +410,16 @@ def tcp_listening(port):
                 if st == '0A' and int(local.rsplit(':', 1)[1], 16) == int(port):
                     return True
     return False
+
+
+def gone(pid):
+    """pid has exited (pcad is not the test's child: a zombie counts as
+    gone)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except FileNotFoundError:
+        return True
 
 
 def wait_for(pred, timeout, step=0.2):
