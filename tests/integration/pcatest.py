@@ -115,17 +115,22 @@ class Env:
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    # what print_log_errors shows: errors and warnings, each start and each
+    # signal (when pcad came and went), and what was not pcad's log line
+    # (an abort's or a sanitizer's words on stderr)
+    TELLING = re.compile(r'^\S+Z <[0-4]>|^\S+Z <5>pcad: req=- (pcad \S+ serving|signal )|^(?!\S+Z <)')
+
     def print_log_errors(self, last=40):
-        """Prints the last error and warning lines of each pcad log to stderr
-        (ctest --output-on-failure shows them only when the suite fails), so
-        that a failure in CI says what pcad saw."""
+        """Prints the last telling lines of each pcad log to stderr (ctest
+        --output-on-failure shows them only when the suite fails), so that a
+        failure in CI says what pcad saw."""
         for path in sorted(glob.glob(os.path.join(self.dir, 'pcad*.log'))):
             with open(path, errors='replace') as f:
-                hits = [line for line in f if re.search(r'<[34]>', line[:40])]
+                hits = [line for line in f if line.strip() and self.TELLING.search(line)]
             if hits:
-                sys.stderr.write('--- %s: last %d of %d error/warning lines\n%s' % (
-                    os.path.basename(path), min(last, len(hits)), len(hits),
-                    ''.join(hits[-last:])))
+                sys.stderr.write('--- %s: last %d of %d error, warning, start and signal lines\n%s'
+                                 % (os.path.basename(path), min(last, len(hits)), len(hits),
+                                    ''.join(hits[-last:])))
 
     def assert_no_sanitizer_reports(self):
         """With a sanitizer build (PCAD_SANITIZE=1 scripts/test) pcad reports

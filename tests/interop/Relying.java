@@ -3,7 +3,7 @@
  *
  * It checks pcad's certificates, CRLs and OCSP responses the way Java
  * programs do, with the JDK's own validators, and answers the line protocol
- * of tests/interop (one TAB-separated job per stdin line, one result line
+ * of tests/interop/PROTOCOL.md (one TAB-separated job per stdin line, one result line
  * per job on stdout):
  *
  *   path  ID LEAF INTERS ROOTS USAGE HOST -> ID OK | ID FAIL detail

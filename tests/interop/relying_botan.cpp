@@ -2,7 +2,7 @@
  * relying_botan.cpp - pcad interop "relying party" verifier built on Botan 2.
  *
  * tests/interop feeds it jobs on stdin, one TAB-separated line each, and
- * reads one answer line per job (the interop verifier line protocol):
+ * reads one answer line per job (tests/interop/PROTOCOL.md):
  *
  *   path ID LEAF INTERS ROOTS USAGE HOST   chain, purpose and host name
  *   crl  ID LEAF INTERS ROOTS CRLS         chain plus the leaf's CRL

@@ -6,7 +6,7 @@
 //	relying_go < JOBS
 //
 // Jobs come on stdin, one per line, and results go to stdout, one per job,
-// as described in tests/interop's line protocol (path, crl, ocsp and tls
+// as described in tests/interop/PROTOCOL.md (path, crl, ocsp and tls
 // modes; OK, REVOKED or FAIL). Exits 0 when every job was answered, 2 on a
 // malformed line. Built by tests/interop against Debian's
 // golang-golang-x-crypto-dev, without network or modules:
