@@ -30,10 +30,11 @@ CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls
   return h;
 }
 
-/* Why an object was not found: the token's error, or that it is not there. */
+/* Why an object was not found or read: the token's error, or that it is
+ * not there. */
 static int p11_key_missing(CK_RV rv, const char *what, p11_err_t *e) {
   if (rv != CKR_OK)
-    return p11_err_set(e, P11_EFAIL, "the token did not search for the %s: %s", what,
+    return p11_err_set(e, P11_EFAIL, "the token failed on the %s: %s", what,
                        p11_err_rv_name(rv));
   return p11_err_set(e, P11_EFAIL, "the %s is not in the token", what);
 }
@@ -78,17 +79,30 @@ int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_I
   return 0;
 }
 
-/* Reads a variable-length attribute into a malloc'ed buffer. */
+/* The token's answer rv to C_GetAttributeValue, kept for the caller's
+ * message (a token lost between the search and the read is the token's
+ * failure, not a missing key); a broken token quarantines the signer. */
+static CK_RV p11_key_attr_rv(p11_t *p, CK_RV rv) {
+  char why[96];
+  if (rv != CKR_OK && p11_err_rv_broken(rv)) {
+    snprintf(why, sizeof why, "C_GetAttributeValue: %s", p11_err_rv_name(rv));
+    p11_quarantine(p, why);
+  }
+  return rv;
+}
+
+/* Reads a variable-length attribute into a malloc'ed buffer; *rv is the
+ * token's answer. */
 static unsigned char *p11_key_attr(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-                                   CK_ATTRIBUTE_TYPE type, CK_ULONG *len) {
+                                   CK_ATTRIBUTE_TYPE type, CK_ULONG *len, CK_RV *rv) {
   CK_ATTRIBUTE a = {type, NULL, 0};
-  unsigned char *v;
-  if (p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK ||
+  unsigned char *v = NULL;
+  if ((*rv = p11_key_attr_rv(p, p->fl->C_GetAttributeValue(s, h, &a, 1))) != CKR_OK ||
       a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
     return NULL;
   v = malloc(a.ulValueLen ? a.ulValueLen : 1);
   a.pValue = v;
-  if (!v || p->fl->C_GetAttributeValue(s, h, &a, 1) != CKR_OK) {
+  if (!v || (*rv = p11_key_attr_rv(p, p->fl->C_GetAttributeValue(s, h, &a, 1))) != CKR_OK) {
     free(v);
     return NULL;
   }
@@ -124,13 +138,14 @@ EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_
   if (p11_session_get(p, &s, e) < 0)
     goto out;
   h = p11_key_find(p, s, CKO_PUBLIC_KEY, id, NULL, &rv);
-  if (h != CK_INVALID_HANDLE && p->fl->C_GetAttributeValue(s, h, &ta, 1) == CKR_OK) {
+  if (h != CK_INVALID_HANDLE &&
+      (rv = p11_key_attr_rv(p, p->fl->C_GetAttributeValue(s, h, &ta, 1))) == CKR_OK) {
     if (kt == CKK_RSA) {
-      a1 = p11_key_attr(p, s, h, CKA_MODULUS, &l1);
-      a2 = p11_key_attr(p, s, h, CKA_PUBLIC_EXPONENT, &l2);
+      a1 = p11_key_attr(p, s, h, CKA_MODULUS, &l1, &rv);
+      a2 = a1 ? p11_key_attr(p, s, h, CKA_PUBLIC_EXPONENT, &l2, &rv) : NULL;
     } else if (kt == CKK_EC) {
-      a1 = p11_key_attr(p, s, h, CKA_EC_PARAMS, &l1);
-      a2 = p11_key_attr(p, s, h, CKA_EC_POINT, &l2);
+      a1 = p11_key_attr(p, s, h, CKA_EC_PARAMS, &l1, &rv);
+      a2 = a1 ? p11_key_attr(p, s, h, CKA_EC_POINT, &l2, &rv) : NULL;
     }
   }
   p11_session_put(p, s);
