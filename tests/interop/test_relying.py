@@ -424,9 +424,13 @@ class Context:
                 os.path.join(HERE, 'Relying.java')]
 
     def botan_verifier(self):
-        return os.environ.get('PCAD_RELYING_BOTAN') or os.path.join(
+        path = os.environ.get('PCAD_RELYING_BOTAN') or os.path.join(
             os.environ.get('PCAD_ROOT', os.path.join(HERE, '..', '..')), 'build', 'tests',
             'pcad-relying-botan')
+        if not os.path.exists(path):
+            raise AssertionError('%s was not built: CMake found no botan-2 '
+                                 '(libbotan-2-dev; scripts/deps installs it)' % path)
+        return path
 
     def close(self):
         for p in self.servers:
