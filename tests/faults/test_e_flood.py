@@ -12,7 +12,7 @@ the head and the body of a request must all arrive within it).
       is served at once.
   E6b the same on the unauthenticated publish and admin listeners: each
       accepts up to its own cap ([publish]/[admin] max_connections), the
-      API is served within a second meanwhile.
+      API is served within a second meanwhile (WAIT_MAX: two under ASan).
   E6c the publish listener busy and flooded at once (16 clients sending
       3.9 MB OCSP requests of 50,000 CertIDs in a loop, 4 sending 16
       CertIDs with a nonce (a signature by the CA key each), 4 sending 500
@@ -44,6 +44,11 @@ TIMEOUT = 10      # [server] request_timeout
 MAX_CONNS = 512   # [server] max_connections
 PUBLISH_CAP = 32  # [publish] max_connections
 ADMIN_CAP = 8     # [admin] max_connections
+# the longest a normal client may wait during a flood: 1 s, twice that
+# under ASan+UBSan, which makes pcad two to three times slower (timing
+# under the sanitizers is not the product's; E6b's API call once took
+# 1.05 s there)
+WAIT_MAX = 2.0 if 'ASAN_OPTIONS' in os.environ else 1.0
 
 
 class Flood(FaultCase):
@@ -85,7 +90,9 @@ class Flood(FaultCase):
                 continue
             if target.startswith('socket:['):
                 mine.add(target[8:-1])
-        accepted = queued = 0
+        # by inode: the kernel writes these tables in chunks while sockets
+        # come and go, and a socket can be listed twice in one read
+        accepted, queued = set(), {}
         for table in ('/proc/net/tcp', '/proc/net/tcp6'):
             with open(table) as f:
                 for row in list(f)[1:]:
@@ -93,10 +100,10 @@ class Flood(FaultCase):
                     if int(col[1].rsplit(':', 1)[1], 16) != port or col[9] not in mine:
                         continue
                     if col[3] == '0A':  # LISTEN: rx_queue is the accept queue
-                        queued += int(col[4].split(':')[1], 16)
+                        queued[col[9]] = int(col[4].split(':')[1], 16)
                     else:
-                        accepted += 1
-        return accepted, queued
+                        accepted.add(col[9])
+        return len(accepted), sum(queued.values())
 
     def rss_kib(self):
         with open('/proc/%d/status' % self.pe.pid()) as f:
@@ -163,7 +170,8 @@ class Flood(FaultCase):
         self.assertLess(late, TIMEOUT + 3)
         self.assertTrue(seen)
         self.assertEqual({st for st, _ in seen}, {200})
-        self.assertLess(max(d for _, d in seen), 2.0, 'a normal client waited during the attack')
+        self.assertLess(max(d for _, d in seen), 2 * WAIT_MAX,
+                        'a normal client waited during the attack')
 
     def test_e5_slow_body(self):
         rss = self.rss_kib()
@@ -207,7 +215,7 @@ class Flood(FaultCase):
                 sel.unregister(key.fileobj)
         self.assertLess(peak, base + MAX_CONNS + 16, 'descriptors beyond the connection cap')
         self.assertEqual({st for st, _ in livez}, {200})
-        self.assertLess(max(d for _, d in livez), 1.0)
+        self.assertLess(max(d for _, d in livez), WAIT_MAX)
         # those accepted were closed at the deadline (the others wait)
         self.assertGreaterEqual(len(closed), MAX_CONNS - 16)
         self.assertIn('connection cap (%d) reached' % MAX_CONNS, self.pe.log())
@@ -252,7 +260,7 @@ class Flood(FaultCase):
             # kernel completes for tens of seconds after they closed)
             self.assertEqual(most, [PUBLISH_CAP, ADMIN_CAP], 'connections beyond a listener\'s cap')
             self.assertEqual({st for st, _ in api}, {200})
-            self.assertLess(max(d for _, d in api), 1.0)
+            self.assertLess(max(d for _, d in api), WAIT_MAX)
             log = self.pe.log()
             self.assertIn('publish: connection cap (%d) reached' % PUBLISH_CAP, log)
             self.assertIn('admin: connection cap (%d) reached' % ADMIN_CAP, log)
@@ -322,7 +330,7 @@ class PublishLoad(FaultCase):
             r'op=DescribeCertificateAuthority .*?ms=([0-9.]+)', self.pe.log())]
         print('E6c: %d API calls, worst %.3f s (in pcad %.0f ms); publish answers %r'
               % (len(api), worst, max(inside or [0]), got), file=sys.stderr)
-        self.assertLess(worst, 1.0, 'an API call waited while the publish listener was busy')
+        self.assertLess(worst, WAIT_MAX, 'an API call waited while the publish listener was busy')
         self.assertEqual({st for st, _ in api}, {200})
         self.assertGreater(len(api), LOAD_SECONDS * 2)
         # the load was there, and answered as it should be: the 3.9 MB
