@@ -10,6 +10,18 @@
 
 #include "p11_priv.h"
 
+/* The token's answer rv to call, returned; a broken token quarantines the
+ * signer. Kept for the caller's message: a token lost between the search
+ * and the read is the token's failure, not a missing key. */
+static CK_RV p11_key_rv(p11_t *p, const char *call, CK_RV rv) {
+  char why[96];
+  if (rv != CKR_OK && p11_err_rv_broken(rv)) {
+    snprintf(why, sizeof why, "%s: %s", call, p11_err_rv_name(rv));
+    p11_quarantine(p, why);
+  }
+  return rv;
+}
+
 CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
                               const unsigned char *id, const char *label, CK_RV *rv) {
   CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
@@ -17,16 +29,12 @@ CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls
                             : (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)}};
   CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
   CK_ULONG n = 0;
-  char why[96];
   if ((*rv = p->fl->C_FindObjectsInit(s, tmpl, 2)) == CKR_OK) {
     if ((*rv = p->fl->C_FindObjects(s, &h, 1, &n)) != CKR_OK || n != 1)
       h = CK_INVALID_HANDLE;
     p->fl->C_FindObjectsFinal(s);
   }
-  if (*rv != CKR_OK && p11_err_rv_broken(*rv)) {
-    snprintf(why, sizeof why, "C_FindObjects: %s", p11_err_rv_name(*rv));
-    p11_quarantine(p, why);
-  }
+  p11_key_rv(p, "C_FindObjects", *rv);
   return h;
 }
 
@@ -79,30 +87,20 @@ int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_I
   return 0;
 }
 
-/* The token's answer rv to C_GetAttributeValue, kept for the caller's
- * message (a token lost between the search and the read is the token's
- * failure, not a missing key); a broken token quarantines the signer. */
-static CK_RV p11_key_attr_rv(p11_t *p, CK_RV rv) {
-  char why[96];
-  if (rv != CKR_OK && p11_err_rv_broken(rv)) {
-    snprintf(why, sizeof why, "C_GetAttributeValue: %s", p11_err_rv_name(rv));
-    p11_quarantine(p, why);
-  }
-  return rv;
-}
-
 /* Reads a variable-length attribute into a malloc'ed buffer; *rv is the
  * token's answer. */
 static unsigned char *p11_key_attr(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
                                    CK_ATTRIBUTE_TYPE type, CK_ULONG *len, CK_RV *rv) {
   CK_ATTRIBUTE a = {type, NULL, 0};
-  unsigned char *v = NULL;
-  if ((*rv = p11_key_attr_rv(p, p->fl->C_GetAttributeValue(s, h, &a, 1))) != CKR_OK ||
-      a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
+  unsigned char *v;
+  *rv = p11_key_rv(p, "C_GetAttributeValue", p->fl->C_GetAttributeValue(s, h, &a, 1));
+  if (*rv != CKR_OK || a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
     return NULL;
   v = malloc(a.ulValueLen ? a.ulValueLen : 1);
   a.pValue = v;
-  if (!v || (*rv = p11_key_attr_rv(p, p->fl->C_GetAttributeValue(s, h, &a, 1))) != CKR_OK) {
+  if (v)
+    *rv = p11_key_rv(p, "C_GetAttributeValue", p->fl->C_GetAttributeValue(s, h, &a, 1));
+  if (!v || *rv != CKR_OK) {
     free(v);
     return NULL;
   }
@@ -138,8 +136,9 @@ EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_
   if (p11_session_get(p, &s, e) < 0)
     goto out;
   h = p11_key_find(p, s, CKO_PUBLIC_KEY, id, NULL, &rv);
-  if (h != CK_INVALID_HANDLE &&
-      (rv = p11_key_attr_rv(p, p->fl->C_GetAttributeValue(s, h, &ta, 1))) == CKR_OK) {
+  if (h != CK_INVALID_HANDLE)
+    rv = p11_key_rv(p, "C_GetAttributeValue", p->fl->C_GetAttributeValue(s, h, &ta, 1));
+  if (h != CK_INVALID_HANDLE && rv == CKR_OK) {
     if (kt == CKK_RSA) {
       a1 = p11_key_attr(p, s, h, CKA_MODULUS, &l1, &rv);
       a2 = a1 ? p11_key_attr(p, s, h, CKA_PUBLIC_EXPONENT, &l2, &rv) : NULL;

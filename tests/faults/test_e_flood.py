@@ -443,5 +443,6 @@ def wait_for_admin(tc):
 def wait_fds(tc, bound):
     return wait_for(lambda: tc.fds() <= bound, TIMEOUT + 5, 0.5)
 
+
 if __name__ == '__main__':
     unittest.main()
