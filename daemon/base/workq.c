@@ -2,16 +2,25 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
   workq_t *q;
   int idx;
+  int idle; /* on the idle stack */
+  pthread_cond_t cv;
   pthread_t tid;
 } workq_thread_t;
 
+/* A job goes to the worker that went idle last (a stack of idle workers,
+ * each waiting on its own condition): under a light load the same few
+ * workers run everything, so only they open a database connection and
+ * keep it warm (with one shared condition every worker took its turn, and
+ * each of the 16 opened a connection for a few sequential calls). */
 struct workq {
   pthread_mutex_t mu;
-  pthread_cond_t cv;
+  workq_thread_t **idle; /* the idle stack: idle[nidle - 1] waited last */
+  int nidle;
   workq_job_t *head, *tail; /* pending */
   int queued, qmax, stop;
   int busy; /* jobs running */
@@ -24,6 +33,32 @@ struct workq {
   workq_thread_t *threads;
 };
 
+/* Under q->mu: t goes on top of the idle stack (if not there yet). */
+static void workq_idle(workq_t *q, workq_thread_t *t) {
+  if (!t->idle) {
+    q->idle[q->nidle++] = t;
+    t->idle = 1;
+  }
+}
+
+/* Under q->mu: t waits until there is a job or the queue stops, on the
+ * idle stack meanwhile (a submit takes it off and wakes it; when it finds
+ * a job otherwise, it takes itself off). */
+static void workq_wait(workq_t *q, workq_thread_t *t) {
+  while (!q->head && !q->stop) {
+    workq_idle(q, t);
+    pthread_cond_wait(&t->cv, &q->mu);
+  }
+  if (t->idle) {
+    int i = 0;
+    while (q->idle[i] != t)
+      i++;
+    memmove(&q->idle[i], &q->idle[i + 1], (size_t)(q->nidle - i - 1) * sizeof *q->idle);
+    q->nidle--;
+    t->idle = 0;
+  }
+}
+
 static void *workq_main(void *p) {
   workq_thread_t *t = p;
   workq_t *q = t->q;
@@ -31,8 +66,7 @@ static void *workq_main(void *p) {
   for (;;) {
     workq_job_t *job;
     pthread_mutex_lock(&q->mu);
-    while (!q->head && !q->stop)
-      pthread_cond_wait(&q->cv, &q->mu);
+    workq_wait(q, t);
     job = q->head;
     if (!job) {
       pthread_mutex_unlock(&q->mu);
@@ -55,6 +89,10 @@ static void *workq_main(void *p) {
     else
       q->done_head = job;
     q->done_tail = job;
+    /* idle before the loop hears of the completion: the next job of the
+     * same client comes back to this worker */
+    if (!q->head)
+      workq_idle(q, t);
     pthread_mutex_unlock(&q->mu);
     event_active(q->done_ev, EV_READ, 0);
   }
@@ -85,20 +123,21 @@ workq_t *workq_new(struct event_base *base, int nthreads, int qmax, workq_init_f
   if (!q)
     return NULL;
   pthread_mutex_init(&q->mu, NULL);
-  pthread_cond_init(&q->cv, NULL);
   q->qmax = qmax;
   q->init = init;
   q->fini = fini;
   q->arg = arg;
   q->done_ev = event_new(base, -1, 0, workq_on_done, q);
   q->threads = calloc((size_t)nthreads, sizeof *q->threads);
-  if (!q->done_ev || !q->threads) {
+  q->idle = calloc((size_t)nthreads, sizeof *q->idle);
+  if (!q->done_ev || !q->threads || !q->idle) {
     workq_free(q);
     return NULL;
   }
   for (int i = 0; i < nthreads; i++) {
     q->threads[i].q = q;
     q->threads[i].idx = i;
+    pthread_cond_init(&q->threads[i].cv, NULL);
     if (pthread_create(&q->threads[i].tid, NULL, workq_main, &q->threads[i]) != 0) {
       workq_free(q);
       return NULL;
@@ -120,7 +159,11 @@ int workq_submit(workq_t *q, workq_job_t *job) {
     q->tail = job;
     q->queued++;
     rc = 0;
-    pthread_cond_signal(&q->cv);
+    if (q->nidle > 0) {
+      workq_thread_t *t = q->idle[--q->nidle];
+      t->idle = 0;
+      pthread_cond_signal(&t->cv);
+    }
   }
   pthread_mutex_unlock(&q->mu);
   return rc;
@@ -131,17 +174,20 @@ void workq_free(workq_t *q) {
     return;
   pthread_mutex_lock(&q->mu);
   q->stop = 1;
-  pthread_cond_broadcast(&q->cv);
-  pthread_mutex_unlock(&q->mu);
   for (int i = 0; i < q->nthreads; i++)
+    pthread_cond_signal(&q->threads[i].cv);
+  pthread_mutex_unlock(&q->mu);
+  for (int i = 0; i < q->nthreads; i++) {
     pthread_join(q->threads[i].tid, NULL);
+    pthread_cond_destroy(&q->threads[i].cv);
+  }
   /* completions the loop never ran: let them clean up */
   workq_on_done(-1, 0, q);
   if (q->done_ev)
     event_free(q->done_ev);
   free(q->threads);
+  free(q->idle);
   pthread_mutex_destroy(&q->mu);
-  pthread_cond_destroy(&q->cv);
   free(q);
 }
 
