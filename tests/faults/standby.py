@@ -8,9 +8,7 @@ import shutil
 import subprocess
 
 from freeport import free_ports
-from pcatest import wait_for
-
-PGBIN = '/usr/lib/postgresql/15/bin'
+from pcatest import PGBIN, wait_for
 
 
 def as_pg(cmd):
@@ -47,7 +45,7 @@ class Standby:
     def psql(self, sql):
         e = dict(os.environ, PGHOST=self.sock, PGPORT=str(self.port), PGDATABASE='pcad',
                  PGUSER='postgres')
-        return subprocess.run(as_pg(['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-c', sql]),
+        return subprocess.run([PGBIN + '/psql', '-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-c', sql],
                               check=True, capture_output=True, text=True, env=e).stdout.strip()
 
     def make_synchronous(self):

@@ -20,9 +20,12 @@ import time
 import unittest
 import urllib.request
 
+from pgwire import PgConn
+
 ROOT = os.environ.get('PCAD_ROOT') or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 PCAENV = os.path.join(ROOT, 'scripts', 'pcaenv')
+PGBIN = '/usr/lib/postgresql/15/bin'
 AWS_V1 = shutil.which('aws') or 'aws'
 AWS_V2 = '/usr/bin/aws'
 
@@ -46,6 +49,7 @@ class Env:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='pcad-it-')
+        self.pg_conns = {}  # psql(): a connection per role
         try:
             self.up()
         except BaseException:
@@ -104,6 +108,7 @@ class Env:
             f.write('\n'.join(lines) + '\n')
 
     def down(self):
+        self.psql_close()
         subprocess.run([PCAENV, 'down', self.dir], check=True)
 
     def close(self):
@@ -225,19 +230,22 @@ class Env:
             return False
 
     def psql(self, sql, user=None):
-        """sql as the cluster's superuser, or as the database role user."""
-        e = dict(os.environ)
-        e.update({k: self.env[k] for k in ('PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER')})
-        if user:
-            e['PGUSER'] = user
-        cmd = ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-c', sql]
-        if os.geteuid() == 0:
-            cmd = ['runuser', '-u', 'postgres', '--'] + cmd
-        return subprocess.run(cmd, check=True, capture_output=True, text=True,
-                              env=e).stdout.strip()
+        """sql as the cluster's superuser, or as the database role user:
+        what psql -tA -c prints (pgwire: one connection per role, kept)."""
+        user = user or self.env['PGUSER']
+        conn = self.pg_conns.get(user)
+        if conn is None:
+            conn = self.pg_conns.setdefault(user, PgConn(
+                self.env['PGHOST'], self.env['PGPORT'], user, self.env['PGDATABASE']))
+        return conn.query(sql).strip()
+
+    def psql_close(self):
+        """Lets go of the connections psql() keeps (before a DROP DATABASE)."""
+        for conn in self.pg_conns.values():
+            conn.close()
 
     def pg_ctl(self, action, mode='fast'):
-        cmd = ['/usr/lib/postgresql/15/bin/pg_ctl', '-D', os.path.join(self.dir, 'pg', 'data'),
+        cmd = [PGBIN + '/pg_ctl', '-D', os.path.join(self.dir, 'pg', 'data'),
                '-w', '-m', mode, '-l', os.path.join(self.dir, 'pg', 'log'), action]
         if action == 'start':
             cmd += ['-o', "-k %s -c listen_addresses='' -p %s" % (self.env['PGHOST'],

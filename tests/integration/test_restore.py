@@ -58,6 +58,7 @@ class RestoreDrill(unittest.TestCase):
         shutil.copytree(token, saved)
         # the restore, into B: its pcad stopped, its database and token replaced
         self.b.stop_pcad()
+        self.b.psql_close()
         as_postgres(self.b.env, 'dropdb', 'pcad')
         as_postgres(self.b.env, 'createdb', '-O', 'pcad_owner', 'pcad')
         shutil.copy(dump, os.path.join(self.b.dir, 'pg', 'pcad.dump'))
