@@ -49,7 +49,7 @@ class Env:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='pcad-it-')
-        self.pg_conns = {}  # psql(): a connection per role
+        self.pg_conns = {}  # psql(): a connection per cluster and role
         try:
             self.up()
         except BaseException:
@@ -232,11 +232,13 @@ class Env:
     def psql(self, sql, user=None):
         """sql as the cluster's superuser, or as the database role user:
         what psql -tA -c prints (pgwire: one connection per role, kept)."""
-        user = user or self.env['PGUSER']
-        conn = self.pg_conns.get(user)
+        # by where it goes, read afresh: a test may point env at another
+        # cluster (a promoted standby)
+        where = (self.env['PGHOST'], self.env['PGPORT'], user or self.env['PGUSER'],
+                 self.env['PGDATABASE'])
+        conn = self.pg_conns.get(where)
         if conn is None:
-            conn = self.pg_conns.setdefault(user, PgConn(
-                self.env['PGHOST'], self.env['PGPORT'], user, self.env['PGDATABASE']))
+            conn = self.pg_conns.setdefault(where, PgConn(*where))
         return conn.query(sql).strip()
 
     def psql_close(self):
