@@ -3,7 +3,14 @@ on its own keep-alive HTTPS connection, each request signed afresh and
 carrying a fresh IdempotencyToken (the same one again after a connection
 error, as a client retries), every outcome recorded with its token: 200
 (and its ARN), the __type of an AWS error, or 'conn' when the connection
-failed (refused, reset, cut before an answer)."""
+failed (refused, reset, cut before an answer).
+
+A load that runs until stop() (the background of a fault case) is paced:
+each connection starts a request at most every PACE seconds (80 a second
+over 16 connections), as a fleet of clients would, so that there are
+requests in flight at every fault without the load taking the CPU the
+other suites beside it need (flat out, B1's load alone burnt ~50 s of CPU
+a pass). A counted load (A1's 2,000) runs flat out."""
 import datetime
 import http.client
 import json
@@ -14,6 +21,7 @@ import uuid
 
 from pcatest import sigv4
 
+PACE = 0.2
 
 class Load:
 
@@ -60,8 +68,11 @@ class Load:
     def run(self):
         """Requests until stopped; after a connection error the same token
         again, as a client retries."""
-        conn, token, done = self.connect(), None, 0
+        conn, token, done, t0 = self.connect(), None, 0, None
         while not self.stop_ev.is_set() and done != self.each:
+            if (self.each is None and t0 is not None
+                    and self.stop_ev.wait(t0 + PACE - time.monotonic())):
+                break
             token = token or uuid.uuid4().hex
             t0 = time.monotonic()
             try:
