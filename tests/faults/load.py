@@ -23,6 +23,7 @@ from pcatest import sigv4
 
 PACE = 0.2
 
+
 class Load:
 
     def __init__(self, pe, body, n=16, each=None):
