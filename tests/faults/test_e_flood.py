@@ -68,17 +68,14 @@ class Flood(FaultCase):
         host, port = self.pe.endpoint.split('//', 1)[1].split(':')
         return host, int(port)
 
-    def tls(self, born=None):
-        """A TLS connection to the API; born[it] = when it connected (its
-        deadline runs from pcad's accept)."""
+    def tls(self, born):
+        """A TLS connection to the API, kept in born with when it connected
+        (its deadline runs from pcad's accept)."""
         host, port = self.addr()
         ctx = ssl.create_default_context(cafile=self.pe.env['PCA_CA_BUNDLE'])
         t0 = time.monotonic()
-        s = ctx.wrap_socket(socket.create_connection((host, port), timeout=10),
-                            server_hostname=host)
-        if born is not None:
-            born[s] = t0
-        return s
+        born[ctx.wrap_socket(socket.create_connection((host, port), timeout=10),
+                             server_hostname=host)] = t0
 
     def fds(self):
         return len(os.listdir('/proc/%d/fd' % self.pe.pid()))

@@ -231,7 +231,7 @@ class Env:
 
     def psql(self, sql, user=None):
         """sql as the cluster's superuser, or as the database role user:
-        what psql -tA -c prints (pgwire: one connection per role, kept)."""
+        what psql -tA -c prints (pgwire: a connection kept per cluster and role)."""
         # by where it goes, read afresh: a test may point env at another
         # cluster (a promoted standby)
         where = (self.env['PGHOST'], self.env['PGPORT'], user or self.env['PGUSER'],

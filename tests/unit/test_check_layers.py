@@ -51,7 +51,7 @@ class CheckLayers(unittest.TestCase):
         self.assertIn('layers ok: %d files checked' % len(ONLY), r.stdout)
 
     def test_each_planted_violation_fails(self):
-        """All planted in one copy (a run checks every file, and each plant
+        """All planted in one copy (a run checks each file of ONLY, and each plant
         has its own message): the check fails and names each one."""
         root = self.copy()
         for path, line, _ in PLANTS:
