@@ -7,7 +7,8 @@
 typedef struct {
   workq_t *q;
   int idx;
-  int idle; /* on the idle stack */
+  workq_job_t *job; /* handed over by workq_submit while on the idle stack */
+  int idle;         /* on the idle stack */
   pthread_cond_t cv;
   pthread_t tid;
 } workq_thread_t;
@@ -16,7 +17,12 @@ typedef struct {
  * each waiting on its own condition): under a light load the same few
  * workers run everything, so only they open a database connection and
  * keep it warm (with one shared condition every worker took its turn, and
- * each of the 16 opened a connection for a few sequential calls). */
+ * each of the 16 opened a connection for a few sequential calls).
+ * The job is handed to that worker (t->job), never left for whichever
+ * thread looks first: a worker that took a job meant for another left the
+ * woken one to go idle again on top of the stack, so the next job went
+ * elsewhere. Invariant (under mu): the pending list is empty while any
+ * worker is idle, because submit hands over whenever one is. */
 struct workq {
   pthread_mutex_t mu;
   workq_thread_t **idle; /* the idle stack: idle[nidle - 1] waited last */
@@ -41,22 +47,33 @@ static void workq_idle(workq_t *q, workq_thread_t *t) {
   }
 }
 
-/* Under q->mu: t waits until there is a job or the queue stops, on the
- * idle stack meanwhile (a submit takes it off and wakes it; when it finds
- * a job otherwise, it takes itself off). */
-static void workq_wait(workq_t *q, workq_thread_t *t) {
-  while (!q->head && !q->stop) {
+/* Under q->mu: t's next job. The one handed to it, else the oldest
+ * pending; else t waits on the idle stack for one. NULL once the queue
+ * stops with nothing left for t (workq_free drains the pending list). */
+static workq_job_t *workq_next(workq_t *q, workq_thread_t *t) {
+  workq_job_t *job;
+  if (!t->job && q->head) {
+    t->job = q->head;
+    q->head = t->job->next;
+    if (!q->head)
+      q->tail = NULL;
+    q->queued--;
+  }
+  while (!t->job && !q->stop) {
     workq_idle(q, t);
     pthread_cond_wait(&t->cv, &q->mu);
   }
-  if (t->idle) {
-    int i = 0;
-    while (q->idle[i] != t)
-      i++;
-    memmove(&q->idle[i], &q->idle[i + 1], (size_t)(q->nidle - i - 1) * sizeof *q->idle);
-    q->nidle--;
+  if (t->idle) { /* stopping: off the stack */
+    for (int i = 0; i < q->nidle; i++)
+      if (q->idle[i] == t)
+        q->idle[i] = q->idle[--q->nidle];
     t->idle = 0;
   }
+  if ((job = t->job)) {
+    t->job = NULL;
+    q->busy++;
+  }
+  return job;
 }
 
 static void *workq_main(void *p) {
@@ -66,21 +83,11 @@ static void *workq_main(void *p) {
   for (;;) {
     workq_job_t *job;
     pthread_mutex_lock(&q->mu);
-    workq_wait(q, t);
-    job = q->head;
-    if (!job) {
-      pthread_mutex_unlock(&q->mu);
-      break;
-    }
-    q->head = job->next;
-    if (!q->head)
-      q->tail = NULL;
-    q->queued--;
-    q->busy++;
+    job = workq_next(q, t);
     pthread_mutex_unlock(&q->mu);
-
+    if (!job)
+      break;
     job->run(job, state);
-
     pthread_mutex_lock(&q->mu);
     q->busy--;
     job->next = NULL;
@@ -90,7 +97,7 @@ static void *workq_main(void *p) {
       q->done_head = job;
     q->done_tail = job;
     /* idle before the loop hears of the completion: the next job of the
-     * same client comes back to this worker */
+     * same client is handed to this worker */
     if (!q->head)
       workq_idle(q, t);
     pthread_mutex_unlock(&q->mu);
@@ -150,7 +157,15 @@ workq_t *workq_new(struct event_base *base, int nthreads, int qmax, workq_init_f
 int workq_submit(workq_t *q, workq_job_t *job) {
   int rc = -1;
   pthread_mutex_lock(&q->mu);
-  if (!q->stop && q->queued < q->qmax) {
+  if (q->stop) {
+    /* refused */
+  } else if (q->nidle > 0) { /* handed to the worker that went idle last */
+    workq_thread_t *t = q->idle[--q->nidle];
+    t->idle = 0;
+    t->job = job;
+    pthread_cond_signal(&t->cv);
+    rc = 0;
+  } else if (q->queued < q->qmax) {
     job->next = NULL;
     if (q->tail)
       q->tail->next = job;
@@ -159,11 +174,6 @@ int workq_submit(workq_t *q, workq_job_t *job) {
     q->tail = job;
     q->queued++;
     rc = 0;
-    if (q->nidle > 0) {
-      workq_thread_t *t = q->idle[--q->nidle];
-      t->idle = 0;
-      pthread_cond_signal(&t->cv);
-    }
   }
   pthread_mutex_unlock(&q->mu);
   return rc;
