@@ -21,8 +21,8 @@ static void p11_entry_free(p11_entry_t *en) {
 /* The entry's keys, up-ref'ed; 0 when id is cached. */
 static int p11_cache_find(p11_t *p, const unsigned char *id, EVP_PKEY **priv, EVP_PKEY **pub) {
   int found = -1;
-  pthread_rwlock_rdlock(&p->cmu);
-  for (p11_entry_t *en = p->bucket[p11_cache_slot(id)]; en; en = en->next)
+  pthread_rwlock_rdlock(&p->cache.mu);
+  for (p11_entry_t *en = p->cache.bucket[p11_cache_slot(id)]; en; en = en->next)
     if (memcmp(en->id, id, P11_ID_LEN) == 0) {
       if (priv && EVP_PKEY_up_ref(en->priv))
         *priv = en->priv;
@@ -31,7 +31,7 @@ static int p11_cache_find(p11_t *p, const unsigned char *id, EVP_PKEY **priv, EV
       found = 0;
       break;
     }
-  pthread_rwlock_unlock(&p->cmu);
+  pthread_rwlock_unlock(&p->cache.mu);
   return found;
 }
 
@@ -70,11 +70,11 @@ int p11_cache_get(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **priv,
    * that waited finds it cached */
   pthread_mutex_lock(&p->obj_mu);
   if ((rc = p11_cache_find(p, id, priv, pub)) != 0 && (en = p11_cache_load(p, id, e))) {
-    pthread_rwlock_wrlock(&p->cmu);
-    head = &p->bucket[p11_cache_slot(id)];
+    pthread_rwlock_wrlock(&p->cache.mu);
+    head = &p->cache.bucket[p11_cache_slot(id)];
     en->next = *head;
     *head = en;
-    pthread_rwlock_unlock(&p->cmu);
+    pthread_rwlock_unlock(&p->cache.mu);
     rc = p11_cache_find(p, id, priv, pub);
   }
   pthread_mutex_unlock(&p->obj_mu);
@@ -91,9 +91,9 @@ static int p11_cache_sweep(p11_t *p, unsigned from, unsigned to,
                            int (*keep)(const p11_t *p, const unsigned char *id, const void *arg),
                            const void *arg) {
   int kept = 0;
-  pthread_rwlock_wrlock(&p->cmu);
+  pthread_rwlock_wrlock(&p->cache.mu);
   for (unsigned b = from; b < to; b++) {
-    p11_entry_t **pp = &p->bucket[b];
+    p11_entry_t **pp = &p->cache.bucket[b];
     while (*pp) {
       p11_entry_t *en = *pp;
       if (keep(p, en->id, arg)) {
@@ -105,7 +105,7 @@ static int p11_cache_sweep(p11_t *p, unsigned from, unsigned to,
       p11_entry_free(en);
     }
   }
-  pthread_rwlock_unlock(&p->cmu);
+  pthread_rwlock_unlock(&p->cache.mu);
   return kept;
 }
 

@@ -10,31 +10,12 @@
 
 #include "p11_priv.h"
 
-#define P11_BACKOFF_MIN_MS 500
-#define P11_BACKOFF_MAX_MS 4000
 #define P11_PROBE_DATA "pcad readiness probe"
 
 typedef struct {
   unsigned char sig[1024];
   size_t len;
 } p11_probe_t;
-
-void p11_quarantine(p11_t *p, const char *why) {
-  pthread_mutex_lock(&p->hmu);
-  if (!atomic_exchange(&p->broken, 1)) {
-    snprintf(p->why, sizeof p->why, "%s", why);
-    p->backoff_ms = P11_BACKOFF_MIN_MS;
-    p->next_try_ms = 0; /* the next check rebuilds at once */
-  }
-  pthread_mutex_unlock(&p->hmu);
-}
-
-int p11_down_err(p11_t *p, p11_err_t *e) {
-  pthread_mutex_lock(&p->hmu);
-  p11_err_set(e, P11_EDOWN, "the token is unavailable: %s", p->why);
-  pthread_mutex_unlock(&p->hmu);
-  return -1;
-}
 
 static int p11_probe_sign(void *arg, EVP_PKEY *key) {
   p11_probe_t *pr = arg;
@@ -97,7 +78,7 @@ static int p11_rebuild(p11_t *p, p11_err_t *e) {
   EVP_PKEY_free(priv);
   EVP_PKEY_free(pub);
   if (rc == 0)
-    atomic_store(&p->broken, 0);
+    atomic_store(&p->st.broken, 0);
   pthread_rwlock_unlock(&p->life);
   return rc;
 }
@@ -106,18 +87,18 @@ static int p11_rebuild(p11_t *p, p11_err_t *e) {
 static int p11_check_broken(p11_t *p, p11_err_t *e) {
   long long now = p11_now_ms();
   int due;
-  pthread_mutex_lock(&p->hmu);
-  due = now >= p->next_try_ms;
-  pthread_mutex_unlock(&p->hmu);
+  pthread_mutex_lock(&p->st.mu);
+  due = now >= p->st.next_try_ms;
+  pthread_mutex_unlock(&p->st.mu);
   if (!due || p11_rebuild(p, e) < 0) {
-    pthread_mutex_lock(&p->hmu);
+    pthread_mutex_lock(&p->st.mu);
     if (due) {
-      snprintf(p->why, sizeof p->why, "%s", e->msg);
-      p->next_try_ms = now + p->backoff_ms;
-      p->backoff_ms = p->backoff_ms * 2 > P11_BACKOFF_MAX_MS ? P11_BACKOFF_MAX_MS
-                                                            : p->backoff_ms * 2;
+      snprintf(p->st.why, sizeof p->st.why, "%s", e->msg);
+      p->st.next_try_ms = now + p->st.backoff_ms;
+      p->st.backoff_ms = p->st.backoff_ms * 2 > P11_BACKOFF_MAX_MS ? P11_BACKOFF_MAX_MS
+                                                            : p->st.backoff_ms * 2;
     }
-    pthread_mutex_unlock(&p->hmu);
+    pthread_mutex_unlock(&p->st.mu);
     return -1;
   }
   return 0;
@@ -126,14 +107,14 @@ static int p11_check_broken(p11_t *p, p11_err_t *e) {
 int p11_check(p11_t *p, char *why, size_t n) {
   p11_err_t e = {P11_OK, ""};
   int ok;
-  if (atomic_load(&p->pin_refused))
+  if (atomic_load(&p->st.pin_refused))
     ok = 0;
-  else if (atomic_load(&p->broken))
+  else if (atomic_load(&p->st.broken))
     ok = p11_check_broken(p, &e) == 0;
   else if (!(ok = p11_probe(p, &e) == 0))
     p11_quarantine(p, e.msg);
-  pthread_mutex_lock(&p->hmu);
-  snprintf(why, n, "%s", ok ? "ok" : p->why);
-  pthread_mutex_unlock(&p->hmu);
+  pthread_mutex_lock(&p->st.mu);
+  snprintf(why, n, "%s", ok ? "ok" : p->st.why);
+  pthread_mutex_unlock(&p->st.mu);
   return ok;
 }

@@ -203,9 +203,8 @@ EVP_PKEY *p11_key_load_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11
   return pk;
 }
 
-/* Destroys the objects labelled label, each key dropped from the cache as
- * its object goes (by its CKA_ID): the other keys stay cached. */
-static int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label, p11_err_t *e) {
+int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
+                       void (*gone)(p11_t *p, const unsigned char *id), p11_err_t *e) {
   CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, (void *)label, strlen(label)}};
   CK_OBJECT_HANDLE hs[16];
   CK_ULONG n = 0;
@@ -224,7 +223,7 @@ static int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label, 
     if (d == CKR_OK) {
       count++;
       if (has_id)
-        p11_cache_drop(p, id);
+        gone(p, id);
     } else if (d != CKR_OBJECT_HANDLE_INVALID) {
       rv = d;
     }
@@ -233,20 +232,4 @@ static int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label, 
     return p11_err_set(e, P11_EFAIL, "destroying key objects '%s': %s", label,
                        p11_err_rv_name(rv));
   return count;
-}
-
-int p11_key_destroy(p11_t *p, const char *label, p11_err_t *e) {
-  CK_SESSION_HANDLE s;
-  int n = -1;
-  if (atomic_load(&p->broken))
-    return p11_down_err(p, e);
-  pthread_rwlock_rdlock(&p->life);
-  pthread_mutex_lock(&p->obj_mu);
-  if (p11_session_get(p, &s, e) == 0) {
-    n = p11_key_destroy_on(p, s, label, e);
-    p11_session_put(p, s);
-  }
-  pthread_mutex_unlock(&p->obj_mu);
-  pthread_rwlock_unlock(&p->life);
-  return n;
 }

@@ -15,7 +15,7 @@ int p11_keygen_supports(p11_t *p, const char *key_algorithm, p11_err_t *e) {
                    "KeyAlgorithm %s is not supported: this CA's token cannot generate it",
                    key_algorithm),
            0;
-  if (atomic_load(&p->broken))
+  if (atomic_load(&p->st.broken))
     return p11_down_err(p, e), 0;
   pthread_rwlock_rdlock(&p->life);
   rv = p->fl->C_GetMechanismInfo(
@@ -107,31 +107,9 @@ typedef struct {
   unsigned char *id;
 } p11_keygen_req_t;
 
-typedef int (*p11_keygen_fn)(p11_t *p, CK_SESSION_HANDLE s, const p11_keygen_req_t *r,
-                             p11_err_t *e);
-
-/* fn on a session of the object pool, with obj_mu held (one object
- * operation at a time, SoftHSM's rule). */
-static int p11_keygen_locked(p11_t *p, p11_keygen_fn fn, const p11_keygen_req_t *r,
-                             p11_err_t *e) {
-  CK_SESSION_HANDLE s;
-  int rc = -1;
-  if (atomic_load(&p->broken))
-    return p11_down_err(p, e);
-  pthread_rwlock_rdlock(&p->life);
-  pthread_mutex_lock(&p->obj_mu);
-  if (p11_session_get(p, &s, e) == 0) {
-    rc = fn(p, s, r, e);
-    p11_session_put(p, s);
-  }
-  pthread_mutex_unlock(&p->obj_mu);
-  pthread_rwlock_unlock(&p->life);
-  return rc;
-}
-
 /* Generates the key and checks its attributes. */
-static int p11_keygen_new(p11_t *p, CK_SESSION_HANDLE s, const p11_keygen_req_t *r,
-                          p11_err_t *e) {
+static int p11_keygen_new(p11_t *p, CK_SESSION_HANDLE s, const void *arg, p11_err_t *e) {
+  const p11_keygen_req_t *r = arg;
   return p11_keygen_on(p, s, r->key_algorithm, r->label, r->id, e) < 0
              ? -1
              : p11_key_check_on(p, s, r->id, e);
@@ -140,7 +118,7 @@ static int p11_keygen_new(p11_t *p, CK_SESSION_HANDLE s, const p11_keygen_req_t 
 int p11_keygen(p11_t *p, const char *key_algorithm, const char *label,
                unsigned char id[P11_ID_LEN], p11_err_t *e) {
   p11_keygen_req_t r = {key_algorithm, label, id};
-  return p11_keygen_locked(p, p11_keygen_new, &r, e);
+  return p11_session_locked(p, p11_keygen_new, &r, e);
 }
 
 int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
@@ -159,18 +137,19 @@ int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
 }
 
 /* Found by its label, else made when a key algorithm is given. */
-static int p11_keygen_labelled(p11_t *p, CK_SESSION_HANDLE s, const p11_keygen_req_t *r,
+static int p11_keygen_labelled(p11_t *p, CK_SESSION_HANDLE s, const void *arg,
                                p11_err_t *e) {
+  const p11_keygen_req_t *r = arg;
   int rc = p11_key_labelled_on(p, s, r->label, r->id, e);
   if (rc != 0)
     return rc > 0 ? 0 : -1;
   if (!r->key_algorithm)
     return p11_err_set(e, P11_EFAIL, "the token has no key '%s'", r->label);
-  return p11_keygen_new(p, s, r, e);
+  return p11_keygen_new(p, s, arg, e);
 }
 
 int p11_key_labelled(p11_t *p, const char *label, const char *key_algorithm,
                      unsigned char id[P11_ID_LEN], p11_err_t *e) {
   p11_keygen_req_t r = {key_algorithm, label, id};
-  return p11_keygen_locked(p, p11_keygen_labelled, &r, e);
+  return p11_session_locked(p, p11_keygen_labelled, &r, e);
 }

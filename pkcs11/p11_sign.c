@@ -19,7 +19,7 @@ struct p11_job {
   EVP_PKEY *pub;
   int state, abandoned, rc;
   p11_err_t err;
-  pthread_cond_t cv; /* with p->qmu */
+  pthread_cond_t cv; /* with p->q.mu */
 };
 
 static void p11_job_free(p11_job_t *j) {
@@ -35,7 +35,7 @@ static void p11_job_run(p11_t *p, p11_job_t *j) {
   unsigned long rv;
   j->rc = -1;
   ERR_clear_error();
-  if (atomic_load(&p->broken)) {
+  if (atomic_load(&p->st.broken)) {
     p11_down_err(p, &j->err);
     return;
   }
@@ -58,32 +58,32 @@ static void p11_job_run(p11_t *p, p11_job_t *j) {
 
 static void *p11_sign_main(void *arg) {
   p11_t *p = arg;
-  pthread_mutex_lock(&p->qmu);
-  while (!p->stop) {
-    p11_job_t *j = p->qhead;
+  pthread_mutex_lock(&p->q.mu);
+  while (!p->q.stop) {
+    p11_job_t *j = p->q.head;
     if (!j) {
-      pthread_cond_wait(&p->qcv, &p->qmu);
+      pthread_cond_wait(&p->q.cv, &p->q.mu);
       continue;
     }
-    p->qhead = j->next;
-    if (!p->qhead)
-      p->qtail = NULL;
-    p->qlen--;
+    p->q.head = j->next;
+    if (!p->q.head)
+      p->q.tail = NULL;
+    p->q.len--;
     if (j->abandoned) {
       p11_job_free(j);
       continue;
     }
     j->state = P11_JOB_RUNNING;
-    pthread_mutex_unlock(&p->qmu);
+    pthread_mutex_unlock(&p->q.mu);
     p11_job_run(p, j);
-    pthread_mutex_lock(&p->qmu);
+    pthread_mutex_lock(&p->q.mu);
     j->state = P11_JOB_DONE;
     if (j->abandoned)
       p11_job_free(j);
     else
       pthread_cond_signal(&j->cv);
   }
-  pthread_mutex_unlock(&p->qmu);
+  pthread_mutex_unlock(&p->q.mu);
   return NULL;
 }
 
@@ -110,27 +110,27 @@ static p11_job_t *p11_job_new(const unsigned char *id, p11_sign_fn fn, void *arg
  * again). */
 static int p11_job_wait(p11_t *p, p11_job_t *j, p11_err_t *e) {
   struct timespec ts = p11_deadline(p->timeout_ms);
-  pthread_mutex_lock(&p->qmu);
-  if (p->qlen >= p->qmax) {
-    pthread_mutex_unlock(&p->qmu);
-    return p11_err_set(e, P11_EBUSY, "%d signatures are waiting for the token", p->qlen);
+  pthread_mutex_lock(&p->q.mu);
+  if (p->q.len >= p->q.max) {
+    pthread_mutex_unlock(&p->q.mu);
+    return p11_err_set(e, P11_EBUSY, "%d signatures are waiting for the token", p->q.len);
   }
-  if (p->qtail)
-    p->qtail->next = j;
+  if (p->q.tail)
+    p->q.tail->next = j;
   else
-    p->qhead = j;
-  p->qtail = j;
-  p->qlen++;
-  pthread_cond_signal(&p->qcv);
+    p->q.head = j;
+  p->q.tail = j;
+  p->q.len++;
+  pthread_cond_signal(&p->q.cv);
   while (j->state != P11_JOB_DONE)
-    if (pthread_cond_timedwait(&j->cv, &p->qmu, &ts) == ETIMEDOUT)
+    if (pthread_cond_timedwait(&j->cv, &p->q.mu, &ts) == ETIMEDOUT)
       break;
   if (j->state == P11_JOB_DONE) {
-    pthread_mutex_unlock(&p->qmu);
+    pthread_mutex_unlock(&p->q.mu);
     return 0;
   }
   j->abandoned = 1; /* the signing thread frees it */
-  pthread_mutex_unlock(&p->qmu);
+  pthread_mutex_unlock(&p->q.mu);
   p11_err_set(e, P11_ETIME, "the token did not answer within %ld ms", p->timeout_ms);
   return -2;
 }
@@ -141,7 +141,7 @@ static int p11_run(p11_t *p, const unsigned char *id, p11_sign_fn fn, void *arg,
                    void (*drop)(void *arg), EVP_PKEY **pub, p11_err_t *e) {
   p11_job_t *j;
   int rc;
-  if (atomic_load(&p->broken))
+  if (atomic_load(&p->st.broken))
     return p11_down_err(p, e);
   if (!(j = p11_job_new(id, fn, arg, drop)))
     return p11_err_set(e, P11_EFAIL, "out of memory");
@@ -178,36 +178,36 @@ EVP_PKEY *p11_key_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t
 }
 
 int p11_sign_start(p11_t *p, int threads, p11_err_t *e) {
-  p->threads = calloc((size_t)threads, sizeof *p->threads);
-  if (!p->threads)
+  p->q.threads = calloc((size_t)threads, sizeof *p->q.threads);
+  if (!p->q.threads)
     return p11_err_set(e, P11_EFAIL, "out of memory");
-  for (; p->nthreads < threads; p->nthreads++)
-    if (pthread_create(&p->threads[p->nthreads], NULL, p11_sign_main, p) != 0)
+  for (; p->q.nthreads < threads; p->q.nthreads++)
+    if (pthread_create(&p->q.threads[p->q.nthreads], NULL, p11_sign_main, p) != 0)
       return p11_err_set(e, P11_EFAIL, "cannot start the signing threads");
   return 0;
 }
 
 int p11_sign_stop(p11_t *p) {
   int stuck = 0;
-  pthread_mutex_lock(&p->qmu);
-  p->stop = 1;
-  pthread_cond_broadcast(&p->qcv);
-  pthread_mutex_unlock(&p->qmu);
-  for (int i = 0; i < p->nthreads; i++) {
+  pthread_mutex_lock(&p->q.mu);
+  p->q.stop = 1;
+  pthread_cond_broadcast(&p->q.cv);
+  pthread_mutex_unlock(&p->q.mu);
+  for (int i = 0; i < p->q.nthreads; i++) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 2;
-    if (pthread_timedjoin_np(p->threads[i], NULL, &ts) != 0) {
-      pthread_detach(p->threads[i]); /* inside a hung token: left to the exit */
+    if (pthread_timedjoin_np(p->q.threads[i], NULL, &ts) != 0) {
+      pthread_detach(p->q.threads[i]); /* inside a hung token: left to the exit */
       stuck = 1;
     }
   }
   if (stuck)
     return -1;
-  pthread_mutex_lock(&p->qmu);
-  while (p->qhead) { /* never run: abandoned ones go, waiting callers are told */
-    p11_job_t *j = p->qhead;
-    p->qhead = j->next;
+  pthread_mutex_lock(&p->q.mu);
+  while (p->q.head) { /* never run: abandoned ones go, waiting callers are told */
+    p11_job_t *j = p->q.head;
+    p->q.head = j->next;
     j->state = P11_JOB_DONE;
     j->rc = -1;
     p11_err_set(&j->err, P11_EDOWN, "pcad is stopping");
@@ -216,10 +216,10 @@ int p11_sign_stop(p11_t *p) {
     else
       pthread_cond_signal(&j->cv);
   }
-  p->qtail = NULL;
-  pthread_mutex_unlock(&p->qmu);
-  free(p->threads);
-  p->threads = NULL;
-  p->nthreads = 0;
+  p->q.tail = NULL;
+  pthread_mutex_unlock(&p->q.mu);
+  free(p->q.threads);
+  p->q.threads = NULL;
+  p->q.nthreads = 0;
   return 0;
 }

@@ -11,7 +11,6 @@
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/bucketown.h"
-#include "core/cacache.h"
 #include "core/cacert.h"
 #include "core/key.h"
 #include "base/clock.h"
@@ -57,42 +56,6 @@ void ca_info_free(ca_info_t *v, int n) {
   for (int k = 0; v && k < n; k++)
     ca_info_clear(&v[k]);
   free(v);
-}
-
-int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e) {
-  char id[37];
-  int rc;
-  if (arn_ca_parse(arn, id, e) < 0)
-    return -1;
-  if (lock == STORE_LOCK_UPDATE)
-    cacache_forget(arn); /* it is about to change */
-  rc = store_ca_get(c->store, c->account, arn, lock, row, e);
-  if (rc == 1)
-    return err_set(e, ERR_ResourceNotFoundException,
-                   "Could not find certificate authority %s", arn);
-  return rc;
-}
-
-int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *row, err_t *e) {
-  memset(row, 0, sizeof *row);
-  if (store_begin(c->store, e) == 0 && ca_get(c, arn, STORE_LOCK_UPDATE, row, e) == 0) {
-    if (strcmp(row->status, "DELETED") != 0)
-      return 0;
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is DELETED; its %s cannot change.", arn, what);
-  }
-  store_rollback(c->store);
-  store_ca_clear(row);
-  return -1;
-}
-
-int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e) {
-  store_ca_t row;
-  if (ca_get(c, arn, lock, &row, e) < 0)
-    return -1;
-  snprintf(id, 37, "%s", row.id);
-  store_ca_clear(&row);
-  return 0;
 }
 
 static int ca_status_in(const store_ca_t *row, const char *const *states) {

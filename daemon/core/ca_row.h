@@ -1,7 +1,7 @@
 #ifndef PCAD_CA_ROW_H
 #define PCAD_CA_ROW_H
-/* Inside core/ only: a CA's table row by ARN, for the operations on its
- * certificates and tags. */
+/* Inside core/ only: a CA's table row by ARN, for the operations on the CA,
+ * its certificates and tags (core/ca_row.c, below ca.c). */
 #include "base/err.h"
 #include "core/ctx.h"
 #include "store/store_ca.h"
@@ -18,5 +18,10 @@ int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *
  * errors of a bad or unknown ARN otherwise. lock: inside a transaction,
  * FOR UPDATE. */
 int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e);
+
+/* The caller's CA row by ARN, as ca_get(STORE_LOCK_NONE) gives it, from
+ * the CA cache (core/cacache.h says how stale it may be) when it is there;
+ * *cached is 1 when it came from the cache. */
+int ca_row_cached(const ctx_t *c, const char *arn, store_ca_t *row, int *cached, err_t *e);
 
 #endif

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "core/ca_row.h"
 
 #define CACACHE_SLOTS 256 /* direct-mapped: 200 CAs per account */
 
@@ -55,28 +54,32 @@ static int cacache_row_hit(const cacache_row_t *r, const char *arn, const char *
   return store_ca_dup(&r->row, out);
 }
 
-int cacache_row(const ctx_t *c, const char *arn, store_ca_t *row, int *cached, err_t *e) {
-  cacache_row_t *r = &cacache_rows[cacache_hash(arn)], fresh;
-  int keepable = strlen(c->account) < sizeof r->account;
-  pthread_mutex_lock(&cacache_rows_mu);
-  *cached = keepable && cacache_row_hit(r, arn, c->account, row) == 0;
-  pthread_mutex_unlock(&cacache_rows_mu);
-  if (*cached)
-    return 0;
-  memset(&fresh, 0, sizeof fresh);
-  fresh.read_ms = clock_now_ms();
-  if (ca_get(c, arn, STORE_LOCK_NONE, row, e) < 0)
+int cacache_row_get(const char *arn, const char *account, store_ca_t *out) {
+  cacache_row_t *r = &cacache_rows[cacache_hash(arn)];
+  int rc;
+  if (strlen(account) >= sizeof r->account)
     return -1;
-  if (!keepable || !(fresh.arn = strdup(arn)) || store_ca_dup(row, &fresh.row) < 0) {
+  pthread_mutex_lock(&cacache_rows_mu);
+  rc = cacache_row_hit(r, arn, account, out);
+  pthread_mutex_unlock(&cacache_rows_mu);
+  return rc;
+}
+
+void cacache_row_put(const char *arn, const char *account, long long read_ms,
+                     const store_ca_t *row) {
+  cacache_row_t *r = &cacache_rows[cacache_hash(arn)], fresh;
+  memset(&fresh, 0, sizeof fresh);
+  fresh.read_ms = read_ms;
+  if (strlen(account) >= sizeof r->account || !(fresh.arn = strdup(arn)) ||
+      store_ca_dup(row, &fresh.row) < 0) {
     free(fresh.arn);
-    return 0; /* not kept, still answered */
+    return; /* not kept */
   }
-  snprintf(fresh.account, sizeof fresh.account, "%s", c->account);
+  snprintf(fresh.account, sizeof fresh.account, "%s", account);
   pthread_mutex_lock(&cacache_rows_mu);
   cacache_row_drop(r);
   *r = fresh;
   pthread_mutex_unlock(&cacache_rows_mu);
-  return 0;
 }
 
 void cacache_forget(const char *arn) {

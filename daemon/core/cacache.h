@@ -18,14 +18,17 @@
 #include <openssl/x509.h>
 #include <stddef.h>
 
-#include "core/ctx.h"
 #include "store/store_ca.h"
 
 #define CACACHE_ROW_TTL_MS 1000
 
-/* The caller's CA row by ARN, as ca_get(STORE_LOCK_NONE) gives it (a copy:
- * store_ca_clear it); *cached is 1 when it came from the cache. */
-int cacache_row(const ctx_t *c, const char *arn, store_ca_t *row, int *cached, err_t *e);
+/* A copy of arn's row (store_ca_clear it) when account read it less than
+ * CACACHE_ROW_TTL_MS ago: 0, else -1. (core/ca_row.c's ca_row_cached is
+ * the caller.) */
+int cacache_row_get(const char *arn, const char *account, store_ca_t *out);
+/* Keeps a copy of row, read from the database at read_ms (clock_now_ms). */
+void cacache_row_put(const char *arn, const char *account, long long read_ms,
+                     const store_ca_t *row);
 /* Forgets the row of arn (its CA is changing, or was found changed). */
 void cacache_forget(const char *arn);
 

@@ -80,7 +80,7 @@ static X509 *issue_ca_cert(const store_ca_t *row) {
 static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, int use_cache,
                       err_t *e) {
   is->t = r->tmpl ? r->tmpl : templates_default();
-  if (use_cache ? cacache_row(c, r->ca_arn, &is->row, &is->cached, e) < 0
+  if (use_cache ? ca_row_cached(c, r->ca_arn, &is->row, &is->cached, e) < 0
                 : ca_get(c, r->ca_arn, STORE_LOCK_NONE, &is->row, e) < 0)
     return -1;
   if (!is->row.has_key || cacfg_algorithms_from_text(is->row.ca_config, &is->cfg, e) < 0 ||
