@@ -1,4 +1,28 @@
-/* pcad: start-up order, signals, shutdown. */
+/* pcad: start-up order, signals, shutdown.
+ *
+ * Start: the configuration checked; the S3 client (libcurl sets OpenSSL up
+ * before the token's engine is loaded); the token (p11_open: module, token
+ * by label, our sessions, one login with the PIN file, the engine, the
+ * probe key, the signing threads), before any other thread exists, and
+ * pcad never forks; PostgreSQL (migrations by the owner role, pcad's
+ * role's grants, the audit key, bucket owners, the NextToken key); the
+ * credentials; then the group commit, the API's and the publish
+ * listener's worker pools (each worker's connection is made here), the
+ * janitor, checkpointer, publisher, reporter, router, health, listeners
+ * and signals; READY=1; the loop. The loop also sends WATCHDOG=1 at half
+ * $WATCHDOG_USEC (a loop that stops turning stops the pings) and loads
+ * the credentials again when their file or a policy file changes.
+ *
+ * SIGHUP: RELOADING=1, the configuration reloaded (base/cfg.h), READY=1.
+ * The first SIGTERM or SIGINT: STOPPING=1 and a drain (httpd_drain: no new
+ * connections, idle ones closed, each request already at a worker
+ * answered with Connection: close), bounded by [server] shutdown_grace; a
+ * second signal ends it at once. A request that reached a worker gets its
+ * answer: a client without an IdempotencyToken would otherwise retry a
+ * committed certificate into a second one. Then main_stop undoes the start
+ * in reverse: health, the workers and the group commit, the janitor (its last
+ * audit events), the checkpointer (a last checkpoint after them), the
+ * publisher and reporter, the listeners, the token last. */
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <getopt.h>
@@ -15,13 +39,13 @@
 #include "net/admin.h"
 #include "base/cfg.h"
 #include "api/creds.h"
-#include "api/keys.h"
+#include "cli/keys.h"
 #include "jobs/health.h"
 #include "net/httpd.h"
 #include "jobs/janitor.h"
 #include "jobs/publisher.h"
 #include "jobs/reporter.h"
-#include "core/auditcmd.h"
+#include "cli/auditcmd.h"
 #include "core/bucketown.h"
 #include "core/checkpoint.h"
 #include "jobs/checkpointer.h"
@@ -29,7 +53,7 @@
 #include "core/ocsp.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/s3.h"
+#include "publish/s3.h"
 #include "base/sdnotify.h"
 #include "api/model.h"
 #include "p11.h"
@@ -151,11 +175,6 @@ static void main_ready(const main_t *m) {
            m->cfg.listen, m->cfg.admin_listen, m->cfg.publish_listen);
 }
 
-/* The keys SIGHUP applies; a change to any other waits for a restart. */
-static const char *const main_live_keys[] = {"server.tls_cert_file", "server.tls_key_file",
-                                             "aws.credentials_file", "log.level", "log.format",
-                                             "log.timestamps"};
-
 /* The log level and style of cfg (checked by cfg_load). */
 static void main_log_style(const cfg_t *cfg) {
   log_level_t lvl;
@@ -166,14 +185,12 @@ static void main_log_style(const cfg_t *cfg) {
     log_set_style(json, stamps);
 }
 
-static void main_on_changed(const char *section, const char *key, void *arg) {
-  char name[64];
+/* A change SIGHUP does not apply (base/cfg.c's key table says which it does). */
+static void main_on_changed(const char *section, const char *key, int live, void *arg) {
   (void)arg;
-  snprintf(name, sizeof name, "%s.%s", section, key);
-  for (size_t i = 0; i < sizeof main_live_keys / sizeof main_live_keys[0]; i++)
-    if (strcmp(name, main_live_keys[i]) == 0)
-      return;
-  log_warn(NULL, "SIGHUP: %s changed: it takes effect when pcad next starts", name);
+  if (!live)
+    log_warn(NULL, "SIGHUP: %s.%s changed: it takes effect when pcad next starts", section,
+             key);
 }
 
 static void main_swap(char **a, char **b) {
@@ -325,7 +342,7 @@ static int main_check(const cfg_t *cfg, err_t *e) {
   return model_init(e);
 }
 
-/* pcad keys --config FILE <command>... (api/keys.h) */
+/* pcad keys --config FILE <command>... (cli/keys.h) */
 static int main_keys(int argc, char **argv) {
   cfg_t cfg;
   char msg[1024];
@@ -387,7 +404,7 @@ static int main_args(int argc, char **argv, const char **config, int *check) {
 static int main_schema(main_t *m, store_t *store, err_t *e) {
   const char *oc = m->cfg.db_owner_conninfo;
   store_t *owner = oc && *oc ? store_new_as(&m->cfg, oc) : NULL;
-  ctx_t c = {.rid = "start", .store = store, .p11 = m->p11};
+  ctx_t c = ctx_new("start", &m->cfg, store, m->p11);
   char role[64], why[96];
   int rc = -1, exposed;
   if (oc && *oc && !owner)

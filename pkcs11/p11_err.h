@@ -3,6 +3,10 @@
 /* The token's own error type: pkcs11/ stands alone, so the daemon maps
  * these onto its AWS errors. */
 
+/* On every fallible function (it returns an error indication and takes an
+ * error out-parameter): ignoring its result fails the build (-Werror). */
+#define P11_MUST_CHECK __attribute__((warn_unused_result))
+
 typedef enum {
   P11_OK = 0,
   P11_EARG,  /* the request cannot be done by this token (algorithm, mechanism) */

@@ -121,14 +121,17 @@ int p11_down_err(p11_t *p, p11_err_t *e);
 void p11_quarantine(p11_t *p, const char *why);
 
 /* p11_session.c: one of our sessions, waiting at most timeout_ms. */
+P11_MUST_CHECK
 int p11_session_get(p11_t *p, CK_SESSION_HANDLE *h, p11_err_t *e);
 void p11_session_put(p11_t *p, CK_SESSION_HANDLE h);
+P11_MUST_CHECK
 int p11_session_open_all(p11_t *p, p11_err_t *e);
 void p11_session_forget_all(p11_t *p);
 /* fn(p, s, arg, e) on one of our sessions, with life (read) and obj_mu held
  * (one object operation at a time, SoftHSM's rule); fn's result, or -1
  * when the signer is quarantined or no session is free. */
 typedef int (*p11_session_fn)(p11_t *p, CK_SESSION_HANDLE s, const void *arg, p11_err_t *e);
+P11_MUST_CHECK
 int p11_session_locked(p11_t *p, p11_session_fn fn, const void *arg, p11_err_t *e);
 
 /* p11_key.c: the one object of class cls with CKA_ID id (or with label,
@@ -137,18 +140,23 @@ int p11_session_locked(p11_t *p, p11_session_fn fn, const void *arg, p11_err_t *
 CK_OBJECT_HANDLE p11_key_find(p11_t *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
                               const unsigned char *id, const char *label, CK_RV *rv);
 /* The private key's attributes as the custody rules want them: 0, or -1. */
+P11_MUST_CHECK
 int p11_key_check_on(p11_t *p, CK_SESSION_HANDLE s, const unsigned char id[P11_ID_LEN],
                      p11_err_t *e);
 /* The public key read from the token, the engine's private key. */
+P11_MUST_CHECK
 EVP_PKEY *p11_key_read_public(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e);
+P11_MUST_CHECK
 EVP_PKEY *p11_key_load_private(p11_t *p, const unsigned char id[P11_ID_LEN], p11_err_t *e);
 /* Destroys the objects labelled label on session s, calling gone(p, id)
  * for each key as its object goes (by its CKA_ID). How many, or -1. */
+P11_MUST_CHECK
 int p11_key_destroy_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
                        void (*gone)(p11_t *p, const unsigned char *id), p11_err_t *e);
 
 /* p11_cache.c: the entry for id, loaded on a miss; its keys up-ref'ed
  * into *priv and *pub (either may be NULL). Caller holds life (read). */
+P11_MUST_CHECK
 int p11_cache_get(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY **priv,
                   EVP_PKEY **pub, p11_err_t *e);
 void p11_cache_drop(p11_t *p, const unsigned char *id); /* id NULL: all */
@@ -157,14 +165,17 @@ int p11_cache_get_public(p11_t *p, const unsigned char id[P11_ID_LEN], EVP_PKEY 
 
 /* p11_keygen.c: generates on session s; caller holds obj_mu or life
  * for writing. */
+P11_MUST_CHECK
 int p11_keygen_on(p11_t *p, CK_SESSION_HANDLE s, const char *key_algorithm, const char *label,
                   unsigned char id[P11_ID_LEN], p11_err_t *e);
 /* The CKA_ID of the private key labelled label: 1, 0 when there is
  * none, -1 (e set) on a token error or an ID that is not 16 bytes. */
+P11_MUST_CHECK
 int p11_key_labelled_on(p11_t *p, CK_SESSION_HANDLE s, const char *label,
                         unsigned char id[P11_ID_LEN], p11_err_t *e);
 
 /* p11_sign.c: the signing threads. */
+P11_MUST_CHECK
 int p11_sign_start(p11_t *p, int threads, p11_err_t *e);
 /* Stops them; -1 when one is still inside the token after 2 s (a hung
  * token): then nothing of the token may be freed. */
@@ -173,7 +184,9 @@ int p11_sign_stop(p11_t *p);
 /* p11_token.c: loads the module (once, at open); brings the token up
  * (initialize, find, sessions, one login, the engine, the probe key) and
  * down again. Callers hold life for writing. */
+P11_MUST_CHECK
 int p11_token_load(p11_t *p, p11_err_t *e);
+P11_MUST_CHECK
 int p11_token_up(p11_t *p, p11_err_t *e);
 void p11_token_down(p11_t *p);
 

@@ -23,24 +23,17 @@ static void act_ca_put_json(json_t *o, const char *k, const char *text) {
     json_object_set_new(o, k, v);
 }
 
-/* The CA as an API CertificateAuthority object. */
+/* Always present (shape/revcfg.h: both blocks, as stored or off). */
+static void act_ca_put_revcfg(json_t *o, const char *k, const char *text) {
+  json_object_set_new(o, k, revcfg_describe(text));
+}
+
+/* The CA as an API CertificateAuthority object (core/ca.h: CA_INFO_FIELDS). */
 static json_t *act_ca_encode(const ca_info_t *c) {
   json_t *o = json_object();
-  act_ca_put_str(o, "Arn", c->arn);
-  act_ca_put_str(o, "OwnerAccount", c->owner_account);
-  act_ca_put_time(o, "CreatedAt", c->created_at);
-  act_ca_put_time(o, "LastStateChangeAt", c->last_state_change_at);
-  act_ca_put_str(o, "Type", c->type);
-  act_ca_put_str(o, "Serial", c->serial);
-  act_ca_put_str(o, "Status", c->status);
-  act_ca_put_time(o, "NotBefore", c->not_before);
-  act_ca_put_time(o, "NotAfter", c->not_after);
-  act_ca_put_str(o, "FailureReason", c->failure_reason);
-  act_ca_put_json(o, "CertificateAuthorityConfiguration", c->ca_config);
-  json_object_set_new(o, "RevocationConfiguration", revcfg_describe(c->revocation_config));
-  act_ca_put_time(o, "RestorableUntil", c->restorable_until);
-  act_ca_put_str(o, "KeyStorageSecurityStandard", c->key_storage_security_standard);
-  act_ca_put_str(o, "UsageMode", c->usage_mode);
+#define ACT_CA_PUT(member, row, json, kind) act_ca_put_##kind(o, json, c->member);
+  CA_INFO_FIELDS(ACT_CA_PUT)
+#undef ACT_CA_PUT
   return o;
 }
 

@@ -9,6 +9,7 @@
 /* Parses a request body into an object: duplicate keys, trailing garbage,
  * invalid UTF-8, NUL and non-objects give SerializationException. An empty
  * body is {}. */
+MUST_CHECK
 int awsjson_decode_body(const char *body, size_t len, json_t **out, err_t *e);
 /* Strict standard base64 (padded, no whitespace); *out is malloc'ed. */
 int awsjson_base64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen);

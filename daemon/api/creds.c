@@ -406,9 +406,9 @@ static int creds_compare(const creds_key_t *a, const creds_key_t *b, creds_chang
   memset(ch, 0, sizeof *ch);
   snprintf(ch->key_id, sizeof ch->key_id, "%s", k->id);
   snprintf(ch->account, sizeof ch->account, "%s", k->account);
-  ch->event = !a ? "AccessKeyAdded" : !b ? "AccessKeyRemoved"
-              : a->disabled && !b->disabled ? "AccessKeyEnabled"
-              : !a->disabled && b->disabled ? "AccessKeyDisabled" : "AccessKeyChanged";
+  ch->event = !a ? AUDIT_AccessKeyAdded : !b ? AUDIT_AccessKeyRemoved
+              : a->disabled && !b->disabled ? AUDIT_AccessKeyEnabled
+              : !a->disabled && b->disabled ? AUDIT_AccessKeyDisabled : AUDIT_AccessKeyChanged;
   snprintf(ch->detail, sizeof ch->detail, "key=%s account=%s policy=%s%s", k->id,
                 k->account[0] ? k->account : "-", k->policy_file ? k->policy_file : "none",
                 k->disabled ? " disabled" : "");

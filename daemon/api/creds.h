@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "base/err.h"
+#include "core/audit.h"
 #include "shape/policy.h"
 
 typedef struct creds creds_t;
@@ -22,6 +23,7 @@ typedef struct creds creds_t;
 /* NULL (e says why) only when the file itself cannot be read, is not a
  * regular file of pcad's user or root, or is readable by group or others;
  * or when out of memory. */
+MUST_CHECK
 creds_t *creds_load(const char *path, err_t *e);
 /* Another reference (a request that outlives a reload holds one). */
 creds_t *creds_ref(creds_t *c);
@@ -41,15 +43,16 @@ int creds_lookup(void *ctx, const char *akid, const char **secret, const char **
  * appeared or vanished) since c was loaded: time to load again. */
 int creds_changed(const creds_t *c);
 /* The checks and decoding a policy file gets in creds_load. */
+MUST_CHECK
 int creds_policy_check(const char *path, err_t *e);
 
 /* One KEY_ID that differs between two loads, as the audit trail records it
- * (never a secret): event is AccessKeyAdded, AccessKeyRemoved,
- * AccessKeyDisabled, AccessKeyEnabled or AccessKeyChanged (its account,
+ * (never a secret): event is AUDIT_AccessKeyAdded, ..Removed,
+ * ..Disabled, ..Enabled or ..Changed (its account,
  * policy file, the policy file's content or its secret); detail
  * "key=KEY_ID account=ACCOUNT policy=FILE|none [disabled] [what changed]". */
 typedef struct {
-  const char *event;
+  audit_event_t event;
   char key_id[129];
   char account[13];
   char detail[512];

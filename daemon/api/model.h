@@ -50,6 +50,7 @@ extern const char model_target_prefix[];
 extern const char model_signing_name[];
 
 /* Compiles the patterns; call once before model_validate. */
+MUST_CHECK
 int model_init(err_t *e);
 const model_op_t *model_op(const char *name);
 /* Checks v against shape: wrong JSON types give SerializationException,
@@ -57,6 +58,7 @@ const model_op_t *model_op(const char *name);
  * ValidationException in the Coral message style. Members a structure's
  * shape does not have are removed from v (AWS ignores them), so nothing
  * after validation can act on them. */
+MUST_CHECK
 int model_validate(json_t *v, int shape, err_t *e);
 
 #endif

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/bucket.h"
+#include "publish/bucket.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "core/crl.h"
@@ -49,8 +49,7 @@ static void pubjob_crl_headers(pubjob_t *j, long long mtime) {
 
 static void pubjob_run(workq_job_t *job, void *state) {
   pubjob_t *j = (pubjob_t *)job;
-  ctx_t c = {.rid = j->req->rid, .region = j->env->cfg->region,
-             .partition = j->env->cfg->partition, .store = state, .p11 = j->env->p11};
+  ctx_t c = ctx_new(j->req->rid, j->env->cfg, state, j->env->p11);
   err_t e;
   int len = 0;
   if (!j->in) {
@@ -60,7 +59,7 @@ static void pubjob_run(workq_job_t *job, void *state) {
     return;
   }
   err_clear(&e);
-  ctx_ready(&c, &e); /* a database away: tryLater, from ocsp_respond */
+  err_ignore(ctx_ready(&c, &e)); /* a database away: tryLater, from ocsp_respond */
   if (ocsp_respond(j->env->ocsp, &c, j->in, j->in_len, &j->out, &len) == 0)
     j->out_len = (size_t)len;
 }

@@ -2,7 +2,12 @@
 #define PCAD_PUBJOB_H
 /* What the publish listener serves, done on a worker (the database, the
  * token, the disk), the reply sent back on the loop thread: OCSP answers
- * and CRL objects. */
+ * and CRL objects. The workers are the publish listener's own ([publish]
+ * worker_threads, queue_max), each with a connection outside the group
+ * commit, so OCSP and CRL requests neither wait for nor hold an API
+ * worker. A CRL is sent as application/pkix-crl with ETag, Last-Modified
+ * and a Cache-Control max-age up to its nextUpdate (crl_next_update), 304
+ * for a matching If-None-Match. */
 #include <stddef.h>
 
 #include "api/request.h"

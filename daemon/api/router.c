@@ -162,24 +162,15 @@ static int router_authorize(router_job_t *j, ctx_t *ctx, char owner[13]) {
 static void router_job_run(workq_job_t *job, void *state) {
   router_job_t *j = (router_job_t *)job;
   store_t *store = state;
-  ctx_t ctx = {.rid = j->req->rid,
-               .account = j->who.account,
-               .caller = j->who.account,
-               .actor = j->who.access_key,
-               .region = j->r->cfg->region,
-               .partition = j->r->cfg->partition,
-               .page_key = j->r->page_key,
-               .store = store,
-               .p11 = j->r->p11,
-               .ca_quota = j->r->cfg->ca_quota,
-               .kick = j->r->kick,
-               .kick_arg = j->r->kick_arg,
-               .pending_deadline = j->r->cfg->janitor_pending_deadline,
-               .report_interval = j->r->cfg->audit_report_interval,
-               .crl_partition_size = j->r->cfg->crl_partition_size};
+  ctx_t ctx = ctx_new(j->req->rid, j->r->cfg, store, j->r->p11);
   act_fn_t fn = j->act->fn;
   char owner[13];
   double waited = router_ms_since(&j->t0);
+  ctx.account = ctx.caller = j->who.account;
+  ctx.actor = j->who.access_key;
+  ctx.page_key = j->r->page_key;
+  ctx.kick = j->r->kick;
+  ctx.kick_arg = j->r->kick_arg;
   if (waited > (double)j->r->cfg->queue_wait_ms) {
     /* its client may have given up: not run, and logged as such */
     err_set(&j->err, ERR_ServiceUnavailable,

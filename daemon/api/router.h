@@ -1,7 +1,19 @@
 #ifndef PCAD_ROUTER_H
 #define PCAD_ROUTER_H
 /* X-Amz-Target -> handler, with SigV4 verified before anything else runs.
- * router_handle runs on the loop thread; handlers run on workers. */
+ * router_handle runs on the loop thread; handlers run on workers.
+ *
+ * On the loop, in this order, the first failure answered: POST / without
+ * a query (else UnknownOperationException, before SigV4); SigV4; the
+ * signed Host one of [server] names (base/hostnames.h); X-Amz-Target; the
+ * action's body cap (actions.def: ValidationException); Content-Type; the
+ * JSON body; the model (api/model.h); the action's resource member (a CA
+ * ARN of this endpoint) and TemplateArn taken out of the input into an
+ * act_res_t, so what is authorized and what the handler acts on are one
+ * value; then a job on the worker queue (full: ThrottlingException). On
+ * the worker: a job that waited over [server] queue_wait_ms is answered
+ * 503 unrun; the worker's connection made ready (a lost database is 503 at
+ * once); core/access.h authorizes; the handler runs; the loop replies. */
 #include "base/cfg.h"
 #include "api/creds.h"
 #include "api/act.h"

@@ -1,6 +1,12 @@
 #ifndef PCAD_SIGV4_H
 #define PCAD_SIGV4_H
-/* AWS Signature Version 4 verification: a pure codec (no I/O). */
+/* AWS Signature Version 4 verification: a pure codec (no I/O).
+ * sigv4_verify holds a request to: content-type, host, x-amz-date and
+ * x-amz-target signed (else the operation could be swapped on replay); the
+ * scope <date>/<region>/acm-pca/aws4_request; x-amz-date within
+ * max_clock_skew of now; the body's SHA-256 (and X-Amz-Content-Sha256,
+ * when present, equal to it); no session token; the signature compared in
+ * constant time, an unknown key costing the same work as a known one. */
 #include <stddef.h>
 #include <time.h>
 
@@ -50,6 +56,7 @@ typedef struct {
   char account[13];
 } sigv4_principal_t;
 
+MUST_CHECK
 int sigv4_parse_authorization(const char *hdr, sigv4_auth_t *a, err_t *e);
 /* The canonical request for the given SignedHeaders list and payload hash. */
 int sigv4_canonical_request(const sigv4_request_t *r, const char *signed_headers,
@@ -61,6 +68,7 @@ int sigv4_signature(const char *secret, const char *date, const char *region,
                     const char *service, const char *sts, char out[65]);
 void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 /* Full verification of r; on success fills who. Errors are the AWS auth errors. */
+MUST_CHECK
 int sigv4_verify(const sigv4_request_t *r, const sigv4_policy_t *pol, sigv4_principal_t *who,
                  err_t *e);
 

@@ -17,6 +17,9 @@
  * and kept as "BUCKET ACCOUNT,ACCOUNT", the lines joined by '\n'. */
 typedef enum { CFG_STR, CFG_INT, CFG_LEVEL, CFG_OWNERS } cfg_type_t;
 
+#define CFG_LIVE 1       /* SIGHUP applies a change (daemon/main.c); others wait */
+#define CFG_CREDENTIAL 2 /* may be "credential:NAME" (systemd's LoadCredential=) */
+
 typedef struct {
   const char *section;
   const char *key;
@@ -25,16 +28,20 @@ typedef struct {
   const char *def;
   long min, max; /* CFG_INT only */
   int required;
+  unsigned flags; /* CFG_LIVE, CFG_CREDENTIAL */
 } cfg_key_t;
 
-#define S(sec, key, field, def, req) {sec, key, CFG_STR, offsetof(cfg_t, field), def, 0, 0, req}
-#define I(sec, key, field, def, lo, hi) {sec, key, CFG_INT, offsetof(cfg_t, field), def, lo, hi, 0}
+#define S(sec, key, field, def, req) {sec, key, CFG_STR, offsetof(cfg_t, field), def, 0, 0, req, 0}
+#define SF(sec, key, field, def, req, flags)                                              \
+  {sec, key, CFG_STR, offsetof(cfg_t, field), def, 0, 0, req, flags}
+#define I(sec, key, field, def, lo, hi)                                                   \
+  {sec, key, CFG_INT, offsetof(cfg_t, field), def, lo, hi, 0, 0}
 
 static const cfg_key_t cfg_keys[] = {
     S("server", "listen", listen, "127.0.0.1:8443", 0),
     S("server", "names", server_names, "", 0),
-    S("server", "tls_cert_file", tls_cert_file, NULL, 1),
-    S("server", "tls_key_file", tls_key_file, NULL, 1),
+    SF("server", "tls_cert_file", tls_cert_file, NULL, 1, CFG_LIVE),
+    SF("server", "tls_key_file", tls_key_file, NULL, 1, CFG_LIVE),
     I("server", "worker_threads", worker_threads, "16", 1, 256),
     I("server", "queue_max", queue_max, "256", 1, 1000000),
     I("server", "max_request_bytes", max_request_bytes, "4194304", 1024, 1073741824),
@@ -57,19 +64,19 @@ static const cfg_key_t cfg_keys[] = {
     I("publish", "audit_report_interval", audit_report_interval, "1800", 0, 86400),
     I("publish", "ocsp_cache_entries", ocsp_cache_entries, "16384", 0, 16777216),
     I("publish", "ocsp_cache_seconds", ocsp_cache_seconds, "300", 1, 3000),
-    {"publish", "bucket_owner", CFG_OWNERS, offsetof(cfg_t, bucket_owners), NULL, 0, 0, 0},
+    {"publish", "bucket_owner", CFG_OWNERS, offsetof(cfg_t, bucket_owners), NULL, 0, 0, 0, 0},
     S("s3", "endpoint", s3_endpoint, NULL, 0),
     S("s3", "region", s3_region, NULL, 0),
     S("s3", "access_key_id", s3_access_key_id, NULL, 0),
-    S("s3", "secret_access_key_file", s3_secret_file, NULL, 0),
+    SF("s3", "secret_access_key_file", s3_secret_file, NULL, 0, CFG_CREDENTIAL),
     S("aws", "partition", partition, "aws", 0),
     S("aws", "region", region, "us-east-1", 0),
-    S("aws", "credentials_file", credentials_file, NULL, 1),
+    SF("aws", "credentials_file", credentials_file, NULL, 1, CFG_LIVE | CFG_CREDENTIAL),
     I("aws", "max_clock_skew", max_clock_skew, "900", 1, 86400),
     I("aws", "ca_quota", ca_quota, "200", 1, 1000000),
     S("hsm", "module", hsm_module, NULL, 1),
     S("hsm", "token_label", hsm_token_label, NULL, 1),
-    S("hsm", "pin_file", hsm_pin_file, NULL, 1),
+    SF("hsm", "pin_file", hsm_pin_file, NULL, 1, CFG_CREDENTIAL),
     I("hsm", "sign_threads", hsm_sign_threads, "4", 1, 64),
     I("hsm", "sign_queue_max", hsm_sign_queue_max, "256", 1, 1000000),
     I("hsm", "sign_timeout_ms", hsm_sign_timeout_ms, "5000", 100, 600000),
@@ -82,9 +89,9 @@ static const cfg_key_t cfg_keys[] = {
     S("audit", "checkpoint_bucket", audit_checkpoint_bucket, "pcad-audit", 0),
     I("janitor", "interval", janitor_interval, "60", 1, 86400),
     I("janitor", "pending_deadline", janitor_pending_deadline, "120", 5, 86400),
-    {"log", "level", CFG_LEVEL, offsetof(cfg_t, log_level), "info", 0, 0, 0},
-    S("log", "format", log_format, "text", 0),
-    S("log", "timestamps", log_timestamps, "auto", 0),
+    {"log", "level", CFG_LEVEL, offsetof(cfg_t, log_level), "info", 0, 0, 0, CFG_LIVE},
+    SF("log", "format", log_format, "text", 0, CFG_LIVE),
+    SF("log", "timestamps", log_timestamps, "auto", 0, CFG_LIVE),
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])
 
@@ -267,31 +274,28 @@ static int cfg_listen_ok(const cfg_t *c, const char *path, char *msg, size_t msg
   return 0;
 }
 
-/* The keys that may name a systemd credential instead of a file. */
-static const struct {
-  const char *key;
-  size_t off;
-} cfg_credential_keys[] = {{"hsm.pin_file", offsetof(cfg_t, hsm_pin_file)},
-                           {"aws.credentials_file", offsetof(cfg_t, credentials_file)},
-                           {"s3.secret_access_key_file", offsetof(cfg_t, s3_secret_file)}};
-
 /* "credential:NAME" -> $CREDENTIALS_DIRECTORY/NAME: the file systemd's
  * LoadCredential=NAME:... put there for this service. */
 static int cfg_credentials(cfg_t *c, const char *path, char *msg, size_t msglen) {
   const char *dir = getenv("CREDENTIALS_DIRECTORY");
-  for (size_t i = 0; i < sizeof cfg_credential_keys / sizeof cfg_credential_keys[0]; i++) {
-    char **f = (char **)((char *)c + cfg_credential_keys[i].off), *full;
-    const char *name = *f && strncmp(*f, "credential:", 11) == 0 ? *f + 11 : NULL;
+  /* last to first: the token's PIN is named before the credentials and the
+   * S3 secret when several cannot be read */
+  for (size_t i = CFG_NKEYS; i-- > 0;) {
+    const cfg_key_t *k = &cfg_keys[i];
+    char **f = (char **)((char *)c + k->off), *full;
+    const char *name = (k->flags & CFG_CREDENTIAL) && *f && strncmp(*f, "credential:", 11) == 0
+                           ? *f + 11
+                           : NULL;
     if (!name)
       continue;
     if (!*name || strchr(name, '/') || strcmp(name, "..") == 0 || strcmp(name, ".") == 0) {
-      snprintf(msg, msglen, "%s: %s: '%s' is not a credential name", path,
-               cfg_credential_keys[i].key, *f);
+      snprintf(msg, msglen, "%s: %s.%s: '%s' is not a credential name", path, k->section,
+               k->key, *f);
       return -1;
     }
     if (!dir || !*dir) {
-      snprintf(msg, msglen, "%s: %s = %s needs systemd's LoadCredential= ($CREDENTIALS_DIRECTORY "
-               "is not set)", path, cfg_credential_keys[i].key, *f);
+      snprintf(msg, msglen, "%s: %s.%s = %s needs systemd's LoadCredential= "
+               "($CREDENTIALS_DIRECTORY is not set)", path, k->section, k->key, *f);
       return -1;
     }
     if (asprintf(&full, "%s/%s", dir, name) < 0)
@@ -372,7 +376,8 @@ void cfg_free(cfg_t *c) {
 }
 
 void cfg_diff(const cfg_t *a, const cfg_t *b,
-              void (*fn)(const char *section, const char *key, void *arg), void *arg) {
+              void (*fn)(const char *section, const char *key, int live, void *arg),
+              void *arg) {
   for (size_t i = 0; i < CFG_NKEYS; i++) {
     const char *pa = (const char *)a + cfg_keys[i].off, *pb = (const char *)b + cfg_keys[i].off;
     int same;
@@ -383,7 +388,7 @@ void cfg_diff(const cfg_t *a, const cfg_t *b,
       same = sa && sb ? strcmp(sa, sb) == 0 : sa == sb;
     }
     if (!same)
-      fn(cfg_keys[i].section, cfg_keys[i].key, arg);
+      fn(cfg_keys[i].section, cfg_keys[i].key, (cfg_keys[i].flags & CFG_LIVE) != 0, arg);
   }
 }
 

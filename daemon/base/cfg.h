@@ -3,7 +3,13 @@
 #include <stddef.h>
 
 /* The whole configuration, read-only once loaded. Every key is in cfg.c's
- * table and in config/pcad.conf.example with its default. */
+ * table and in config/pcad.conf.example with its default. A file key (the
+ * PIN, the credentials, the S3 secret) given as "credential:NAME" is read
+ * from $CREDENTIALS_DIRECTORY (systemd's LoadCredential=). SIGHUP loads the
+ * file into a new cfg_t: daemon/main.c applies what can change live (the
+ * TLS certificate and key, the log settings, the credentials) and logs
+ * every other difference (cfg_diff) as waiting for a restart; a file that
+ * does not load changes nothing. */
 typedef struct {
   /* [server] */
   char *listen;
@@ -81,9 +87,11 @@ typedef struct {
  * "FILE:LINE: message" into msg. */
 int cfg_load(cfg_t *c, const char *path, char *msg, size_t msglen);
 void cfg_free(cfg_t *c);
-/* Calls fn for each key whose value differs between a and b. */
+/* Calls fn for each key whose value differs between a and b; live: the
+ * key table marks it as one SIGHUP applies. */
 void cfg_diff(const cfg_t *a, const cfg_t *b,
-              void (*fn)(const char *section, const char *key, void *arg), void *arg);
+              void (*fn)(const char *section, const char *key, int live, void *arg),
+              void *arg);
 /* Walks the key table: section, key, default (NULL for a required key). */
 void cfg_keys_walk(void (*fn)(const char *section, const char *key, const char *def, void *arg),
                    void *arg);

@@ -2,6 +2,10 @@
 #define PCAD_ERR_H
 #include <stddef.h>
 
+/* On every fallible function (it returns an error indication and takes an
+ * error out-parameter): ignoring its result fails the build (-Werror). */
+#define MUST_CHECK __attribute__((warn_unused_result))
+
 typedef enum {
 #define ERR(name, status) ERR_##name,
 #include "base/err.def"
@@ -21,5 +25,9 @@ int err_status(err_code_t code);
 int err_set(err_t *e, err_code_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void err_clear(err_t *e);
+/* A result deliberately not acted on (a best-effort cleanup on a path that
+ * already failed, or one whose error the next call reports): each caller
+ * says why beside it. */
+static inline void err_ignore(int rc) { (void)rc; }
 
 #endif

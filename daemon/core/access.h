@@ -27,6 +27,7 @@ access_effect_t access_eval(const policy_t *p, const access_req_t *r);
  * policy allows that account at least one request (an operation AWS
  * shares, with a cross-account template for IssueCertificate); 0 when
  * not (or it has none). */
+MUST_CHECK
 int access_shared_with(const ctx_t *c, const char *arn, err_t *e);
 /* Before a handler runs: whether the caller (c->account, with its key's
  * policy c->key_policy) may run op on ca_arn (canonical; NULL: the
@@ -38,6 +39,7 @@ int access_shared_with(const ctx_t *c, const char *arn, err_t *e);
  * that account (the handler runs on its behalf), else the caller's own.
  * ResourceNotFoundException or AccessDeniedException (naming the action
  * and the resource). */
+MUST_CHECK
 int access_authorize(const ctx_t *c, const char *op, const char *ca_arn, const template_t *t,
                      char owner[13], err_t *e);
 

@@ -7,22 +7,32 @@
 #include "base/log.h"
 #include "store/store.h"
 
+static const char *const audit_names[AUDIT__COUNT] = {
+#define AUDIT_EVENT(name) #name,
+#include "core/audit.def"
+#undef AUDIT_EVENT
+};
+
+const char *audit_name(audit_event_t event) {
+  return event < AUDIT__COUNT ? audit_names[event] : "Unknown";
+}
+
 static void audit_vnote(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETAIL_MAX],
-                        const char *event, const char *ca_arn, const char *serial,
+                        audit_event_t event, const char *ca_arn, const char *serial,
                         const char *fmt, va_list ap) {
   vsnprintf(detail, AUDIT_DETAIL_MAX, fmt, ap);
-  *a = (store_audit_t){event, c->account, c->actor, c->rid, ca_arn, serial, detail};
+  *a = (store_audit_t){audit_name(event), c->account, c->actor, c->rid, ca_arn, serial, detail};
 }
 
 void audit_note(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETAIL_MAX],
-                const char *event, const char *ca_arn, const char *serial, const char *fmt, ...) {
+                audit_event_t event, const char *ca_arn, const char *serial, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   audit_vnote(c, a, detail, event, ca_arn, serial, fmt, ap);
   va_end(ap);
 }
 
-int audit_event(const ctx_t *c, err_t *e, const char *event, const char *ca_arn,
+int audit_event(const ctx_t *c, err_t *e, audit_event_t event, const char *ca_arn,
                 const char *serial, const char *fmt, ...) {
   char detail[AUDIT_DETAIL_MAX];
   store_audit_t a;
@@ -33,7 +43,7 @@ int audit_event(const ctx_t *c, err_t *e, const char *event, const char *ca_arn,
   return store_audit(c->store, &a, e);
 }
 
-int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e) {
+int audit_alone(const ctx_t *c, audit_event_t event, const char *note, err_t *e) {
   if (store_ready(c->store, e) < 0 || store_begin(c->store, e) < 0 ||
       audit_event(c, e, event, NULL, NULL, "%s", note) < 0 || store_commit(c->store, e) < 0) {
     store_rollback(c->store);
@@ -42,7 +52,7 @@ int audit_alone(const ctx_t *c, const char *event, const char *note, err_t *e) {
   return 0;
 }
 
-int audit_batch(const ctx_t *c, const char *event, const char *note,
+int audit_batch(const ctx_t *c, audit_event_t event, const char *note,
                 int (*change)(store_t *s, char ***arns, int *n, err_t *e), err_t *e) {
   char **arns = NULL;
   int n = 0, ret = -1;

@@ -9,7 +9,9 @@
 #include "store/store.h"
 
 typedef struct {
-  char *rid, *event, *account, *actor, *note;
+  char *rid;
+  audit_event_t event;
+  char *account, *actor, *note;
 } auditq_item_t;
 
 struct auditq {
@@ -20,7 +22,6 @@ struct auditq {
 
 static void auditq_item_free(auditq_item_t *it) {
   free(it->rid);
-  free(it->event);
   free(it->account);
   free(it->actor);
   free(it->note);
@@ -41,7 +42,7 @@ void auditq_free(auditq_t *q) {
     return;
   for (int i = 0; i < q->n; i++) {
     log_err(q->items[i].rid, "audit: %s actor=%s %s: lost at shutdown (the database did not take it)",
-            q->items[i].event, q->items[i].actor ? q->items[i].actor : "-", q->items[i].note);
+            audit_name(q->items[i].event), q->items[i].actor ? q->items[i].actor : "-", q->items[i].note);
     auditq_item_free(&q->items[i]);
   }
   pthread_mutex_destroy(&q->mu);
@@ -51,13 +52,13 @@ void auditq_free(auditq_t *q) {
 
 static char *auditq_dup(const char *s) { return s ? strdup(s) : NULL; }
 
-int auditq_push(auditq_t *q, const char *rid, const char *event, const char *account,
+int auditq_push(auditq_t *q, const char *rid, audit_event_t event, const char *account,
                 const char *actor, const char *note) {
-  auditq_item_t it = {auditq_dup(rid), strdup(event), auditq_dup(account), auditq_dup(actor),
+  auditq_item_t it = {auditq_dup(rid), event, auditq_dup(account), auditq_dup(actor),
                       strdup(note)};
   int rc = -1;
-  if ((rid && !it.rid) || !it.event || !it.note || (account && !it.account) || (actor && !it.actor)) {
-    log_err(rid, "audit: %s %s: not recorded: out of memory", event, note);
+  if ((rid && !it.rid) || !it.note || (account && !it.account) || (actor && !it.actor)) {
+    log_err(rid, "audit: %s %s: not recorded: out of memory", audit_name(event), note);
     goto out;
   }
   pthread_mutex_lock(&q->mu);
@@ -67,7 +68,7 @@ int auditq_push(auditq_t *q, const char *rid, const char *event, const char *acc
   }
   pthread_mutex_unlock(&q->mu);
   if (rc < 0)
-    log_err(rid, "audit: %s %s: not recorded: %d events wait for the database", event, note,
+    log_err(rid, "audit: %s %s: not recorded: %d events wait for the database", audit_name(event), note,
             AUDITQ_MAX);
 out:
   if (rc < 0)

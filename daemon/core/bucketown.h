@@ -15,6 +15,7 @@
  * it; else the bucket is claimed for c->account when nobody owns it, and
  * the owner and the accounts it is shared with may name it. 0, or -1 with
  * InvalidArgsException (or the database's error) in e. */
+MUST_CHECK
 int bucketown_use(const ctx_t *c, const char *ca_id, const char *bucket, err_t *e);
 
 /* At start, after the migrations, in one transaction: the configuration's
@@ -23,6 +24,7 @@ int bucketown_use(const ctx_t *c, const char *ca_id, const char *bucket, err_t *
  * bucket CAs named before bucket owners existed gets the oldest such CA's
  * account; each bucket also named by CAs of other accounts is logged as a
  * warning (those CAs keep it). */
+MUST_CHECK
 int bucketown_start(store_t *s, const char *config, err_t *e);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/bucketown.h"
 #include "core/cacert.h"
+#include "core/castate.h"
 #include "core/key.h"
 #include "base/clock.h"
 #include "base/failpoint.h"
@@ -19,36 +20,21 @@
 #include "base/uuid.h"
 #include "core/sigalg.h"
 #include "store/store_ca.h"
+#include "store/store_key.h"
+#include "store/store_tag.h"
 
 /* A row as the API describes it; the row's strings move into *out. */
 static void ca_info_from(store_ca_t *row, ca_info_t *out) {
   memset(out, 0, sizeof *out);
-#define CA_MOVE(to, from) (out->to = row->from, row->from = NULL)
-  CA_MOVE(arn, arn);
-  CA_MOVE(owner_account, account_id);
-  CA_MOVE(type, type);
-  CA_MOVE(serial, serial);
-  CA_MOVE(status, status);
-  CA_MOVE(failure_reason, failure_reason);
-  CA_MOVE(ca_config, ca_config);
-  CA_MOVE(revocation_config, revocation_config);
-  CA_MOVE(key_storage_security_standard, key_storage_security_standard);
-  CA_MOVE(usage_mode, usage_mode);
-  CA_MOVE(created_at, created_at);
-  CA_MOVE(last_state_change_at, last_state_change_at);
-  CA_MOVE(not_before, not_before);
-  CA_MOVE(not_after, not_after);
-  CA_MOVE(restorable_until, restorable_until);
-#undef CA_MOVE
+#define CA_INFO_MOVE(member, from, json, kind) (out->member = row->from, row->from = NULL);
+  CA_INFO_FIELDS(CA_INFO_MOVE)
+#undef CA_INFO_MOVE
 }
 
 void ca_info_clear(ca_info_t *i) {
-  char **f[] = {&i->arn, &i->owner_account, &i->type, &i->serial, &i->status,
-                &i->failure_reason, &i->ca_config, &i->revocation_config,
-                &i->key_storage_security_standard, &i->usage_mode, &i->created_at,
-                &i->last_state_change_at, &i->not_before, &i->not_after, &i->restorable_until};
-  for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
-    free(*f[k]);
+#define CA_INFO_FREE(member, row, json, kind) free(i->member);
+  CA_INFO_FIELDS(CA_INFO_FREE)
+#undef CA_INFO_FREE
   memset(i, 0, sizeof *i);
 }
 
@@ -56,13 +42,6 @@ void ca_info_free(ca_info_t *v, int n) {
   for (int k = 0; v && k < n; k++)
     ca_info_clear(&v[k]);
   free(v);
-}
-
-static int ca_status_in(const store_ca_t *row, const char *const *states) {
-  for (; *states; states++)
-    if (strcmp(row->status, *states) == 0)
-      return 1;
-  return 0;
 }
 
 /* ---- create ---- */
@@ -98,7 +77,7 @@ static int ca_insert(const ctx_t *c, const ca_new_t *n, const char *id, const ch
   for (size_t i = 0; i < n->ntags; i++)
     if (store_tag_put(c->store, id, n->tags[i].key, n->tags[i].value, e) < 0)
       return -1;
-  return audit_event(c, e, "CreateCertificateAuthority", arn, NULL, "type=%s key=%s", n->type,
+  return audit_event(c, e, AUDIT_CreateCertificateAuthority, arn, NULL, "type=%s key=%s", n->type,
                      n->cfg->key_algorithm);
 }
 
@@ -183,14 +162,10 @@ int ca_get_csr(const ctx_t *c, const char *arn, char **pem, err_t *e) {
   *pem = NULL;
   if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
-  if (strcmp(row.status, "FAILED") == 0) {
-    err_set(e, ERR_RequestFailedException, "The certificate authority %s failed to be created",
-            arn);
-  } else if (strcmp(row.status, "DELETED") == 0) {
-    err_set(e, ERR_InvalidStateException, "The certificate authority %s is deleted", arn);
-  } else if (strcmp(row.status, "CREATING") == 0 || !row.csr_pem) {
-    err_set(e, ERR_RequestInProgressException,
-            "The certificate authority's key and CSR are being created; retry shortly.");
+  /* a CA without its CSR yet is as good as CREATING */
+  if (castate_check(CA_OP_GET_CSR, castate_of(&row), arn, e) < 0 ||
+      (!row.csr_pem && castate_refuse(CA_OP_GET_CSR, CA_CREATING, arn, e) < 0)) {
+    /* refused */
   } else {
     *pem = row.csr_pem;
     row.csr_pem = NULL;
@@ -201,16 +176,14 @@ int ca_get_csr(const ctx_t *c, const char *arn, char **pem, err_t *e) {
 }
 
 int ca_get_certificate(const ctx_t *c, const char *arn, char **cert, char **chain, err_t *e) {
-  static const char *const with_cert[] = {"ACTIVE", "DISABLED", "EXPIRED", NULL};
   store_ca_t row;
   int rc = -1;
   *cert = *chain = NULL;
   if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
-  if (!ca_status_in(&row, with_cert) || !row.cert_der) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is in the %s state and has no certificate", arn,
-            row.status);
+  if (castate_check(CA_OP_GET_CERTIFICATE, castate_of(&row), arn, e) < 0 ||
+      (!row.cert_der && castate_refuse(CA_OP_GET_CERTIFICATE, castate_of(&row), arn, e) < 0)) {
+    /* refused */
   } else if (!(*cert = cacert_pem(row.cert_der, row.cert_len))) {
     err_set(e, ERR_InternalFailure, "cannot encode the CA certificate");
   } else {
@@ -226,32 +199,27 @@ int ca_get_certificate(const ctx_t *c, const char *arn, char **cert, char **chai
 
 int ca_update(const ctx_t *c, const char *arn, const char *status, const revcfg_t *rev,
               err_t *e) {
-  static const char *const updatable[] = {"ACTIVE", "DISABLED", NULL};
   const char *rc_text = rev ? rev->text : NULL;
+  ca_state_t to = status ? castate_parse(status) : CA_UNKNOWN;
   store_ca_t row;
   int ret = -1;
   memset(&row, 0, sizeof row);
-  if (status && strcmp(status, "ACTIVE") != 0 && strcmp(status, "DISABLED") != 0)
+  if (status && to != CA_ACTIVE && to != CA_DISABLED)
     return err_set(e, ERR_InvalidArgsException,
                    "Status can only be updated to ACTIVE or DISABLED, not %s", status);
   if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
-  if (!ca_status_in(&row, updatable)) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is in the %s state; it must be in the ACTIVE or "
-            "DISABLED state to be updated.",
-            arn, row.status);
+  if (castate_check(CA_OP_UPDATE, castate_of(&row), arn, e) < 0)
     goto out;
-  }
   /* a CA keeps the bucket it names; another is claimed (or refused) here */
   if (rev && rev->crl_bucket && bucketown_use(c, row.id, rev->crl_bucket, e) < 0)
     goto out;
-  if (status && strcmp(status, row.status) != 0 &&
-      store_ca_set_status(c->store, row.id, status, e) < 0)
+  if (status && to != castate_of(&row) &&
+      store_ca_set_status(c->store, row.id, castate_name(to), e) < 0)
     goto out;
   if (rc_text && store_ca_set_revocation(c->store, row.id, rc_text, e) < 0)
     goto out;
-  if (audit_event(c, e, "UpdateCertificateAuthority", arn, NULL, "status=%s revocation=%s",
+  if (audit_event(c, e, AUDIT_UpdateCertificateAuthority, arn, NULL, "status=%s revocation=%s",
                status ? status : row.status, rc_text ? "changed" : "unchanged") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -269,21 +237,12 @@ int ca_delete(const ctx_t *c, const char *arn, int days, err_t *e) {
   memset(&row, 0, sizeof row);
   if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
-  if (strcmp(row.status, "ACTIVE") == 0) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is ACTIVE; disable it before deleting it.", arn);
+  if (castate_check(CA_OP_DELETE, castate_of(&row), arn, e) < 0)
     goto out;
-  }
-  if (strcmp(row.status, "DELETED") == 0) {
-    err_set(e, ERR_InvalidStateException, "The certificate authority %s is already deleted.",
-            arn);
-    goto out;
-  }
-  /* from CREATING or FAILED there is no restoration window */
-  immediate = strcmp(row.status, "CREATING") == 0 || strcmp(row.status, "FAILED") == 0;
+  immediate = castate_next(CA_OP_DELETE, castate_of(&row)) == CA_GONE;
   if ((immediate ? store_ca_remove(c->store, row.id, arn, e)
                  : store_ca_mark_deleted(c->store, row.id, days, e)) < 0 ||
-      audit_event(c, e, "DeleteCertificateAuthority", arn, NULL, "from=%s %s", row.status,
+      audit_event(c, e, AUDIT_DeleteCertificateAuthority, arn, NULL, "from=%s %s", row.status,
                immediate ? "removed at once" : "restorable") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -303,16 +262,15 @@ int ca_restore(const ctx_t *c, const char *arn, err_t *e) {
   memset(&row, 0, sizeof row);
   if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
-  if (strcmp(row.status, "DELETED") != 0 || !row.restorable) {
+  if (castate_check(CA_OP_RESTORE, castate_of(&row), arn, e) < 0)
+    goto out;
+  if (!row.restorable) {
     err_set(e, ERR_InvalidStateException,
-            strcmp(row.status, "DELETED") != 0
-                ? "The certificate authority %s is not deleted, so it cannot be restored."
-                : "The restoration period of certificate authority %s has ended.",
-            arn);
+            "The restoration period of certificate authority %s has ended.", arn);
     goto out;
   }
   if (store_ca_restore(c->store, row.id, e) < 0 ||
-      audit_event(c, e, "RestoreCertificateAuthority", arn, NULL, "to=%s", row.status_before_deletion) < 0 ||
+      audit_event(c, e, AUDIT_RestoreCertificateAuthority, arn, NULL, "to=%s", row.status_before_deletion) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 0;
@@ -325,8 +283,6 @@ out:
 
 int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t cert_len,
               const unsigned char *chain, size_t chain_len, err_t *e) {
-  static const char *const importable[] = {"PENDING_CERTIFICATE", "ACTIVE", "DISABLED",
-                                           "EXPIRED", NULL};
   store_ca_t row, locked;
   EVP_PKEY *pub = NULL;
   cacert_t cc;
@@ -336,17 +292,9 @@ int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t
   memset(&cc, 0, sizeof cc);
   if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
-  if (strcmp(row.status, "CREATING") == 0) {
-    err_set(e, ERR_RequestInProgressException,
-            "The certificate authority's key is being created; retry shortly.");
+  if (castate_check(CA_OP_IMPORT, castate_of(&row), arn, e) < 0 ||
+      (!row.has_key && castate_refuse(CA_OP_IMPORT, castate_of(&row), arn, e) < 0))
     goto out;
-  }
-  if (!ca_status_in(&row, importable) || !row.has_key) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is in the %s state; a certificate cannot be imported.",
-            arn, row.status);
-    goto out;
-  }
   /* all checks, and the token's public key, before any lock is taken */
   pub = key_public(c, row.key_id, e);
   if (!pub)
@@ -355,16 +303,15 @@ int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t
     goto out;
   if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &locked, e) < 0)
     goto out;
-  if (!ca_status_in(&locked, importable)) {
+  if (!castate_allows(CA_OP_IMPORT, castate_of(&locked))) {
     err_set(e, ERR_ConcurrentModificationException,
             "The certificate authority %s changed state meanwhile (%s)", arn, locked.status);
     goto out;
   }
-  /* pending or expired CAs become ACTIVE; a renewal keeps ACTIVE or DISABLED */
-  status = strcmp(locked.status, "DISABLED") == 0 ? "DISABLED" : "ACTIVE";
+  status = castate_name((ca_state_t)castate_next(CA_OP_IMPORT, castate_of(&locked)));
   if (store_ca_set_certificate(c->store, locked.id, cc.der, cc.der_len, cc.chain_pem, cc.serial,
                                cc.not_before, cc.not_after, status, e) < 0 ||
-      audit_event(c, e, "ImportCertificateAuthorityCertificate", arn, NULL, "serial=%s status=%s", cc.serial,
+      audit_event(c, e, AUDIT_ImportCertificateAuthorityCertificate, arn, NULL, "serial=%s status=%s", cc.serial,
                status) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -422,7 +369,7 @@ out:
 #define CA_KEYGEN_GIVE_UP_S 3600
 static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *ke, err_t *e) {
   int later;
-  key_destroy(c, row->id, NULL);
+  err_ignore(key_destroy(c, row->id, NULL)); /* best effort: the CA is failing anyway */
   if (ke->code == ERR_ServiceUnavailable || ke->code == ERR_ThrottlingException) {
     later = store_ca_keygen_later(c->store, row->id, CA_KEYGEN_GIVE_UP_S, e);
     if (later != 0) {
@@ -434,7 +381,7 @@ static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *
   }
   log_err("janitor", "ca=%s key generation failed: %s", row->arn, ke->msg);
   if (store_begin(c->store, e) < 0 || store_ca_set_failed(c->store, row->id, "OTHER", e) < 0 ||
-      audit_event(c, e, "CreateKey", row->arn, NULL, "failed: %s", ke->msg) < 0 ||
+      audit_event(c, e, AUDIT_CreateKey, row->arn, NULL, "failed: %s", ke->msg) < 0 ||
       store_commit(c->store, e) < 0)
     return -1;
   return 1;
@@ -461,13 +408,13 @@ int ca_keygen_next(const ctx_t *c, err_t *e) {
   }
   if (store_begin(c->store, e) < 0 ||
       (done = store_ca_set_key(c->store, row.id, id, csr, e)) < 0 ||
-      audit_event(c, e, done ? "CreateKey" : "DestroyKey", row.arn, NULL,
+      audit_event(c, e, done ? AUDIT_CreateKey : AUDIT_DestroyKey, row.arn, NULL,
                   done ? "%s key generated in the token, CSR signed" : "%s: CA deleted meanwhile",
                   cfg.key_algorithm) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   if (!done)
-    key_destroy(c, row.id, NULL);
+    err_ignore(key_destroy(c, row.id, NULL)); /* best effort: its CA is gone */
   ret = 1;
 out:
   if (ret < 0)
@@ -489,7 +436,7 @@ int ca_purge_next(const ctx_t *c, err_t *e) {
     return 0;
   }
   if (store_ca_remove(c->store, row.id, row.arn, e) < 0 ||
-      audit_event(c, e, "PurgeCertificateAuthority", row.arn, NULL, "restoration period ended") < 0 ||
+      audit_event(c, e, AUDIT_PurgeCertificateAuthority, row.arn, NULL, "restoration period ended") < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 1;
@@ -514,7 +461,7 @@ int ca_destroy_next(const ctx_t *c, err_t *e) {
     clock_sleep_ms(failpoint("key_destroy_delay_ms"));
   /* after the commit that released it; idempotent if repeated */
   if (got > 0 && (n = key_destroy(c, label, e)) >= 0 &&
-      audit_event(c, e, "DestroyKey", arn, NULL, "%d token objects destroyed", n) == 0 &&
+      audit_event(c, e, AUDIT_DestroyKey, arn, NULL, "%d token objects destroyed", n) == 0 &&
       store_commit(c->store, e) == 0)
     ret = 1;
   else if (got == 0)
@@ -527,6 +474,6 @@ int ca_destroy_next(const ctx_t *c, err_t *e) {
 }
 
 int ca_expire_due(const ctx_t *c, err_t *e) {
-  return audit_batch(c, "ExpireCertificateAuthority", "certificate notAfter passed",
+  return audit_batch(c, AUDIT_ExpireCertificateAuthority, "certificate notAfter passed",
                      store_ca_expire, e);
 }

@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "core/arn.h"
 #include "core/cacache.h"
+#include "core/castate.h"
 
 int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e) {
   char id[37];
@@ -15,16 +16,16 @@ int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e)
   if (lock == STORE_LOCK_UPDATE)
     cacache_forget(arn); /* it is about to change */
   rc = store_ca_get(c->store, c->account, arn, lock, row, e);
-  if (rc == 1)
+  if (rc == 0)
     return err_set(e, ERR_ResourceNotFoundException,
                    "Could not find certificate authority %s", arn);
-  return rc;
+  return rc < 0 ? -1 : 0;
 }
 
 int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *row, err_t *e) {
   memset(row, 0, sizeof *row);
   if (store_begin(c->store, e) == 0 && ca_get(c, arn, STORE_LOCK_UPDATE, row, e) == 0) {
-    if (strcmp(row->status, "DELETED") != 0)
+    if (castate_allows(CA_OP_CHANGE, castate_of(row)))
       return 0;
     err_set(e, ERR_InvalidStateException,
             "The certificate authority %s is DELETED; its %s cannot change.", arn, what);

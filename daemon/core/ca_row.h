@@ -9,19 +9,23 @@
 /* The caller's CA by ARN: 0, or the errors of a bad (InvalidArnException)
  * or unknown (ResourceNotFoundException) ARN. lock: STORE_LOCK_* inside a
  * transaction. */
+MUST_CHECK
 int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e);
 /* Begins a transaction and locks the caller's CA row (FOR UPDATE) for a
  * change of its `what`; a DELETED CA is InvalidStateException. On failure
  * the transaction is rolled back and row cleared. */
+MUST_CHECK
 int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *row, err_t *e);
 /* The CA's id (UUID) when arn names an existing CA of the caller's; the
  * errors of a bad or unknown ARN otherwise. lock: inside a transaction,
  * FOR UPDATE. */
+MUST_CHECK
 int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e);
 
 /* The caller's CA row by ARN, as ca_get(STORE_LOCK_NONE) gives it, from
  * the CA cache (core/cacache.h says how stale it may be) when it is there;
  * *cached is 1 when it came from the cache. */
+MUST_CHECK
 int ca_row_cached(const ctx_t *c, const char *arn, store_ca_t *row, int *cached, err_t *e);
 
 #endif

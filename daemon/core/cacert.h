@@ -21,6 +21,7 @@ typedef struct {
  * break the rules), CertificateMismatchException (not this key, or a chain
  * that does not verify), InvalidRequestException (self-signed against the
  * CA type, a chain missing or out of place). */
+MUST_CHECK
 int cacert_check(const char *ca_type, EVP_PKEY *ca_key, const unsigned char *cert,
                  size_t cert_len, const unsigned char *chain, size_t chain_len, time_t now,
                  cacert_t *out, err_t *e);

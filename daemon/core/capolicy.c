@@ -15,7 +15,7 @@ static int capolicy_set(const ctx_t *c, const char *arn, const char *text, err_t
   if (ca_lock_live(c, arn, "policy", &row, e) < 0)
     return -1;
   if (store_ca_set_policy(c->store, row.id, text, e) == 0 &&
-      audit_event(c, e, text ? "PutPolicy" : "DeletePolicy", arn, NULL, "%s",
+      audit_event(c, e, text ? AUDIT_PutPolicy : AUDIT_DeletePolicy, arn, NULL, "%s",
                   text ? "policy set" : "policy removed") == 0 &&
       store_commit(c->store, e) == 0)
     ret = 0;

@@ -7,6 +7,7 @@
 #include "core/audit.h"
 #include "core/arn.h"
 #include "core/ca_row.h"
+#include "core/castate.h"
 #include "core/cacert.h"
 #include "core/serial.h"
 #include "store/store_cert.h"
@@ -38,7 +39,7 @@ int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **ce
   found = store_cert_get_with_ca(c->store, c->account, ca_arn, cert_arn, &ca, &crt, e);
   if (found < 0)
     goto out;
-  if (found == 1) {
+  if (found == STORE_CERT_NO_CA) {
     err_set(e, ERR_ResourceNotFoundException, "Could not find certificate authority %s", ca_arn);
   } else if (strncmp(cert_arn, ca_arn, l) != 0 ||
              strncmp(cert_arn + l, "/certificate/", 13) != 0) {
@@ -46,16 +47,13 @@ int cert_get(const ctx_t *c, const char *ca_arn, const char *cert_arn, char **ce
                    ? ERR_ResourceNotFoundException
                    : ERR_InvalidArnException,
             "Could not find certificate %s in certificate authority %s", cert_arn, ca_arn);
-  } else if (strcmp(ca.status, "DELETED") == 0) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is not in the correct state to have issued "
-            "certificates.",
-            ca_arn);
-  } else if (found == 2) {
+  } else if (castate_check(CA_OP_GET_ISSUED, castate_parse(ca.status), ca_arn, e) < 0) {
+    /* refused */
+  } else if (found == STORE_CERT_NO_CERT) {
     err_set(e, ERR_ResourceNotFoundException, "Could not find certificate %s", cert_arn);
-  } else if (strcmp(crt.status, "PENDING") == 0) {
+  } else if (crt.status == CERT_PENDING) {
     err_set(e, ERR_RequestInProgressException, "The certificate is being issued; retry shortly.");
-  } else if (strcmp(crt.status, "FAILED") == 0) {
+  } else if (crt.status == CERT_FAILED) {
     err_set(e, ERR_RequestFailedException, "The certificate could not be issued.");
   } else if (!(*cert = cacert_pem(crt.der, crt.der_len))) {
     err_set(e, ERR_InternalFailure, "cannot encode the certificate");
@@ -83,13 +81,8 @@ int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const ch
   /* the CA row for update: the revocation counts itself there, for the CRL */
   if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
-  if (strcmp(row.status, "ACTIVE") != 0 && strcmp(row.status, "DISABLED") != 0) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is in the %s state; it must be ACTIVE or DISABLED "
-            "to revoke certificates.",
-            ca_arn, row.status);
+  if (castate_check(CA_OP_REVOKE, castate_of(&row), ca_arn, e) < 0)
     goto out;
-  }
   if (row.serial) {
     char own[64];
     if (serial_normalize(row.serial, own, sizeof own) == 0 && strcmp(own, norm) == 0) {
@@ -101,16 +94,16 @@ int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const ch
   found = store_cert_by_serial(c->store, row.id, norm, 1, &crt, e);
   if (found < 0)
     goto out;
-  if (found == 1) {
+  if (found == 0) {
     err_set(e, ERR_ResourceNotFoundException, "Could not find certificate %s in %s", serial,
             ca_arn);
     goto out;
   }
-  if (strcmp(crt.status, "PENDING") == 0) {
+  if (crt.status == CERT_PENDING) {
     err_set(e, ERR_RequestInProgressException, "The certificate is still being issued.");
     goto out;
   }
-  if (strcmp(crt.status, "FAILED") == 0) {
+  if (crt.status == CERT_FAILED) {
     err_set(e, ERR_ResourceNotFoundException, "The certificate %s was never issued", serial);
     goto out;
   }
@@ -120,7 +113,7 @@ int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const ch
   }
   if (store_cert_revoke(c->store, row.id, norm, reason, e) < 0 ||
       store_crl_count_revocation(c->store, row.id, norm, e) < 0 ||
-      audit_event(c, e, "RevokeCertificate", ca_arn, norm, "reason=%s", reason) < 0 ||
+      audit_event(c, e, AUDIT_RevokeCertificate, ca_arn, norm, "reason=%s", reason) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
   ret = 0;

@@ -22,6 +22,7 @@ typedef struct {
 
 /* Every extension; InvalidArgsException when one cannot be built. x has
  * its public key already (the SubjectKeyIdentifier is made from it). */
+MUST_CHECK
 int certext_build(X509 *x, const certext_in_t *b, err_t *e);
 
 #endif

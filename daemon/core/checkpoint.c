@@ -29,7 +29,7 @@ int checkpoint_key(const ctx_t *c, int create, unsigned char id[KEY_ID_LEN], err
   if (store_lock(c->store, "audit-key", 1, e) < 0)
     return -1;
   rc = key_labelled(c, CHECKPOINT_KEY_LABEL, CHECKPOINT_KEY_ALG, id, e);
-  store_lock(c->store, "audit-key", 0, NULL);
+  err_ignore(store_lock(c->store, "audit-key", 0, NULL)); /* or it goes with the connection */
   return rc;
 }
 

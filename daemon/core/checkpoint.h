@@ -19,7 +19,7 @@
  *   signature <ECDSA P-256 / SHA-256 signature, DER, base64> */
 #include <openssl/evp.h>
 
-#include "base/bucket.h"
+#include "publish/bucket.h"
 #include "core/ctx.h"
 #include "core/key.h"
 #include "store/store_chain.h"
@@ -40,23 +40,27 @@ typedef struct {
 
 /* The audit key in the token; made (one instance at a time) when create is
  * set and there is none. */
+MUST_CHECK
 int checkpoint_key(const ctx_t *c, int create, unsigned char id[KEY_ID_LEN], err_t *e);
 /* The hex SHA-256 of pub's SubjectPublicKeyInfo: 0, or -1. */
 int checkpoint_key_sha256(EVP_PKEY *pub, char out[65]);
 /* A checkpoint of every chain now, signed and written to
  * <bucket>/checkpoints/<time>-<host>-<pid>-<n>.txt. */
+MUST_CHECK
 int checkpoint_write(const ctx_t *c, const bucket_t *b, const char *bucket,
                      const unsigned char id[KEY_ID_LEN], err_t *e);
 /* The document without its signature line (malloc'ed, NUL-terminated). */
 char *checkpoint_body(const store_chain_head_t *h, int n, long long written, const char *by,
                       const char key_sha256[65], size_t *len);
 /* A document read back: 0, or -1 with why in e (malformed). */
+MUST_CHECK
 int checkpoint_parse(const char *doc, size_t len, checkpoint_t *out, err_t *e);
 void checkpoint_clear(checkpoint_t *cp);
 /* Every checkpoint in dir, each signature checked with pub: 0 with the
  * checkpoints (oldest first) and their marks for store_chain_verify; 1
  * when one is not a good checkpoint of this key (why says which); -1 (e
  * set) when dir cannot be read. */
+MUST_CHECK
 int checkpoint_load(const char *dir, EVP_PKEY *pub, checkpoint_t **cps, int *ncps,
                     store_chain_mark_t **marks, int *nmarks, char *why, size_t whylen,
                     err_t *e);

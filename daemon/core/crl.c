@@ -161,7 +161,7 @@ static int crl_make(const ctx_t *c, const store_crl_due_t *d, const store_ca_t *
                                           now - CRL_BACKDATE, now + period, d->revocations, der,
                                           (size_t)len},
                        e) == 0 &&
-      audit_event(c, e, "GenerateCrl", d->arn, NULL, "number=%s entries=%d partition=%s", number,
+      audit_event(c, e, AUDIT_GenerateCrl, d->arn, NULL, "number=%s entries=%d partition=%s", number,
                   n, d->partition ? d->partition : "-") == 0)
     ret = 0;
 out:

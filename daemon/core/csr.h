@@ -12,6 +12,7 @@
 X509_REQ *csr_parse(const unsigned char *raw, size_t n, EVP_PKEY **pub, err_t *e);
 /* RSA 2048..8192 bits, EC P-256/P-384/P-521; MalformedCSRException
  * otherwise. */
+MUST_CHECK
 int csr_key_policy(EVP_PKEY *k, err_t *e);
 /* The CSR's SubjectPublicKeyInfo into the certificate x, copied as it is:
  * X509_set_pubkey would encode and decode the key again. 0, or -1. */

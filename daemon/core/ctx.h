@@ -4,6 +4,7 @@
  * store and the token are opaque here: only core/ and jobs/ reach into
  * them, through their own headers. */
 
+#include "base/cfg.h"
 #include "base/err.h"
 
 typedef struct store store_t;
@@ -29,8 +30,15 @@ typedef struct {
   long crl_partition_size;       /* certificates per CRL partition (at most) */
 } ctx_t;
 
+/* A context named rid (its log lines and audit events) with the settings of
+ * cfg (NULL: none), the store and the token. Who asks (account, caller,
+ * actor, key_policy) and the API's extras (page_key, kick) are the
+ * caller's to set. */
+ctx_t ctx_new(const char *rid, const cfg_t *cfg, store_t *store, p11_t *p11);
+
 /* The worker's connection answers (reconnected when it was lost), or
  * ServiceUnavailable. */
+MUST_CHECK
 int ctx_ready(const ctx_t *c, err_t *e);
 
 #endif

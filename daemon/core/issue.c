@@ -13,6 +13,7 @@
 #include "core/audit.h"
 #include "core/cacache.h"
 #include "core/ca_row.h"
+#include "core/castate.h"
 #include "core/certext.h"
 #include "shape/dn.h"
 #include "core/csr.h"
@@ -30,6 +31,19 @@
 #define ISSUE_SHORT_LIVED_MAX (7 * 86400)
 #define ISSUE_BUILD_TRIES 3   /* the CA certificate changed meanwhile: build again */
 #define ISSUE_TX_BUDGET_MS 6000 /* T2 (or the FAILED mark) retried this long */
+
+/* What a step of issuance came to; ISSUE_FAIL and ISSUE_OK are the -1 and
+ * 0 of every fallible function, the others say more. */
+typedef enum {
+  ISSUE_STALE_ROW = -3, /* issue_attempt: failed on a cached CA row before
+                         * anything was written: try again on a fresh one */
+  ISSUE_FINAL = -2,     /* a write (issue_tx_fn): failed for good, no retry */
+  ISSUE_FAIL = -1,      /* failed, e says why (a write: retried while the
+                         * database is away) */
+  ISSUE_OK = 0,
+  ISSUE_EARLIER = 1,    /* the IdempotencyToken answered with an earlier ARN */
+  ISSUE_REBUILD = 2,    /* the CA changed since the certificate was built */
+} issue_rc_t;
 
 /* One issuance as it goes: what was read, what was built. */
 typedef struct {
@@ -52,10 +66,7 @@ typedef struct {
   int cached;         /* row came from the CA cache (core/cacache.h) */
 } issue_t;
 
-static int issue_bad_state(err_t *e) {
-  return err_set(e, ERR_InvalidStateException,
-                 "The certificate authority is not in a valid state for issuing certificates.");
-}
+static int issue_bad_state(err_t *e) { return castate_refuse(CA_OP_ISSUE, CA_UNKNOWN, "", e); }
 
 static void issue_clear(issue_t *is) {
   free(is->subj);
@@ -101,20 +112,18 @@ static int issue_load(const ctx_t *c, const issue_req_t *r, issue_t *is, int use
 /* The state rules: ACTIVE issues; a ROOT signs its own CSR with a root
  * template while PENDING_CERTIFICATE (activation) or ACTIVE (renewal). */
 static int issue_state(issue_t *is, err_t *e) {
-  const char *status = is->row.status;
+  ca_state_t s = castate_of(&is->row);
   is->self_issue = is->t->root;
   if (!is->self_issue) {
-    if (strcmp(status, "ACTIVE") != 0 || !(is->ca_cert = issue_ca_cert(&is->row)))
-      return issue_bad_state(e);
-    return 0;
+    if (castate_check(CA_OP_ISSUE, s, is->row.arn, e) < 0)
+      return -1;
+    return (is->ca_cert = issue_ca_cert(&is->row)) ? 0 : issue_bad_state(e);
   }
   if (strcmp(is->row.type, "ROOT") != 0 ||
       EVP_PKEY_eq(is->req_pub, is->ca_pub) != 1)
     return err_set(e, ERR_InvalidArgsException,
                    "A root template signs only a ROOT certificate authority's own CSR");
-  if (strcmp(status, "PENDING_CERTIFICATE") != 0 && strcmp(status, "ACTIVE") != 0)
-    return issue_bad_state(e);
-  return 0;
+  return castate_check(CA_OP_ISSUE_SELF, s, is->row.arn, e);
 }
 
 /* The time rules: notAfter within the CA's; a CA certificate strictly
@@ -235,10 +244,10 @@ static void issue_token_op(char op[64], const char *ca_id) {
   snprintf(op, 64, "IssueCertificate:%s", ca_id);
 }
 
-/* The IdempotencyToken, inside T1: 0 claimed for this request; 1 when an
- * earlier request's certificate answers (ISSUED or PENDING: its ARN in
+/* The IdempotencyToken, inside T1: ISSUE_OK claimed for this request;
+ * ISSUE_EARLIER when an earlier request's certificate answers (ISSUED or PENDING: its ARN in
  * *arn); a FAILED one releases the token and this request issues afresh. */
-static int issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, char **arn,
+static issue_rc_t issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, char **arn,
                        err_t *e) {
   char op[64];
   issue_token_op(op, is->row.id);
@@ -249,69 +258,70 @@ static int issue_claim(const ctx_t *c, const issue_req_t *r, const issue_t *is, 
                      : err_set(e, ERR_InternalFailure, "out of memory");
     if (rc <= 0) {
       free(earlier);
-      return rc;
+      return rc < 0 ? ISSUE_FAIL : ISSUE_OK;
     }
     rc = store_cert_get(c->store, is->row.id, earlier, &crt, e);
-    if (rc == 0 && strcmp(crt.status, "FAILED") != 0) {
+    if (rc == 1 && crt.status != CERT_FAILED) {
       store_cert_clear(&crt);
       free(*arn);
       *arn = earlier;
-      return 1;
+      return ISSUE_EARLIER;
     }
     store_cert_clear(&crt);
     free(earlier);
     if (rc < 0 || store_idem_release(c->store, c->caller, op, r->token, e) < 0)
-      return -1;
+      return ISSUE_FAIL;
   }
   return err_set(e, ERR_ConcurrentModificationException,
                  "The idempotency token is being used by a concurrent request; retry.");
 }
 
 /* T1: the intent, serial reserved, durable before the token signs, with
- * the certificate to sign. 1 when the IdempotencyToken answered with an
- * earlier ARN (in *arn), 2 when the CA's certificate or revocation
- * configuration changed since the certificate was built (build again), 0
- * reserved. With a token, or when the grouped statement found the CA
+ * the certificate to sign. ISSUE_EARLIER when the IdempotencyToken
+ * answered with an earlier ARN (in *arn), ISSUE_REBUILD when the CA's
+ * certificate or revocation configuration changed since the certificate
+ * was built, ISSUE_OK reserved. With a token, or when the grouped statement found the CA
  * changed, it runs in a transaction of its own with the CA row locked. */
-static int issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char **arn,
-                         err_t *e) {
+static issue_rc_t issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char **arn,
+                                err_t *e) {
   char detail[AUDIT_DETAIL_MAX];
   store_audit_t a;
   store_ca_t locked;
-  int ret = -1, claimed = 0, rows;
+  issue_rc_t ret = ISSUE_FAIL, claimed = ISSUE_OK;
+  int rows;
   store_cert_new_t n = {is->row.id, is->norm, *arn, is->t->name, is->subj, c->actor,
                         is->nb,     is->na,  is->tbs, (size_t)is->tbs_len,
                         r->signing_algorithm, is->partition[0] ? is->partition : NULL,
                         is->row.status, is->row.cert_der, is->row.cert_len,
                         is->row.revocation_config};
-  audit_note(c, &a, detail, "IssueCertificate", r->ca_arn, is->norm, "template=%s requested",
+  audit_note(c, &a, detail, AUDIT_IssueCertificate, r->ca_arn, is->norm, "template=%s requested",
              is->t->name);
   /* without an IdempotencyToken, the common case: committed with its
    * concurrent peers (group commit); 0 is the CA changed, or a collision */
   if (!r->token && (rows = store_cert_reserve(c->store, &n, &a, 0, e)) != 0)
-    return rows > 0 ? 0 : -1;
+    return rows > 0 ? ISSUE_OK : ISSUE_FAIL;
   memset(&locked, 0, sizeof locked);
   if (store_begin(c->store, e) < 0 || ca_get(c, r->ca_arn, STORE_LOCK_SHARE, &locked, e) < 0)
     goto out;
-  if (strcmp(locked.status, is->row.status) != 0) {
+  if (castate_of(&locked) != castate_of(&is->row)) {
     issue_bad_state(e);
     goto out;
   }
   if (!issue_same_ca(&is->row, &locked)) {
-    claimed = 2;
+    claimed = ISSUE_REBUILD;
     goto out;
   }
-  if (r->token && (claimed = issue_claim(c, r, is, arn, e)) != 0)
+  if (r->token && (claimed = issue_claim(c, r, is, arn, e)) != ISSUE_OK)
     goto out;
   rows = store_cert_reserve(c->store, &n, &a, 1, e);
   if (rows == 0) /* a 128-bit collision: refuse rather than reuse */
     err_set(e, ERR_ServiceUnavailable, "serial collision; retry");
   if (rows > 0 && store_commit(c->store, e) == 0)
-    ret = 0;
+    ret = ISSUE_OK;
 out:
-  if (ret < 0 || claimed > 0)
+  if (ret < 0 || claimed > ISSUE_OK)
     store_rollback(c->store);
-  if (claimed > 0)
+  if (claimed > ISSUE_OK)
     ret = claimed;
   store_ca_clear(&locked);
   return ret;
@@ -326,8 +336,9 @@ static int issue_check(X509 *signed_x, EVP_PKEY *ca_pub, unsigned char **der, in
   return *der_len > 0 ? 0 : err_set(e, ERR_InternalFailure, "cannot encode the certificate");
 }
 
-/* A write: -1 retryable (the database went away), -2 final. */
-typedef int (*issue_tx_fn)(const ctx_t *c, const void *arg, err_t *e);
+/* A write: ISSUE_OK, ISSUE_FAIL (retried while the database is away) or
+ * ISSUE_FINAL. */
+typedef issue_rc_t (*issue_tx_fn)(const ctx_t *c, const void *arg, err_t *e);
 
 /* Runs body (in a transaction of its own when tx; a body that commits by
  * itself when not), again on a fresh connection with a growing pause while
@@ -343,7 +354,7 @@ static int issue_tx(const ctx_t *c, issue_tx_fn body, const void *arg, int tx, e
     if (rc == 0 && (!tx || store_commit(c->store, e) == 0))
       return 0;
     store_rollback(c->store);
-    if (rc == -2 || e->code != ERR_ServiceUnavailable ||
+    if (rc == ISSUE_FINAL || e->code != ERR_ServiceUnavailable ||
         clock_now_ms() - start + pause_ms > ISSUE_TX_BUDGET_MS)
       return -1;
     clock_sleep_ms(pause_ms);
@@ -358,53 +369,58 @@ typedef struct {
   const char *why;
 } issue_fin_t;
 
-/* A T2 that found its row no longer PENDING: 0 when it is ISSUED (an
- * earlier try's COMMIT went through although its answer was lost, or the
- * janitor finished it: the ARN is good either way), -1 when the database
- * could not say, -2 otherwise (the row was marked FAILED meanwhile). */
-static int issue_confirm(const ctx_t *c, const issue_fin_t *f, err_t *e) {
+/* A T2 that found its row no longer PENDING: ISSUE_OK when it is ISSUED
+ * (an earlier try's COMMIT went through although its answer was lost, or
+ * the janitor finished it: the ARN is good either way), ISSUE_FAIL when
+ * the database could not say, ISSUE_FINAL otherwise (the row was marked
+ * FAILED meanwhile). */
+static issue_rc_t issue_confirm(const ctx_t *c, const issue_fin_t *f, err_t *e) {
   store_cert_t crt;
   int rc = store_cert_by_serial(c->store, f->ca_id, f->serial, 0, &crt, e);
-  int issued = rc == 0 && strcmp(crt.status, "ISSUED") == 0;
+  int issued = rc == 1 && crt.status == CERT_ISSUED;
   store_cert_clear(&crt);
   if (issued)
-    return 0;
+    return ISSUE_OK;
   if (rc < 0)
-    return -1;
-  return err_set(e, ERR_ServiceUnavailable,
-                 "The certificate %s was finished elsewhere while it was being signed; "
-                 "retry with the same IdempotencyToken", f->serial), -2;
+    return ISSUE_FAIL;
+  err_ignore(err_set(e, ERR_ServiceUnavailable,
+                     "The certificate %s was finished elsewhere while it was being signed; "
+                     "retry with the same IdempotencyToken",
+                     f->serial));
+  return ISSUE_FINAL;
 }
 
 /* T2: PENDING -> ISSUED, one statement that commits with its concurrent
  * peers; a row no longer PENDING is confirmed ISSUED, never assumed. */
-static int issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
+static issue_rc_t issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
   const issue_fin_t *f = arg;
   char detail[AUDIT_DETAIL_MAX];
   store_audit_t a;
   int done;
-  audit_note(c, &a, detail, "SignCertificate", f->ca_arn, f->serial, "issued, %d bytes",
+  audit_note(c, &a, detail, AUDIT_SignCertificate, f->ca_arn, f->serial, "issued, %d bytes",
              f->der_len);
   done = store_cert_issued_commit(c->store, f->ca_id, f->serial, f->der, (size_t)f->der_len,
                                   &a, e);
   if (done < 0)
-    return -1;
+    return ISSUE_FAIL;
   if (done == 0)
     return issue_confirm(c, f, e);
   metrics_issued();
-  return 0;
+  return ISSUE_OK;
 }
 
 /* A signature that failed: FAILED, the token released, so that a retry
  * issues afresh. */
-static int issue_tx_failed(const ctx_t *c, const void *arg, err_t *e) {
+static issue_rc_t issue_tx_failed(const ctx_t *c, const void *arg, err_t *e) {
   const issue_fin_t *f = arg;
   int done = store_cert_failed(c->store, f->ca_id, f->serial, e);
   if (done < 0 || (f->token && store_idem_release(c->store, c->caller, f->op, f->token, e) < 0))
-    return -1;
-  return done == 0 ? 0
-                   : audit_event(c, e, "IssueCertificateFailed", f->ca_arn, f->serial, "%s",
-                                 f->why);
+    return ISSUE_FAIL;
+  if (done == 0)
+    return ISSUE_OK;
+  return audit_event(c, e, AUDIT_IssueCertificateFailed, f->ca_arn, f->serial, "%s", f->why) < 0
+             ? ISSUE_FAIL
+             : ISSUE_OK;
 }
 
 /* Signs outside any transaction, within the signer's deadline, and
@@ -437,15 +453,14 @@ static int issue_sign_record(const ctx_t *c, const issue_req_t *r, issue_t *is, 
   return ret;
 }
 
-/* One try. -2: it failed, on a CA row from the cache, before anything was
- * written (the caller tries again on a fresh row). */
-static int issue_attempt(const ctx_t *c, const issue_req_t *r, int use_cache, char **arn,
-                         err_t *e) {
+/* One try: ISSUE_OK, ISSUE_FAIL, or ISSUE_STALE_ROW. */
+static issue_rc_t issue_attempt(const ctx_t *c, const issue_req_t *r, int use_cache, char **arn,
+                                err_t *e) {
   issue_t is;
-  int ret = -1, rc = 2;
+  issue_rc_t ret = ISSUE_FAIL, rc = ISSUE_REBUILD;
   memset(&is, 0, sizeof is);
   *arn = NULL;
-  for (int round = 0; rc == 2 && round < ISSUE_BUILD_TRIES; round++) {
+  for (int round = 0; rc == ISSUE_REBUILD && round < ISSUE_BUILD_TRIES; round++) {
     if (round > 0)
       cacache_forget(r->ca_arn); /* the CA changed: read it afresh */
     issue_clear(&is);
@@ -461,20 +476,20 @@ static int issue_attempt(const ctx_t *c, const issue_req_t *r, int use_cache, ch
     }
     rc = issue_reserve(c, r, &is, arn, e);
   }
-  if (rc == 2)
+  if (rc == ISSUE_REBUILD)
     err_set(e, ERR_ConcurrentModificationException,
             "The certificate authority's certificate keeps changing; retry.");
-  if (rc != 0) {
-    ret = rc == 1 ? 0 : -1; /* 1: the token's earlier ARN */
+  if (rc != ISSUE_OK) {
+    ret = rc == ISSUE_EARLIER ? ISSUE_OK : ISSUE_FAIL; /* the token's earlier ARN */
     goto out;
   }
   if (failpoint("crash_after_t1"))
     raise(SIGKILL);
   ret = issue_sign_record(c, r, &is, e);
 out:
-  if (ret < 0 && rc != 0 && is.cached && e->code != ERR_ServiceUnavailable &&
+  if (ret < 0 && rc != ISSUE_OK && is.cached && e->code != ERR_ServiceUnavailable &&
       e->code != ERR_InternalFailure)
-    ret = -2;
+    ret = ISSUE_STALE_ROW;
   if (ret < 0) {
     free(*arn);
     *arn = NULL;
@@ -484,8 +499,8 @@ out:
 }
 
 int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e) {
-  int rc = issue_attempt(c, r, 1, arn, e);
-  if (rc == -2) {
+  issue_rc_t rc = issue_attempt(c, r, 1, arn, e);
+  if (rc == ISSUE_STALE_ROW) {
     cacache_forget(r->ca_arn);
     rc = issue_attempt(c, r, 0, arn, e);
   }
@@ -513,7 +528,7 @@ static int issue_finish_one(const ctx_t *janitor, const store_cert_stale_t *st, 
     goto out;
   f.ca_id = row.id;
   if (tbs && row.has_key && st->signing_algorithm &&
-      (strcmp(row.status, "ACTIVE") == 0 || strcmp(row.status, "PENDING_CERTIFICATE") == 0)) {
+      castate_allows(CA_OP_FINISH, castate_of(&row))) {
     if (!(pub = key_public(&c, row.key_id, e)))
       goto out; /* the token is away: the next round tries again */
     signed_x = key_sign_cert(&c, row.key_id, tbs, st->signing_algorithm, e);
@@ -543,7 +558,7 @@ int issue_finish_stale(const ctx_t *c, err_t *e) {
   for (int n = 0; n < 100; n++) {
     store_cert_stale_t st;
     rc = store_cert_stale(c->store, c->pending_deadline, skip, &st, e);
-    if (rc != 0)
+    if (rc != 1)
       break;
     free(skip);
     skip = strdup(st.arn);

@@ -27,10 +27,12 @@ typedef struct {
 
 /* *arn is malloc'ed. A 200 follows only the durable commit of the ISSUED
  * row, or an IdempotencyToken's earlier ARN. */
+MUST_CHECK
 int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e);
 /* Janitor: finishes PENDING certificates older than c->pending_deadline
  * (their requests are over): signed from the kept certificate and ISSUED
  * while the CA can sign, else FAILED. 0, or -1 on a database error. */
+MUST_CHECK
 int issue_finish_stale(const ctx_t *c, err_t *e);
 
 #endif

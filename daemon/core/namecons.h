@@ -14,6 +14,7 @@
  * with it (issuer first; NULL for a root). ca_id keys the chain's parsed
  * certificates in the CA cache. 0, or -1: InvalidArgsException naming the
  * name and the constraint it breaks. */
+MUST_CHECK
 int namecons_check(X509 *x, X509 *ca, const char *ca_id, const char *chain_pem, err_t *e);
 
 #endif

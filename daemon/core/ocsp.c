@@ -190,14 +190,14 @@ static int ocsp_find(ocsp_t *o, const ctx_t *c, const OCSP_CERTID *id, int force
 }
 
 /* What the database says of one serial, as a response says it. */
-static void ocsp_says(int found, const char *status, long long revoked_at, const char *reason,
+static void ocsp_says(int found, cert_state_t status, long long revoked_at, const char *reason,
                       const char *ca_sha256, ocspcache_says_t *s) {
   memset(s, 0, sizeof *s);
   s->status = V_OCSP_CERTSTATUS_UNKNOWN;
   s->revoked_at = -1;
   s->reason = -1;
   snprintf(s->ca_sha256, sizeof s->ca_sha256, "%s", ca_sha256);
-  if (!found || strcmp(status, "ISSUED") != 0)
+  if (!found || status != CERT_ISSUED)
     return;
   s->status = revoked_at >= 0 ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD;
   if (revoked_at >= 0) {

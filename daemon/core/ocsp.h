@@ -2,7 +2,12 @@
 #define PCAD_OCSP_H
 /* The OCSP responder (RFC 6960, RFC 5019 profile): answers from the
  * database, so a revocation is answered as revoked as soon as
- * RevokeCertificate has returned, signed in the token by the CA key. */
+ * RevokeCertificate has returned, signed in the token by the CA key.
+ * A response: thisUpdate now, nextUpdate an hour later, the nonce echoed,
+ * ResponderID by name and no certificates (OCSP_NOCERTS, core/sigalg.c).
+ * Only a request for one known serial without a nonce is answered from
+ * the cache (core/ocspcache.h); every signature is counted for the audit
+ * trail (core/ocspcount.h). */
 #include <stddef.h>
 
 #include "core/ctx.h"

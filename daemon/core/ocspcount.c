@@ -121,10 +121,10 @@ int ocspcount_flush(ocspcount_t *oc, const ctx_t *c, err_t *e) {
   if (store_begin(c->store, e) < 0)
     goto out;
   for (int i = 0; i < n; i++)
-    if (audit_event(c, e, "OCSPSign", cas[i].arn, NULL, "responses=%ld since=%s seconds=%lld",
+    if (audit_event(c, e, AUDIT_OCSPSign, cas[i].arn, NULL, "responses=%ld since=%s seconds=%lld",
                     cas[i].n, since, (long long)(clock_now() - t)) < 0)
       goto out;
-  if (dropped > 0 && audit_event(c, e, "OCSPSign", NULL, NULL,
+  if (dropped > 0 && audit_event(c, e, AUDIT_OCSPSign, NULL, NULL,
                                  "responses=%ld since=%s of CAs beyond the %d counted",
                                  dropped, since, OCSPCOUNT_CAS) < 0)
     goto out;

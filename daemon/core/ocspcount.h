@@ -19,6 +19,7 @@ void ocspcount_add(ocspcount_t *oc, const char *ca_arn);
 /* The counts since the last flush, one audit event per CA in one
  * transaction of c->store; on failure the counts are kept for the next
  * flush. 0 (also when there was nothing to write), -1 with e set. */
+MUST_CHECK
 int ocspcount_flush(ocspcount_t *oc, const ctx_t *c, err_t *e);
 
 #endif

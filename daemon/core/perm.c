@@ -29,7 +29,7 @@ static int perm_change(const ctx_t *c, const char *arn, const char *principal,
             principal, source_account ? " from account " : "",
             source_account ? source_account : "", arn);
   if (rc == 0 &&
-      audit_event(c, e, actions ? "CreatePermission" : "DeletePermission", arn, NULL,
+      audit_event(c, e, actions ? AUDIT_CreatePermission : AUDIT_DeletePermission, arn, NULL,
                   "principal=%s source_account=%s actions=%s", principal,
                   source_account ? source_account : "-", actions ? actions : "-") == 0 &&
       store_commit(c->store, e) == 0)

@@ -13,10 +13,13 @@ typedef struct {
 } perm_info_t;
 
 /* actions: n ActionType names (the model allows only those three). */
+MUST_CHECK
 int perm_create(const ctx_t *c, const char *arn, const char *principal,
                 const char *source_account, const char *const *actions, int n, err_t *e);
+MUST_CHECK
 int perm_delete(const ctx_t *c, const char *arn, const char *principal,
                 const char *source_account, err_t *e);
+MUST_CHECK
 int perm_list(const ctx_t *c, const char *arn, const char *cursor, int limit, perm_info_t **out,
               int *n, char **next, err_t *e);
 void perm_info_free(perm_info_t *v, int n);

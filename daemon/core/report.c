@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/bucket.h"
+#include "publish/bucket.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/bucketown.h"
 #include "core/ca_row.h"
+#include "core/castate.h"
 #include "shape/reportline.h"
 #include "shape/revcfg.h"
 #include "store/store_report.h"
@@ -19,22 +20,12 @@
 /* Bytes gathered before they go to the object. */
 #define REPORT_CHUNK (64 * 1024)
 
-/* CA states in which a report can be made: those that can have issued. */
-static const char *const report_states[] = {"ACTIVE", "DISABLED", "EXPIRED"};
-
 void report_info_clear(report_info_t *i) {
   free(i->status);
   free(i->bucket);
   free(i->key);
   free(i->created_at);
   memset(i, 0, sizeof *i);
-}
-
-static int report_state_ok(const char *status) {
-  for (size_t i = 0; i < sizeof report_states / sizeof report_states[0]; i++)
-    if (strcmp(status, report_states[i]) == 0)
-      return 1;
-  return 0;
 }
 
 int report_create(const ctx_t *c, const char *ca_arn, const char *bucket, const char *format,
@@ -50,13 +41,8 @@ int report_create(const ctx_t *c, const char *ca_arn, const char *bucket, const 
   /* the CA row for update: two requests at once make one report */
   if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_UPDATE, &row, e) < 0)
     goto out;
-  if (!report_state_ok(row.status)) {
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is in the %s state; an audit report can be made "
-            "when it is ACTIVE, DISABLED or EXPIRED.",
-            ca_arn, row.status);
+  if (castate_check(CA_OP_REPORT, castate_of(&row), ca_arn, e) < 0)
     goto out;
-  }
   if ((recent = store_report_recent(c->store, row.id, c->report_interval, e)) != 0) {
     if (recent == 1)
       err_set(e, ERR_RequestInProgressException,
@@ -74,7 +60,7 @@ int report_create(const ctx_t *c, const char *ca_arn, const char *bucket, const 
   }
   if (bucketown_use(c, row.id, bucket, e) < 0 ||
       store_report_insert(c->store, id, row.id, bucket, *key, format, c->actor, e) < 0 ||
-      audit_event(c, e, "CreateCertificateAuthorityAuditReport", ca_arn, NULL,
+      audit_event(c, e, AUDIT_CreateCertificateAuthorityAuditReport, ca_arn, NULL,
                   "report=%s bucket=%s format=%s", id, bucket, format) < 0 ||
       store_commit(c->store, e) < 0)
     goto out;
@@ -166,7 +152,7 @@ static int report_write(const ctx_t *c, const store_report_t *r, const bucket_t 
   if (rc == 0 && bucket_close(o->f, 1, &o->werr) < 0)
     o->wfailed = 1;
   else if (rc < 0)
-    bucket_close(o->f, 0, NULL);
+    err_ignore(bucket_close(o->f, 0, NULL)); /* no commit: nothing can fail */
   o->f = NULL;
   return o->wfailed ? 1 : rc;
 }

@@ -7,6 +7,7 @@
 #include "core/audit.h"
 #include "core/ca_row.h"
 #include "store/store_ca.h"
+#include "store/store_tag.h"
 
 int tag_check(const tag_t *tags, size_t n, err_t *e) {
   for (size_t i = 0; i < n; i++)
@@ -46,7 +47,7 @@ int tag_add(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t 
     goto fail;
   }
   tag_keys(tags, n, keys, sizeof keys);
-  if (audit_event(c, e, "TagCertificateAuthority", arn, NULL, "keys=%s tags=%ld", keys,
+  if (audit_event(c, e, AUDIT_TagCertificateAuthority, arn, NULL, "keys=%s tags=%ld", keys,
                   count) < 0 ||
       store_commit(c->store, e) < 0)
     goto fail;
@@ -68,7 +69,7 @@ int tag_remove(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err
       goto fail;
   tag_keys(tags, n, keys, sizeof keys);
   if (store_tag_count(c->store, id, &count, e) < 0 ||
-      audit_event(c, e, "UntagCertificateAuthority", arn, NULL, "keys=%s tags=%ld", keys,
+      audit_event(c, e, AUDIT_UntagCertificateAuthority, arn, NULL, "keys=%s tags=%ld", keys,
                   count) < 0 ||
       store_commit(c->store, e) < 0)
     goto fail;

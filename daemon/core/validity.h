@@ -11,6 +11,7 @@
 /* notAfter for {type, value} issued at now: DAYS, MONTHS, YEARS from now;
  * ABSOLUTE epoch seconds; END_DATE as YYMMDDHHMMSS (12 digits, YY >= 50 is
  * 19YY) or YYYYMMDDHHMMSS (14). Absurd values are InvalidArgsException. */
+MUST_CHECK
 int validity_not_after(const char *type, long long value, long long now, long long *out,
                        err_t *e);
 

@@ -19,8 +19,7 @@ struct checkpointer {
 
 static void checkpointer_round(void *arg) {
   checkpointer_t *k = arg;
-  ctx_t c = {.rid = "checkpoint", .region = k->cfg->region, .partition = k->cfg->partition,
-             .store = k->store, .p11 = k->p11};
+  ctx_t c = ctx_new("checkpoint", k->cfg, k->store, k->p11);
   err_t e;
   err_clear(&e);
   if (store_ready(k->store, &e) < 0 ||

@@ -4,7 +4,7 @@
  * at start, one every [audit] checkpoint_interval seconds and a last one
  * at checkpointer_stop (after the janitor's last events). A round that
  * fails (database, token, bucket) is logged; the next one tries again. */
-#include "base/bucket.h"
+#include "publish/bucket.h"
 #include "base/cfg.h"
 #include "core/key.h"
 typedef struct p11 p11_t; /* pkcs11/p11.h */

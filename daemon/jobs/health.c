@@ -30,12 +30,12 @@ struct health {
 /* "signer unhealthy" / "signer recovered": once per change, written when
  * the database takes it. */
 static void health_audit(health_t *h, int tok, const char *why) {
-  ctx_t c = {.rid = "health", .store = h->store, .p11 = h->p11};
+  ctx_t c = ctx_new("health", NULL, h->store, h->p11);
   char note[300];
   err_t e;
   err_clear(&e);
   snprintf(note, sizeof note, tok ? "signer recovered" : "signer unhealthy: %s", why);
-  if (audit_alone(&c, tok ? "SignerRecovered" : "SignerUnhealthy", note, &e) == 0)
+  if (audit_alone(&c, tok ? AUDIT_SignerRecovered : AUDIT_SignerUnhealthy, note, &e) == 0)
     h->audit_due = 0;
 }
 

@@ -2,7 +2,11 @@
 #define PCAD_HEALTH_H
 /* Readiness: a thread that asks PostgreSQL and the token once a second, so
  * that /readyz answers at once without blocking the loop; it also reads
- * the CAs' notAfter every 30 s for /metrics (base/metrics.h). */
+ * the CAs' notAfter every 30 s for /metrics (base/metrics.h). The token's
+ * check is p11_check (pkcs11/p11.h): a real signature with the probe key,
+ * or, while the signer is quarantined, a rebuild once its backoff has
+ * passed. Each change of the signer's health is one audit event
+ * (SignerUnhealthy, SignerRecovered). */
 #include <stddef.h>
 
 #include "base/cfg.h"

@@ -37,7 +37,7 @@ static const struct {
 /* The deferred audit events: the access key changes queued, the OCSP
  * signatures counted. Kept for the next round when the database fails. */
 static void janitor_audit_flush(janitor_t *j) {
-  ctx_t c = {.rid = "janitor", .store = j->store, .p11 = j->p11};
+  ctx_t c = ctx_new("janitor", j->cfg, j->store, j->p11);
   err_t e;
   err_clear(&e);
   if (store_ready(j->store, &e) < 0)
@@ -51,9 +51,7 @@ static void janitor_audit_flush(janitor_t *j) {
 
 /* Runs every job until none has work left (bounded per round). */
 static void janitor_round(janitor_t *j) {
-  ctx_t c = {.rid = "janitor", .region = j->cfg->region, .partition = j->cfg->partition,
-             .store = j->store, .p11 = j->p11,
-             .pending_deadline = j->cfg->janitor_pending_deadline};
+  ctx_t c = ctx_new("janitor", j->cfg, j->store, j->p11);
   err_t e;
   err_clear(&e);
   janitor_audit_flush(j);
@@ -98,7 +96,7 @@ void janitor_kick(void *arg) {
   ticker_kick(j->ticker);
 }
 
-int janitor_audit(janitor_t *j, const char *rid, const char *event, const char *account,
+int janitor_audit(janitor_t *j, const char *rid, audit_event_t event, const char *account,
                   const char *actor, const char *note) {
   if (auditq_push(j->audit, rid, event, account, actor, note) < 0)
     return -1;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/bucket.h"
+#include "publish/bucket.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -78,8 +78,7 @@ static void publisher_write(publisher_t *p, const store_crl_head_t *h) {
 
 static void publisher_round(void *arg) {
   publisher_t *p = arg;
-  ctx_t c = {.rid = "publisher", .region = p->cfg->region, .partition = p->cfg->partition,
-             .store = p->store, .p11 = p->p11};
+  ctx_t c = ctx_new("publisher", p->cfg, p->store, p->p11);
   store_crl_head_t *heads = NULL;
   int n = 0;
   err_t e;

@@ -4,7 +4,7 @@
  * (core/crl.c) and the newest CRL of every CA is written into its bucket
  * when this instance has not written it yet (after a failed write: again
  * with a backoff up to a minute, the previous object left whole). */
-#include "base/bucket.h"
+#include "publish/bucket.h"
 #include "base/cfg.h"
 
 typedef struct publisher publisher_t;

@@ -16,8 +16,7 @@ struct reporter {
 
 static void reporter_round(void *arg) {
   reporter_t *r = arg;
-  ctx_t c = {.rid = "reporter", .region = r->cfg->region, .partition = r->cfg->partition,
-             .store = r->store};
+  ctx_t c = ctx_new("reporter", r->cfg, r->store, NULL);
   err_t e;
   int rc;
   err_clear(&e);

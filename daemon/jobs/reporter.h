@@ -4,7 +4,7 @@
  * that no other pcad instance is writing is built (core/report.c) into
  * the bucket store. A thread of its own, so a long report never delays a
  * CRL. */
-#include "base/bucket.h"
+#include "publish/bucket.h"
 #include "base/cfg.h"
 
 typedef struct reporter reporter_t;

@@ -12,7 +12,19 @@
  * 1.1, one Host, origin-form targets, caps on the head, the header count
  * and the body). A refusal ends the stream: the caller answers it and
  * closes the connection, so no byte after a framing error is ever read as
- * a request. */
+ * a request.
+ *
+ * Why not evhttp: libevent 2.1.12's evhttp frames a request by its first
+ * Content-Length, cuts header values at a NUL and accepts empty header
+ * names, so one request could be smuggled inside another (issue 12, matrix
+ * E8); llhttp is not packaged for Debian 12. The refusals: 413 for a head
+ * or body over its cap or more than 100 headers, 405 for a method other
+ * than GET/HEAD/POST, 505 for another HTTP version, 411 for a POST without
+ * Content-Length, 417 for an Expect other than 100-continue, and
+ * SerializationException for anything else malformed (a second
+ * Content-Length or Host, any Transfer-Encoding, an empty header name).
+ * tests/unit/test_hparse.c feeds every E8 shape at once and byte by byte;
+ * tests/faults/test_e_http.py sends them to the daemon over TLS. */
 #include <stddef.h>
 
 #include "base/err.h"
@@ -35,6 +47,7 @@ void hparse_free(hparse_t *p);
 hparse_state_t hparse_feed(hparse_t *p, const char *data, size_t len, size_t *used);
 /* Why the stream was refused: code (for its HTTP status and __type) and a
  * message. */
+MUST_CHECK
 const err_t *hparse_error(const hparse_t *p);
 /* Moves the request into r (method, path, query, headers, body); *store
  * gets the block that r->headers point into (the caller frees it with

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/bucket.h"
+#include "publish/bucket.h"
 
 #define PUBLISH_MAX_OCSP_GET 4096
 

@@ -18,11 +18,14 @@ typedef struct {
 
 /* Decodes the document; the subject and extension rules of subject.h and
  * ext.h apply (InvalidArgsException). */
+MUST_CHECK
 int cacfg_from_json(const struct json_t *cfg, cacfg_t *out, err_t *e);
 /* Decodes a stored document. */
+MUST_CHECK
 int cacfg_from_text(const char *text, cacfg_t *out, err_t *e);
 /* Only the algorithms and the text (subject and csr_ext stay NULL): what
  * issuance needs, without building the CSR's parts on every request. */
+MUST_CHECK
 int cacfg_algorithms_from_text(const char *text, cacfg_t *out, err_t *e);
 void cacfg_clear(cacfg_t *c);
 

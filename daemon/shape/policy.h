@@ -36,6 +36,7 @@ typedef struct policy {
 /* Decodes text. ca_arn non-NULL: a resource policy of that CA (Principal
  * required, Resource must be the CA); NULL: a key's policy (no
  * Principal). InvalidPolicyException saying what is wrong. */
+MUST_CHECK
 int policy_parse(const char *text, const char *ca_arn, policy_t *out, err_t *e);
 void policy_clear(policy_t *p);
 

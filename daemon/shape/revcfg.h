@@ -22,9 +22,11 @@ typedef struct {
  * pca-behavior.md is broken: a disabled block says anything but
  * Enabled=false; a CNAME with a scheme; OmitExtension with CustomCname; a
  * bucket name against S3's rules; an enabled CRL without a bucket. */
+MUST_CHECK
 int revcfg_from_json(const struct json_t *rc, revcfg_t *out, err_t *e);
 /* Decodes a stored document (NULL: nothing configured); it was checked
  * when it was stored. */
+MUST_CHECK
 int revcfg_from_text(const char *text, revcfg_t *out, err_t *e);
 /* The stored document as DescribeCertificateAuthority shows it (both
  * blocks always there): a new JSON object. */
@@ -40,6 +42,7 @@ int revcfg_crl_url(const revcfg_t *r, const char *name, const char *region, char
                    size_t cap);
 /* S3's bucket naming rules for the part of b before any '/': 0, or
  * InvalidArgsException. */
+MUST_CHECK
 int revcfg_bucket_check(const char *b, err_t *e);
 
 #endif

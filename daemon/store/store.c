@@ -10,8 +10,6 @@
 #include "base/log.h"
 #include "store/store_priv.h"
 
-static void store_audit_flush(store_t *s, int committed);
-
 /* What the server says beside results (WARNING and up: client_min_messages
  * keeps its NOTICE chatter away) goes to pcad's log as one line, not to
  * stderr raw. */
@@ -319,48 +317,6 @@ int store_cmd(store_t *s, const char *sql, err_t *e) {
   return r ? 0 : -1;
 }
 
-int store_lock(store_t *s, const char *name, int take, err_t *e) {
-  const char *p[1] = {name};
-  PGresult *r = store_exec(s, take ? "SELECT pg_advisory_lock(hashtext('pcad:' || $1))"
-                                   : "SELECT pg_advisory_unlock(hashtext('pcad:' || $1))",
-                           1, p, e);
-  PQclear(r);
-  return r ? 0 : -1;
-}
-
-int store_begin(store_t *s, err_t *e) { return store_cmd(s, "BEGIN", e); }
-
-/* COMMIT of a transaction that failed answers "ROLLBACK": not committed. */
-int store_commit(store_t *s, err_t *e) {
-  PGresult *r = store_exec(s, "COMMIT", 0, NULL, e);
-  int ok = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
-  if (r && !ok)
-    err_set(e, ERR_InternalFailure, "the transaction was rolled back at COMMIT");
-  PQclear(r);
-  store_audit_flush(s, ok);
-  return ok ? 0 : -1;
-}
-
-void store_rollback(store_t *s) {
-  if (s->conn && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-    store_cmd(s, "ROLLBACK", NULL);
-  store_audit_flush(s, 0);
-}
-
-int store_audit(store_t *s, const store_audit_t *a, err_t *e) {
-  const char *p[7] = {a->event, a->account, a->actor, a->rid, a->ca_arn, a->serial, a->note};
-  PGresult *r = store_exec(s,
-                           "INSERT INTO audit_events (event, account_id, actor, request_id,"
-                           " ca_arn, serial, detail) VALUES ($1, $2, $3, $4, $5, $6,"
-                           " jsonb_build_object('note', $7::text))",
-                           7, p, e);
-  if (!r)
-    return -1;
-  PQclear(r);
-  store_audit_done(s, a);
-  return 0;
-}
-
 void store_audit_done(store_t *s, const store_audit_t *a) {
   char line[1024];
   store_audit_line_t *grown;
@@ -383,57 +339,13 @@ void store_audit_done(store_t *s, const store_audit_t *a) {
 }
 
 /* The transaction ended: its audit lines are logged when it committed. */
-static void store_audit_flush(store_t *s, int committed) {
+void store_audit_flush(store_t *s, int committed) {
   for (int i = 0; i < s->naudit_lines; i++) {
     if (committed)
       log_notice(s->audit_lines[i].rid, "%s", s->audit_lines[i].line);
     free(s->audit_lines[i].line);
   }
   s->naudit_lines = 0;
-}
-
-int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
-                     char **result, err_t *e) {
-  const char *p[4] = {account, op, token, *result};
-  PGresult *r;
-  char *earlier;
-  r = store_exec(s,
-                 "DELETE FROM idempotency_tokens WHERE account_id = $1 AND operation = $2"
-                 " AND token = $3 AND created_at < now() - interval '5 minutes'",
-                 3, p, e);
-  if (!r)
-    return -1;
-  PQclear(r);
-  /* a concurrent duplicate waits here for the first one's commit */
-  r = store_exec(s,
-                 "INSERT INTO idempotency_tokens (account_id, operation, token, result)"
-                 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING result",
-                 4, p, e);
-  if (!r)
-    return -1;
-  if (PQntuples(r) == 1) {
-    PQclear(r);
-    return 0;
-  }
-  PQclear(r);
-  r = store_exec(s,
-                 "SELECT result FROM idempotency_tokens WHERE account_id = $1"
-                 " AND operation = $2 AND token = $3",
-                 3, p, e);
-  if (!r)
-    return -1;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return err_set(e, ERR_ConcurrentModificationException,
-                   "The idempotency token is being used by a concurrent request; retry.");
-  }
-  earlier = strdup(PQgetvalue(r, 0, 0));
-  PQclear(r);
-  if (!earlier)
-    return err_set(e, ERR_InternalFailure, "out of memory");
-  free(*result);
-  *result = earlier;
-  return 1;
 }
 
 int store_rows(PGresult *r) {
@@ -445,106 +357,3 @@ int store_rows(PGresult *r) {
   return rows;
 }
 
-int store_idem_release(store_t *s, const char *account, const char *op, const char *token,
-                       err_t *e) {
-  const char *p[3] = {account, op, token};
-  return store_rows(store_exec(s,
-                               "DELETE FROM idempotency_tokens WHERE account_id = $1"
-                               " AND operation = $2 AND token = $3",
-                               3, p, e)) < 0 ? -1 : 0;
-}
-
-int store_script(store_t *s, const char *what, const char *sql, err_t *e) {
-  long limit = s->stmt_timeout_ms;
-  int rc = -1;
-  PGresult *r;
-  if (store_cmd(s, "SET LOCAL statement_timeout = 0", e) < 0)
-    return -1;
-  s->stmt_timeout_ms = 0;
-  if (!PQsendQuery(s->conn, sql)) {
-    err_set(e, ERR_InternalFailure, "%s not sent: %s", what, PQerrorMessage(s->conn));
-    goto out;
-  }
-  rc = 0;
-  while ((r = store_result(s)) != NULL) {
-    ExecStatusType st = PQresultStatus(r);
-    if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      err_set(e, ERR_InternalFailure, "%s failed: %s", what, PQresultErrorMessage(r));
-      rc = -1;
-    }
-    PQclear(r);
-  }
-out:
-  s->stmt_timeout_ms = limit;
-  return rc;
-}
-
-int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
-  char what[96];
-  int rc = -1;
-  if (store_ready(s, e) < 0)
-    return -1;
-  /* one instance migrates at a time; the others wait, then find it done */
-  if (store_lock(s, "migrations", 1, e) < 0)
-    return -1;
-  if (store_cmd(s,
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-                e) < 0)
-    goto out;
-  for (; m->name; m++) {
-    const char *p[1] = {m->name};
-    PGresult *r = store_exec(s, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, p, e);
-    int done;
-    if (!r)
-      goto out;
-    done = PQntuples(r) > 0;
-    PQclear(r);
-    if (done)
-      continue;
-    if (store_cmd(s, "BEGIN", e) < 0)
-      goto out;
-    snprintf(what, sizeof what, "migration %s", m->name);
-    if (store_script(s, what, m->sql, e) < 0) {
-      if (s->conn)
-        store_cmd(s, "ROLLBACK", NULL);
-      goto out;
-    }
-    r = store_exec(s, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, e);
-    if (!r || store_cmd(s, "COMMIT", e) < 0) {
-      PQclear(r);
-      if (s->conn)
-        store_cmd(s, "ROLLBACK", NULL);
-      goto out;
-    }
-    PQclear(r);
-  }
-  rc = 0;
-out:
-  if (s->conn)
-    store_lock(s, "migrations", 0, NULL);
-  return rc;
-}
-
-int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e) {
-  const char *p[1] = {name};
-  PGresult *r = store_exec(s, "SELECT value FROM server_secrets WHERE name = $1", 1, p, e);
-  size_t n = 0;
-  unsigned char *v;
-  if (!r)
-    return -1;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return err_set(e, ERR_InternalFailure, "server secret %s is missing", name);
-  }
-  v = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &n);
-  PQclear(r);
-  if (!v || n < 32) {
-    PQfreemem(v);
-    return err_set(e, ERR_InternalFailure, "server secret %s is malformed", name);
-  }
-  memcpy(out, v, 32);
-  memset(v, 0, n);
-  PQfreemem(v);
-  return 0;
-}

@@ -2,7 +2,16 @@
 #define PCAD_STORE_H
 /* PostgreSQL access. Only store*.c include libpq; the rest of pcad sees
  * these functions and plain C types. One store_t is one connection, owned
- * by one thread. */
+ * by one thread.
+ *
+ * Every statement is sent (PQsend*) and waited for with poll, never with a
+ * blocking libpq call; each is prepared once per connection. A connection
+ * follows libpq's conninfo (so target_session_attrs=read-write follows a
+ * failover by itself), with [database] connect_timeout, TCP keepalives and
+ * tcp_user_timeout, so a peer that vanished is found. Migrations
+ * (sql/NNNN_*.sql, compiled in) and an audit report's row stream run
+ * without the server's statement_timeout; the stream waits at most a
+ * minute for each row. */
 #include <stddef.h>
 
 #include "base/cfg.h"
@@ -29,15 +38,20 @@ store_t *store_new_as(const cfg_t *cfg, const char *conninfo);
 void store_free(store_t *s);
 /* Makes sure the connection is up, reconnecting when it is not. A database
  * that cannot be reached gives ServiceUnavailable. */
+MUST_CHECK
 int store_ready(store_t *s, err_t *e);
-/* Applies the migrations not yet in schema_migrations, each in its own
+/* store_migrate.c: applies the migrations not yet in schema_migrations, each in its own
  * transaction, serialized across instances by an advisory lock. */
+MUST_CHECK
 int store_migrate(store_t *s, const store_migration_t *m, err_t *e);
-/* Takes (take 1) or gives back (take 0) the advisory lock 'pcad:'name,
+/* store_tx.c: takes (take 1) or gives back (take 0) the advisory lock 'pcad:'name,
  * held by this connection across transactions: one instance at a time. */
+MUST_CHECK
 int store_lock(store_t *s, const char *name, int take, err_t *e);
 /* Transactions (READ COMMITTED): every state change is one. */
+MUST_CHECK
 int store_begin(store_t *s, err_t *e);
+MUST_CHECK
 int store_commit(store_t *s, err_t *e);
 /* Safe to call after a failure, also with no transaction open. */
 void store_rollback(store_t *s);
@@ -46,29 +60,35 @@ typedef struct store_audit {
   const char *event, *account, *actor, *rid, *ca_arn, *serial, *note;
 } store_audit_t;
 
-/* Appends an audit event (in the caller's transaction, if any); the note
+/* store_audit.c: appends an audit event (in the caller's transaction, if any); the note
  * is stored as the detail {"note": note}. Its log line is written once
  * the event has committed (at store_commit; never after a rollback). */
+MUST_CHECK
 int store_audit(store_t *s, const store_audit_t *a, err_t *e);
-/* IdempotencyToken: within the caller's transaction, records *result for
+/* store_idem.c: an IdempotencyToken, within the caller's transaction, records *result for
  * (account, operation, token) and returns 0, unless a record younger than 5
  * minutes exists: then *result (malloc'ed) is replaced by that earlier
  * result and 1 is returned, for the caller to roll back and answer with. */
+MUST_CHECK
 int store_idem_claim(store_t *s, const char *account, const char *op, const char *token,
                      char **result, err_t *e);
 /* Forgets the token (its request failed, so a retry issues afresh). */
+MUST_CHECK
 int store_idem_release(store_t *s, const char *account, const char *op, const char *token,
                        err_t *e);
 void store_strings_free(char **v, int n);
-/* A 32-byte server secret by name. */
+/* store_secret.c: a 32-byte server secret by name. */
+MUST_CHECK
 int store_secret(store_t *s, const char *name, unsigned char out[32], err_t *e);
 /* libpq's version number (e.g. 150018), for --version. */
 int store_lib_version(void);
 /* 1 when the server answers a query on s (reconnecting when needed). */
 int store_ping(store_t *s);
 /* The same as 0, or -1 with why in e. */
+MUST_CHECK
 int store_check(store_t *s, err_t *e);
 /* Whether conninfo parses (libpq's own parser): 0, or -1 with why in e. */
+MUST_CHECK
 int store_conninfo_check(const char *conninfo, err_t *e);
 
 #endif

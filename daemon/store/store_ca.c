@@ -7,15 +7,19 @@
 #include "base/buf.h"
 #include "store/store_priv.h"
 
-#define STORE_CA_COLUMNS                                                                     \
-  "id::text, arn, account_id, type, status, status_before_deletion, failure_reason,"         \
-  " usage_mode, key_storage_security_standard, ca_config::text, revocation_config::text,"    \
-  " csr_pem, certificate_chain_pem, serial,"                                                 \
-  " extract(epoch from created_at)::text, extract(epoch from last_state_change_at)::text,"   \
-  " extract(epoch from not_before)::text, extract(epoch from not_after)::text,"              \
-  " extract(epoch from restorable_until)::text, certificate_der, key_id,"                    \
-  " (status = 'DELETED' AND restorable_until > now())"
-#define STORE_CA_NTEXT 19
+/* The text columns (STORE_CA_TEXTS), then three at STORE_CA_NTEXT + 0..2. */
+#define STORE_CA_SQL(member, sql) sql ", "
+#define STORE_CA_COLUMNS                                                                 \
+  STORE_CA_TEXTS(STORE_CA_SQL)                                                           \
+  "certificate_der, key_id, (status = 'DELETED' AND restorable_until > now())"
+#define STORE_CA_OFFSET(member, sql) offsetof(store_ca_t, member),
+static const size_t store_ca_texts[] = {STORE_CA_TEXTS(STORE_CA_OFFSET)};
+#define STORE_CA_NTEXT (int)(sizeof store_ca_texts / sizeof store_ca_texts[0])
+
+/* The k-th text member of c. */
+static char **store_ca_text(store_ca_t *c, int k) {
+  return (char **)((char *)c + store_ca_texts[k]);
+}
 
 
 /* A key_id column (bytea, 16 bytes by the schema's CHECK) into out: 1, or
@@ -35,48 +39,30 @@ static int store_ca_key_id(PGresult *r, int row, int col, unsigned char out[16])
 }
 
 static void store_ca_fill(store_ca_t *c, PGresult *r, int i) {
-  char **f[STORE_CA_NTEXT] = {
-      &c->id, &c->arn, &c->account_id, &c->type, &c->status, &c->status_before_deletion,
-      &c->failure_reason, &c->usage_mode, &c->key_storage_security_standard, &c->ca_config,
-      &c->revocation_config, &c->csr_pem, &c->chain_pem, &c->serial, &c->created_at,
-      &c->last_state_change_at, &c->not_before, &c->not_after, &c->restorable_until};
   memset(c, 0, sizeof *c);
   for (int k = 0; k < STORE_CA_NTEXT; k++)
-    *f[k] = store_col(r, i, k);
-  if (!PQgetisnull(r, i, 19))
-    c->cert_der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 19), &c->cert_len);
-  c->has_key = store_ca_key_id(r, i, 20, c->key_id);
-  c->restorable = strcmp(PQgetvalue(r, i, 21), "t") == 0;
+    *store_ca_text(c, k) = store_col(r, i, k);
+  if (!PQgetisnull(r, i, STORE_CA_NTEXT))
+    c->cert_der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, STORE_CA_NTEXT),
+                                  &c->cert_len);
+  c->has_key = store_ca_key_id(r, i, STORE_CA_NTEXT + 1, c->key_id);
+  c->restorable = strcmp(PQgetvalue(r, i, STORE_CA_NTEXT + 2), "t") == 0;
 }
 
 void store_ca_clear(store_ca_t *c) {
-  char *f[STORE_CA_NTEXT] = {
-      c->id, c->arn, c->account_id, c->type, c->status, c->status_before_deletion,
-      c->failure_reason, c->usage_mode, c->key_storage_security_standard, c->ca_config,
-      c->revocation_config, c->csr_pem, c->chain_pem, c->serial, c->created_at,
-      c->last_state_change_at, c->not_before, c->not_after, c->restorable_until};
   for (int k = 0; k < STORE_CA_NTEXT; k++)
-    free(f[k]);
+    free(*store_ca_text(c, k));
   PQfreemem(c->cert_der);
   memset(c, 0, sizeof *c);
 }
 
 int store_ca_dup(const store_ca_t *from, store_ca_t *to) {
-  const char *const f[STORE_CA_NTEXT] = {
-      from->id, from->arn, from->account_id, from->type, from->status,
-      from->status_before_deletion, from->failure_reason, from->usage_mode,
-      from->key_storage_security_standard, from->ca_config, from->revocation_config,
-      from->csr_pem, from->chain_pem, from->serial, from->created_at,
-      from->last_state_change_at, from->not_before, from->not_after, from->restorable_until};
-  char **t[STORE_CA_NTEXT] = {
-      &to->id, &to->arn, &to->account_id, &to->type, &to->status, &to->status_before_deletion,
-      &to->failure_reason, &to->usage_mode, &to->key_storage_security_standard, &to->ca_config,
-      &to->revocation_config, &to->csr_pem, &to->chain_pem, &to->serial, &to->created_at,
-      &to->last_state_change_at, &to->not_before, &to->not_after, &to->restorable_until};
   int ok = 1;
   memset(to, 0, sizeof *to);
-  for (int k = 0; k < STORE_CA_NTEXT; k++)
-    ok &= !f[k] || (*t[k] = strdup(f[k])) != NULL;
+  for (int k = 0; k < STORE_CA_NTEXT; k++) {
+    const char *f = *store_ca_text((store_ca_t *)from, k);
+    ok &= !f || (*store_ca_text(to, k) = strdup(f)) != NULL;
+  }
   /* PQfreemem, which store_ca_clear uses on it, is free() here */
   if (from->cert_der && (to->cert_der = malloc(from->cert_len)))
     memcpy(to->cert_der, from->cert_der, to->cert_len = from->cert_len);
@@ -204,8 +190,7 @@ int store_ca_get(store_t *s, const char *account, const char *arn, int lock, sto
                             " WHERE arn = $1 AND account_id = $2 FOR UPDATE",
       [STORE_LOCK_SHARE] = "SELECT " STORE_CA_COLUMNS " FROM certificate_authorities"
                            " WHERE arn = $1 AND account_id = $2 FOR SHARE"};
-  int rc = store_ca_select1(s, sql[lock], 2, p, out, e);
-  return rc < 0 ? -1 : !rc;
+  return store_ca_select1(s, sql[lock], 2, p, out, e);
 }
 
 /* The serials as one "a,b,c" parameter (string_to_array in the SQL):
@@ -231,7 +216,7 @@ static void store_ca_ocsp_fill(PGresult *r, int i, int n, store_ocsp_cert_t *cer
     return;
   o = &certs[k - 1];
   o->found = !PQgetisnull(r, i, 3);
-  snprintf(o->status, sizeof o->status, "%s", PQgetvalue(r, i, 3));
+  o->status = store_cert_state(PQgetvalue(r, i, 3));
   o->revoked_at = PQgetisnull(r, i, 4) ? -1 : strtoll(PQgetvalue(r, i, 4), NULL, 10);
   snprintf(o->reason, sizeof o->reason, "%s", PQgetvalue(r, i, 5));
 }
@@ -488,88 +473,4 @@ int store_ca_expire(store_t *s, char ***arns, int *n, err_t *e) {
                             " last_state_change_at = now() WHERE status IN ('ACTIVE', 'DISABLED')"
                             " AND not_after <= now() RETURNING arn",
                             0, NULL, arns, n, e);
-}
-
-int store_key_destroy_claim(store_t *s, char **label, char **arn, err_t *e) {
-  PGresult *r = store_exec(s,
-                           "DELETE FROM key_destroy_pending WHERE key_label = (SELECT key_label"
-                           " FROM key_destroy_pending ORDER BY created_at LIMIT 1"
-                           " FOR UPDATE SKIP LOCKED) RETURNING key_label, ca_arn",
-                           0, NULL, e);
-  int rc = 0;
-  *label = *arn = NULL;
-  if (!r)
-    return -1;
-  if (PQntuples(r) == 1) {
-    *label = strdup(PQgetvalue(r, 0, 0));
-    *arn = strdup(PQgetvalue(r, 0, 1));
-    rc = *label && *arn ? 1 : -1;
-    if (rc < 0)
-      err_set(e, ERR_InternalFailure, "out of memory");
-  }
-  PQclear(r);
-  return rc;
-}
-
-int store_tag_count(store_t *s, const char *ca_id, long *n, err_t *e) {
-  const char *p[1] = {ca_id};
-  PGresult *r = store_exec(s, "SELECT count(*) FROM ca_tags WHERE ca_id = $1::uuid", 1, p, e);
-  if (!r)
-    return -1;
-  *n = atol(PQgetvalue(r, 0, 0));
-  PQclear(r);
-  return 0;
-}
-
-int store_tag_put(store_t *s, const char *ca_id, const char *key, const char *value, err_t *e) {
-  const char *p[3] = {ca_id, key, value};
-  return store_ca_exec_n(s,
-                         "INSERT INTO ca_tags (ca_id, key, value) VALUES ($1::uuid, $2, $3)"
-                         " ON CONFLICT (ca_id, key) DO UPDATE SET value = EXCLUDED.value",
-                         3, p, e) < 0
-             ? -1
-             : 0;
-}
-
-int store_tag_remove(store_t *s, const char *ca_id, const char *key, const char *value,
-                     err_t *e) {
-  const char *p[3] = {ca_id, key, value};
-  return store_ca_exec_n(s,
-                         value ? "DELETE FROM ca_tags WHERE ca_id = $1::uuid AND key = $2"
-                                 " AND coalesce(value, '') = $3"
-                               : "DELETE FROM ca_tags WHERE ca_id = $1::uuid AND key = $2",
-                         value ? 3 : 2, p, e) < 0
-             ? -1
-             : 0;
-}
-
-int store_tag_list(store_t *s, const char *ca_id, const char *cursor, int limit,
-                   store_tag_t **tags, int *n, char **next, err_t *e) {
-  PGresult *r;
-  int rows;
-  *tags = NULL;
-  *n = 0;
-  r = store_exec_page(s,
-                      "SELECT key, value, seq::text FROM ca_tags WHERE ca_id = $1::uuid"
-                      " AND ($2::text IS NULL OR seq > $2::bigint) ORDER BY ca_tags.seq LIMIT $3",
-                      ca_id, cursor, limit, next, e);
-  if (!r)
-    return -1;
-  rows = store_page(r, limit, 2, next);
-  *tags = calloc((size_t)(rows ? rows : 1), sizeof **tags);
-  for (int i = 0; *tags && i < rows; i++) {
-    (*tags)[i].key = store_col(r, i, 0);
-    (*tags)[i].value = store_col(r, i, 1);
-  }
-  *n = *tags ? rows : 0;
-  PQclear(r);
-  return *tags ? 0 : err_set(e, ERR_InternalFailure, "out of memory");
-}
-
-void store_tag_free(store_tag_t *tags, int n) {
-  for (int i = 0; tags && i < n; i++) {
-    free(tags[i].key);
-    free(tags[i].value);
-  }
-  free(tags);
 }

@@ -9,11 +9,22 @@
 #define STORE_CERT_COLUMNS                                                              \
   "arn, serial, status, extract(epoch from revoked_at)::text, revocation_reason, der"
 
+cert_state_t store_cert_state(const char *text) {
+  static const char *const names[] = {[CERT_PENDING] = "PENDING", [CERT_ISSUED] = "ISSUED",
+                                      [CERT_FAILED] = "FAILED"};
+  for (int s = 0; text && s < CERT_UNKNOWN; s++)
+    if (strcmp(text, names[s]) == 0)
+      return (cert_state_t)s;
+  return CERT_UNKNOWN;
+}
+
 static void store_cert_fill(store_cert_t *c, PGresult *r) {
-  char **f[5] = {&c->arn, &c->serial, &c->status, &c->revoked_at, &c->revocation_reason};
+  char **f[5] = {&c->arn, &c->serial, NULL, &c->revoked_at, &c->revocation_reason};
   memset(c, 0, sizeof *c);
   for (int k = 0; k < 5; k++)
-    *f[k] = PQgetisnull(r, 0, k) ? NULL : strdup(PQgetvalue(r, 0, k));
+    if (f[k])
+      *f[k] = PQgetisnull(r, 0, k) ? NULL : strdup(PQgetvalue(r, 0, k));
+  c->status = store_cert_state(PQgetvalue(r, 0, 2));
   if (!PQgetisnull(r, 0, 5))
     c->der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 5), &c->der_len);
 }
@@ -21,7 +32,6 @@ static void store_cert_fill(store_cert_t *c, PGresult *r) {
 void store_cert_clear(store_cert_t *c) {
   free(c->arn);
   free(c->serial);
-  free(c->status);
   free(c->revoked_at);
   free(c->revocation_reason);
   PQfreemem(c->der);
@@ -36,10 +46,8 @@ static void store_cert_fill_row(void *out, PGresult *r, int row) {
 /* 0 with *out filled, 1 when there is no row. */
 static int store_cert_one(store_t *s, const char *sql, int n, const char *const *p,
                           store_cert_t *out, err_t *e) {
-  int found;
   memset(out, 0, sizeof *out);
-  found = store_exec_row(s, sql, n, p, store_cert_fill_row, out, e);
-  return found < 0 ? -1 : !found;
+  return store_exec_row(s, sql, n, p, store_cert_fill_row, out, e);
 }
 
 #define STORE_AUDIT_INSERT                                                              \
@@ -142,7 +150,7 @@ int store_cert_get_with_ca(store_t *s, const char *account, const char *ca_arn, 
                          3, p, store_cert_ca_fill, ca, e);
   if (found < 0)
     return -1;
-  return !found ? 1 : ca->has_cert ? 0 : 2;
+  return !found ? STORE_CERT_NO_CA : ca->has_cert ? STORE_CERT_FOUND : STORE_CERT_NO_CERT;
 }
 
 void store_cert_ca_clear(store_cert_ca_t *ca) {
@@ -200,7 +208,7 @@ int store_cert_stale(store_t *s, long age_s, const char *skip, store_cert_stale_
   char age[24];
   const char *p[2] = {age, skip ? skip : ""};
   PGresult *r;
-  int rc = 1;
+  int rc = 0;
   snprintf(age, sizeof age, "%ld", age_s);
   memset(out, 0, sizeof *out);
   r = store_exec(s,
@@ -218,7 +226,7 @@ int store_cert_stale(store_t *s, long age_s, const char *skip, store_cert_stale_
       *f[k] = PQgetisnull(r, 0, k) ? NULL : strdup(PQgetvalue(r, 0, k));
     if (!PQgetisnull(r, 0, 5))
       out->tbs = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 5), &out->tbs_len);
-    rc = 0;
+    rc = 1;
   }
   PQclear(r);
   return rc;

@@ -5,8 +5,13 @@
 
 #include "store/store.h"
 
+/* A certificate's state: the certificates.status column, parsed once. */
+typedef enum { CERT_PENDING, CERT_ISSUED, CERT_FAILED, CERT_UNKNOWN } cert_state_t;
+cert_state_t store_cert_state(const char *text);
+
 typedef struct {
-  char *arn, *serial, *status, *revoked_at, *revocation_reason;
+  char *arn, *serial, *revoked_at, *revocation_reason;
+  cert_state_t status;
   unsigned char *der;
   size_t der_len;
 } store_cert_t;
@@ -40,15 +45,18 @@ void store_cert_clear(store_cert_t *c);
  * shared with concurrent requests (group commit). 1 reserved; 0 nothing
  * written (the CA changed, or the serial is taken: never reused); -1
  * error. */
+MUST_CHECK
 int store_cert_reserve(store_t *s, const store_cert_new_t *n, const store_audit_t *a,
                        int in_tx, err_t *e);
 /* T2 as one statement, committed on return like store_cert_reserve:
  * PENDING -> ISSUED with the DER, and audit event a. 1 done, 0 when the
  * row is no longer PENDING, -1 error. */
+MUST_CHECK
 int store_cert_issued_commit(store_t *s, const char *ca_id, const char *serial,
                              const unsigned char *der, size_t len, const store_audit_t *a,
                              err_t *e);
-/* By ARN within the CA: 0 found, 1 not found. */
+/* By ARN within the CA: 1 found, 0 not found. */
+MUST_CHECK
 int store_cert_get(store_t *s, const char *ca_id, const char *arn, store_cert_t *out, err_t *e);
 /* What GetCertificate needs of the issuing CA. */
 typedef struct {
@@ -59,22 +67,27 @@ typedef struct {
   store_cert_t *cert;
 } store_cert_ca_t;
 /* GetCertificate in one query: the account's CA by ARN and its certificate
- * by ARN (into out). 0 both found, 1 no such CA, 2 the CA without that
- * certificate, -1 error. Clear both with store_cert_ca_clear and
+ * by ARN (into out). A store_cert_found_t, or -1 error. Clear both with store_cert_ca_clear and
  * store_cert_clear. */
+typedef enum { STORE_CERT_NO_CA, STORE_CERT_NO_CERT, STORE_CERT_FOUND } store_cert_found_t;
+MUST_CHECK
 int store_cert_get_with_ca(store_t *s, const char *account, const char *ca_arn, const char *arn,
                            store_cert_ca_t *ca, store_cert_t *out, err_t *e);
 void store_cert_ca_clear(store_cert_ca_t *ca);
-/* By serial (normalized hex), FOR UPDATE when lock: 0 found, 1 not found. */
+/* By serial (normalized hex), FOR UPDATE when lock: 1 found, 0 not found. */
+MUST_CHECK
 int store_cert_by_serial(store_t *s, const char *ca_id, const char *serial, int lock,
                          store_cert_t *out, err_t *e);
+MUST_CHECK
 int store_cert_revoke(store_t *s, const char *ca_id, const char *serial, const char *reason,
                       err_t *e);
 /* PENDING -> FAILED. 1 done, 0 when no longer PENDING. */
+MUST_CHECK
 int store_cert_failed(store_t *s, const char *ca_id, const char *serial, err_t *e);
 /* The first PENDING row (by ARN) created more than age_s ago whose ARN sorts
- * after skip (NULL: any): 0 found, 1 none. Not locked: finishing it is
+ * after skip (NULL: any): 1 found, 0 none. Not locked: finishing it is
  * idempotent (T2 updates only a PENDING row). */
+MUST_CHECK
 int store_cert_stale(store_t *s, long age_s, const char *skip, store_cert_stale_t *out,
                      err_t *e);
 void store_cert_stale_clear(store_cert_stale_t *c);

@@ -26,12 +26,14 @@ typedef struct {
 } store_chain_mark_t;
 
 /* Every chain's head, in one statement (*out malloc'ed). */
+MUST_CHECK
 int store_chain_heads(store_t *s, store_chain_head_t **out, int *n, err_t *e);
 /* 0 when every chain verifies, 1 when one is broken (out->report says
  * where each broken chain breaks first), -1 when it could not be read. Broken also: a CA
  * with no chain, and a chain that does not have what one of the n marks
  * (sorted by store_chain_marks_sort) says: it vanished, was cut below the
  * mark's seq, or has another event there. */
+MUST_CHECK
 int store_chain_verify(store_t *s, store_chain_mark_t *marks, int n,
                        store_chain_result_t *out, err_t *e);
 void store_chain_marks_sort(store_chain_mark_t *marks, int n);

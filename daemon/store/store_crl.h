@@ -30,17 +30,21 @@ typedef struct {
  * missing, belongs at another target than `bucket/key` of
  * the configuration, is past half its life, or has not seen a revocation
  * made more than delay_s ago. At most 16. */
+MUST_CHECK
 int store_crl_due(store_t *s, long delay_s, store_crl_due_t **out, int *n, err_t *e);
 void store_crl_due_free(store_crl_due_t *v, int n);
 /* Inside a transaction: 1 when this session is the CA's only CRL writer
  * until commit (a transaction-level advisory lock), 0 when another is. */
+MUST_CHECK
 int store_crl_lock(store_t *s, const char *ca_id, err_t *e);
 /* The CA's revoked certificates (of one partition, unless NULL) that have
  * not expired more than grace_s ago, by serial. */
+MUST_CHECK
 int store_crl_entries(store_t *s, const char *ca_id, const char *partition, long grace_s,
                       store_crl_entry_t **out, int *n, err_t *e);
 void store_crl_entries_free(store_crl_entry_t *v, int n);
 /* The CA's next CRL number: above its newest, at least now in epoch ms. */
+MUST_CHECK
 int store_crl_next_number(store_t *s, const char *ca_id, char num[32], err_t *e);
 /* A CRL to store. */
 typedef struct {
@@ -51,19 +55,24 @@ typedef struct {
 } store_crl_new_t;
 /* Stores a CRL; older ones (of its CA and partition) than the newest two
  * are dropped. */
+MUST_CHECK
 int store_crl_insert(store_t *s, const store_crl_new_t *c, err_t *e);
 /* The newest CRL (complete and of each partition) of every CA whose CRL
  * is enabled. */
+MUST_CHECK
 int store_crl_heads(store_t *s, store_crl_head_t **out, int *n, err_t *e);
 void store_crl_heads_free(store_crl_head_t *v, int n);
 /* One CRL's DER (malloc'ed). 0, or 1 when there is none. */
+MUST_CHECK
 int store_crl_der(store_t *s, const char *ca_id, const char *number, unsigned char **der,
                   size_t *len, err_t *e);
 /* The revoking transaction counts itself (the CA row, FOR UPDATE), and in
  * the certificate's partition when it has one. */
+MUST_CHECK
 int store_crl_count_revocation(store_t *s, const char *ca_id, const char *serial, err_t *e);
 /* The partition a new certificate of the CA goes to (see
  * sql/0005_crl_partitions.sql): out[37], a UUID. */
+MUST_CHECK
 int store_crl_partition_next(store_t *s, const char *ca_id, long size, char out[37], err_t *e);
 
 #endif

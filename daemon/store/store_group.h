@@ -9,7 +9,14 @@
  * the whole batch. When any statement of a batch fails, the batch is rolled back and
  * each statement runs again alone, so that one request's failure never
  * fails its batch-mates. Nothing waits on a timer: under no load a batch
- * is one statement. */
+ * is one statement.
+ *
+ * A batch ends with a guard statement that fails once pcad has stopped
+ * waiting for it (clock_timestamp() against the deadline), so a batch a
+ * frozen server runs later is rolled back, never committed unanswered.
+ * The database's clock and pcad's must agree within a few seconds (NTP);
+ * a batch refused by a skewed guard runs again statement by statement, so
+ * only speed is lost. */
 #include "store/store.h"
 
 typedef struct store_group store_group_t;

@@ -44,6 +44,7 @@ typedef struct {
 /* Runs st as its own durable transaction, or in one shared with
  * concurrent workers when s has joined a group (store_group.h). The rows
  * it returned (SELECT, RETURNING) or touched; -1 with e set on failure. */
+MUST_CHECK
 int store_group_exec(store_t *s, const store_stmt_t *st, err_t *e);
 /* The name sql is prepared under on s (prepared now when it is new), or 0
  * when it cannot be prepared (it then runs unprepared). */
@@ -53,6 +54,9 @@ void store_drop(store_t *s);
 /* The audit event a has been written: logged now when that committed it,
  * else at the COMMIT of the transaction it is in. */
 void store_audit_done(store_t *s, const store_audit_t *a);
+/* The transaction ended: its audit lines logged when it committed, then
+ * dropped (store_tx.c, store_drop). */
+void store_audit_flush(store_t *s, int committed);
 /* The next result of what was sent on s->conn (PQgetResult), waiting at
  * most the statement timeout plus a second for it; NULL at the end, or when
  * the wait ran out: then the connection is dropped and s->timed_out set
@@ -71,10 +75,12 @@ PGresult *store_exec_bin(store_t *s, const char *sql, int n, const char *const *
 void store_fail(store_t *s, PGresult *r, err_t *e);
 /* Runs a statement whose rows are one text column; *out is a malloc'ed
  * array of malloc'ed strings (free with store_strings_free). */
+MUST_CHECK
 int store_exec_strings(store_t *s, const char *sql, int n, const char *const *params,
                        char ***out, int *count, err_t *e);
 /* A statement returning at most one row: 1 after fill(out, result, 0),
  * 0 when there is no row (out untouched: the caller zeroes it). */
+MUST_CHECK
 int store_exec_row(store_t *s, const char *sql, int n, const char *const *params,
                    void (*fill)(void *out, PGresult *r, int row), void *out, err_t *e);
 /* Column col of row (NULL stays NULL), malloc'ed. */
@@ -92,9 +98,11 @@ int store_page(PGresult *r, int limit, int col, char **next);
  * there is none (the statement failed; e is set). */
 int store_rows(PGresult *r);
 /* Plain command (BEGIN, COMMIT, ...). */
+MUST_CHECK
 int store_cmd(store_t *s, const char *sql, err_t *e);
 /* Statements (several in one text, none with parameters) in the caller's
  * transaction, without a time limit; what names them in errors. */
+MUST_CHECK
 int store_script(store_t *s, const char *what, const char *sql, err_t *e);
 
 #endif

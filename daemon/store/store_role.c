@@ -68,7 +68,7 @@ int store_role_grant(store_t *owner, const char *role, err_t *e) {
       store_rollback(owner);
   }
   if (owner->conn)
-    store_lock(owner, "migrations", 0, NULL);
+    err_ignore(store_lock(owner, "migrations", 0, NULL)); /* or it goes with the connection */
   return rc;
 }
 

@@ -14,7 +14,8 @@ static err_code_t decode(const char *body, size_t len) {
   json_t *v = NULL;
   err_t e;
   err_clear(&e);
-  awsjson_decode_body(body, len, &v, &e);
+  int rc = awsjson_decode_body(body, len, &v, &e);
+  assert_int_equal(rc < 0, e.code != ERR_OK);
   json_decref(v);
   return e.code;
 }
@@ -83,7 +84,8 @@ static err_code_t check(const char *op, const char *body, char *msg) {
   assert_non_null(v);
   assert_non_null(o);
   err_clear(&e);
-  model_validate(v, o->input, &e);
+  int rc = model_validate(v, o->input, &e);
+  assert_int_equal(rc < 0, e.code != ERR_OK);
   if (msg)
     strcpy(msg, e.msg);
   json_decref(v);

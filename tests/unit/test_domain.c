@@ -82,7 +82,8 @@ static err_code_t revcfg_code(const char *text) {
   revcfg_t r;
   err_t e;
   err_clear(&e);
-  revcfg_from_json(v, &r, &e);
+  int rc = revcfg_from_json(v, &r, &e);
+  assert_int_equal(rc < 0, e.code != ERR_OK);
   revcfg_clear(&r);
   json_decref(v);
   return e.code;

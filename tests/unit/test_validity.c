@@ -14,7 +14,8 @@ static long long na(const char *type, long long v, err_code_t want) {
   long long out = 0;
   err_t e;
   err_clear(&e);
-  validity_not_after(type, v, NOW, &out, &e);
+  int rc = validity_not_after(type, v, NOW, &out, &e);
+  assert_int_equal(rc < 0, e.code != ERR_OK);
   assert_int_equal(e.code, want);
   return out;
 }

@@ -1,4 +1,4 @@
-#include "core/auditcmd.h"
+#include "cli/auditcmd.h"
 
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -44,7 +44,7 @@ static EVP_PKEY *auditcmd_pub(const cfg_t *cfg, const char *pem, err_t *e) {
   p11_err_t pe;
   EVP_PKEY *pub = NULL;
   FILE *f;
-  ctx_t c = {.rid = "audit"};
+  ctx_t c = ctx_new("audit", cfg, NULL, NULL);
   if (pem) {
     if ((f = fopen(pem, "r")) != NULL) {
       pub = PEM_read_PUBKEY(f, NULL, NULL, NULL);

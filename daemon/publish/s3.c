@@ -1,4 +1,4 @@
-#include "base/s3.h"
+#include "publish/s3.h"
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>

@@ -1,4 +1,4 @@
-#include "base/bucket.h"
+#include "publish/bucket.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -166,7 +166,7 @@ int bucket_write(const bucket_t *b, const char *target, const char *content_type
   if (!f)
     return -1;
   if (bucket_put(f, data, len, e) < 0) {
-    bucket_close(f, 0, e);
+    err_ignore(bucket_close(f, 0, e)); /* no commit: nothing can fail */
     return -1;
   }
   return bucket_close(f, 1, e);

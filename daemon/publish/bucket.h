@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
-#include "base/s3.h"
+#include "publish/s3.h"
 
 /* Where objects go: the directory root, whether a missing bucket there is
  * made (bucket_autocreate), and an S3 endpoint every object is also PUT
@@ -27,12 +27,16 @@ typedef struct {
  * ResourceNotFoundException). acl: S3's x-amz-acl, or NULL. */
 typedef struct bucket_file bucket_file_t;
 
+MUST_CHECK
 bucket_file_t *bucket_open(const bucket_t *b, const char *target, const char *content_type,
                            const char *acl, err_t *e);
+MUST_CHECK
 int bucket_put(bucket_file_t *f, const void *data, size_t len, err_t *e);
 /* Frees f (NULL is fine); with commit 0 always returns 0. */
+MUST_CHECK
 int bucket_close(bucket_file_t *f, int commit, err_t *e);
 /* The three in one, for an object held in memory. */
+MUST_CHECK
 int bucket_write(const bucket_t *b, const char *target, const char *content_type,
                  const char *acl, const void *data, size_t len, err_t *e);
 /* The object key (a checked path) of whichever bucket under root holds

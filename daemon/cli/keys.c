@@ -1,4 +1,4 @@
-#include "api/keys.h"
+#include "cli/keys.h"
 
 #include <errno.h>
 #include <fcntl.h>
