@@ -140,7 +140,7 @@ static void main_audit_creds(main_t *m, const creds_t *c, const char *why) {
   gmtime_r(&t, &tm);
   strftime(seen, sizeof seen, "%Y-%m-%dT%H:%M:%SZ", &tm);
   if (n < 0)
-    log_err("credentials", "%s: the key changes are not audited: out of memory", why);
+    log_err(LOG_AS("credentials"), "%s: the key changes are not audited: out of memory", why);
   for (int i = 0; i < n; i++) {
     snprintf(note, sizeof note, "%s seen=%s (%s)", ch[i].detail, seen, why);
     janitor_audit(m->janitor, "credentials", ch[i].event, ch[i].account[0] ? ch[i].account : NULL,

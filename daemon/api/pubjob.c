@@ -113,7 +113,7 @@ static void pubjob_submit(const pubjob_env_t *env, request_t *req, unsigned char
       return;
   }
   free(j);
-  log_warn(req->rid, "publish: the workers are saturated");
+  log_warn(LOG_AS(req->rid), "publish: the workers are saturated");
   free(in);
   free(key);
   request_reply(req, 503, "text/plain", NULL, busy, sizeof busy - 1);

@@ -62,32 +62,39 @@ static double router_ms_since(const struct timespec *t0) {
   return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* The request's log context: its id, operation and, once known, who asks
+ * and for which CA. */
+static log_ctx_t router_log_ctx(const request_t *req, const char *op, const router_job_t *j) {
+  log_ctx_t lc = {.rid = req->rid, .op = op};
+  if (j) {
+    lc.account = j->who.account[0] ? j->who.account : NULL;
+    lc.key_id = j->who.access_key[0] ? j->who.access_key : NULL;
+    lc.ca_arn = j->ca_arn;
+  }
+  return lc;
+}
+
 /* The request line (base/log.h log_fields) and its metrics: who asked
  * (the key id also when its signature failed: the one that was tried),
  * for which CA, with what outcome, in how long. */
 static void router_log(const request_t *req, const char *op, const router_job_t *j, int status,
                        const char *error, const struct timespec *t0) {
   char ms[32], st[8], tried[129] = "";
-  const char *ca = NULL, *key = j && j->who.access_key[0] ? j->who.access_key : NULL;
+  log_ctx_t lc = router_log_ctx(req, op, j);
   double elapsed = router_ms_since(t0);
-  if (j)
-    ca = j->ca_arn;
-  if (!key) {
+  if (!lc.key_id) {
     sigv4_auth_t a;
     err_t e;
     const char *hdr = request_header(req, "Authorization");
     if (hdr && sigv4_parse_authorization(hdr, &a, &e) == 0)
       snprintf(tried, sizeof tried, "%s", a.access_key);
-    key = tried;
+    lc.key_id = tried;
   }
   snprintf(ms, sizeof ms, "%.1f", elapsed);
   snprintf(st, sizeof st, "%d", status);
   {
-    const char *kv[] = {"op",     op,    "account", j && j->who.account[0] ? j->who.account : NULL,
-                        "key",    key,   "ca",      ca,
-                        "status", st,    "error",   error,
-                        "ms",     ms,    "remote",  req->remote};
-    log_fields(LOG_LVL_INFO, req->rid, kv, (int)(sizeof kv / sizeof kv[0]));
+    const char *kv[] = {"status", st, "error", error, "ms", ms, "remote", req->remote};
+    log_fields(LOG_LVL_INFO, &lc, kv, (int)(sizeof kv / sizeof kv[0]));
   }
   metrics_request(op, status, elapsed / 1e3);
 }
@@ -100,7 +107,7 @@ static void router_fail(request_t *req, const char *op, const router_job_t *j, c
   const char *msg = e->msg;
   char *body;
   if (status >= 500) {
-    log_err(req->rid, "op=%s %s: %s", op, err_name(e->code), e->msg);
+    log_err(&(log_ctx_t){.rid = req->rid, .op = op}, "%s: %s", err_name(e->code), e->msg);
     msg = e->code == ERR_ServiceUnavailable ? "The service is temporarily unavailable; retry."
                                             : "An internal error occurred.";
   }
@@ -166,6 +173,7 @@ static void router_job_run(workq_job_t *job, void *state) {
   act_fn_t fn = j->act->fn;
   char owner[13];
   double waited = router_ms_since(&j->t0);
+  ctx.log = router_log_ctx(j->req, j->act->name, j);
   ctx.account = ctx.caller = j->who.account;
   ctx.actor = j->who.access_key;
   ctx.page_key = j->r->page_key;

@@ -98,25 +98,51 @@ static void log_json_str(char *out, size_t n, const char *s) {
   out[w] = '\0';
 }
 
-/* Writes one entry: body is "k=v ..." text, or JSON members when json. */
-static void log_write(log_level_t lvl, const char *rid, const char *body, int members) {
+/* Writes one entry: body is "k=v ... message" text, or JSON members. */
+static void log_write(log_level_t lvl, const char *rid, const char *body) {
   char now[32] = "", esc[64];
   if (atomic_load(&log_stamps))
     log_now(now);
   /* one fprintf per line: stdio locks the stream, so lines never interleave */
   if (atomic_load(&log_json)) {
     log_json_str(esc, sizeof esc, rid ? rid : "-");
-    fprintf(stderr, "<%d>{%s%s%s\"level\":\"%s\",\"req\":\"%s\",%s%s%s}\n", (int)lvl,
-            *now ? "\"time\":\"" : "", now, *now ? "\"," : "", log_level_name(lvl), esc,
-            members ? "" : "\"msg\":\"", body, members ? "" : "\"");
+    fprintf(stderr, "<%d>{%s%s%s\"level\":\"%s\",\"req\":\"%s\",%s}\n", (int)lvl,
+            *now ? "\"time\":\"" : "", now, *now ? "\"," : "", log_level_name(lvl), esc, body);
   } else {
     fprintf(stderr, "%s%s<%d>pcad: req=%s %s\n", now, *now ? " " : "", (int)lvl, rid ? rid : "-",
             body);
   }
 }
 
-void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...) {
+/* kv's pairs into body ("k=v" or JSON members, after what body holds);
+ * all: unset values as "-", else unset pairs left out. */
+static void log_pairs(buf_t *body, const char *const *kv, int n, int all, int json) {
+  char k[64], v[1024], ev[2100];
+  for (int i = 0; i + 1 < n; i += 2) {
+    if (!all && !(kv[i + 1] && *kv[i + 1]))
+      continue;
+    snprintf(v, sizeof v, "%s", kv[i + 1] && *kv[i + 1] ? kv[i + 1] : "-");
+    log_flatten(v);
+    if (json) {
+      log_json_str(k, sizeof k, kv[i]);
+      log_json_str(ev, sizeof ev, v);
+      buf_printf(body, "%s\"%s\":\"%s\"", body->len ? "," : "", k, ev);
+    } else {
+      buf_printf(body, "%s%s=%s", body->len ? " " : "", kv[i], v);
+    }
+  }
+}
+
+/* The context's fields, as pairs. */
+#define LOG_CTX_PAIRS(lc)                                                               \
+  {"op", (lc) ? (lc)->op : NULL, "account", (lc) ? (lc)->account : NULL,              \
+   "key", (lc) ? (lc)->key_id : NULL, "ca", (lc) ? (lc)->ca_arn : NULL}
+
+void log_msg(log_level_t lvl, const log_ctx_t *lc, const char *fmt, ...) {
+  const char *ctx[] = LOG_CTX_PAIRS(lc);
   char line[2048], esc[4100];
+  int json = atomic_load(&log_json);
+  buf_t body = {0};
   va_list ap;
   if ((int)lvl > atomic_load(&log_level))
     return;
@@ -124,31 +150,25 @@ void log_msg(log_level_t lvl, const char *rid, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   log_flatten(line);
-  if (atomic_load(&log_json)) {
+  log_pairs(&body, ctx, 8, 0, json);
+  if (json) {
     log_json_str(esc, sizeof esc, line);
-    log_write(lvl, rid, esc, 0);
+    buf_printf(&body, "%s\"msg\":\"%s\"", body.len ? "," : "", esc);
   } else {
-    log_write(lvl, rid, line, 0);
+    buf_printf(&body, "%s%s", body.len ? " " : "", line);
   }
+  log_write(lvl, lc ? lc->rid : NULL, body.data ? body.data : "");
+  buf_free(&body);
 }
 
-void log_fields(log_level_t lvl, const char *rid, const char *const *kv, int n) {
-  char k[64], v[1024], ev[2100];
+void log_fields(log_level_t lvl, const log_ctx_t *lc, const char *const *kv, int n) {
+  const char *ctx[] = LOG_CTX_PAIRS(lc);
   int json = atomic_load(&log_json);
   buf_t body = {0};
   if ((int)lvl > atomic_load(&log_level))
     return;
-  for (int i = 0; i + 1 < n; i += 2) {
-    snprintf(v, sizeof v, "%s", kv[i + 1] && *kv[i + 1] ? kv[i + 1] : "-");
-    log_flatten(v);
-    if (json) {
-      log_json_str(k, sizeof k, kv[i]);
-      log_json_str(ev, sizeof ev, v);
-      buf_printf(&body, "%s\"%s\":\"%s\"", i ? "," : "", k, ev);
-    } else {
-      buf_printf(&body, "%s%s=%s", i ? " " : "", kv[i], v);
-    }
-  }
-  log_write(lvl, rid, body.data ? body.data : "", 1);
+  log_pairs(&body, ctx, 8, 1, json);
+  log_pairs(&body, kv, n, 1, json);
+  log_write(lvl, lc ? lc->rid : NULL, body.data ? body.data : "");
   buf_free(&body);
 }

@@ -21,7 +21,7 @@ static void audit_vnote(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETA
                         audit_event_t event, const char *ca_arn, const char *serial,
                         const char *fmt, va_list ap) {
   vsnprintf(detail, AUDIT_DETAIL_MAX, fmt, ap);
-  *a = (store_audit_t){audit_name(event), c->account, c->actor, c->rid, ca_arn, serial, detail};
+  *a = (store_audit_t){audit_name(event), c->account, c->actor, c->log.rid, ca_arn, serial, detail};
 }
 
 void audit_note(const ctx_t *c, store_audit_t *a, char detail[AUDIT_DETAIL_MAX],

@@ -41,7 +41,7 @@ void auditq_free(auditq_t *q) {
   if (!q)
     return;
   for (int i = 0; i < q->n; i++) {
-    log_err(q->items[i].rid, "audit: %s actor=%s %s: lost at shutdown (the database did not take it)",
+    log_err(LOG_AS(q->items[i].rid), "audit: %s actor=%s %s: lost at shutdown (the database did not take it)",
             audit_name(q->items[i].event), q->items[i].actor ? q->items[i].actor : "-", q->items[i].note);
     auditq_item_free(&q->items[i]);
   }
@@ -58,7 +58,7 @@ int auditq_push(auditq_t *q, const char *rid, audit_event_t event, const char *a
                       strdup(note)};
   int rc = -1;
   if ((rid && !it.rid) || !it.note || (account && !it.account) || (actor && !it.actor)) {
-    log_err(rid, "audit: %s %s: not recorded: out of memory", audit_name(event), note);
+    log_err(LOG_AS(rid), "audit: %s %s: not recorded: out of memory", audit_name(event), note);
     goto out;
   }
   pthread_mutex_lock(&q->mu);
@@ -68,7 +68,7 @@ int auditq_push(auditq_t *q, const char *rid, audit_event_t event, const char *a
   }
   pthread_mutex_unlock(&q->mu);
   if (rc < 0)
-    log_err(rid, "audit: %s %s: not recorded: %d events wait for the database", audit_name(event), note,
+    log_err(LOG_AS(rid), "audit: %s %s: not recorded: %d events wait for the database", audit_name(event), note,
             AUDITQ_MAX);
 out:
   if (rc < 0)
@@ -82,7 +82,7 @@ static int auditq_write(const auditq_item_t *items, int n, const ctx_t *c, err_t
     ctx_t one = *c;
     one.account = items[i].account;
     one.actor = items[i].actor;
-    one.rid = items[i].rid ? items[i].rid : c->rid;
+    one.log.rid = items[i].rid ? items[i].rid : c->log.rid;
     if (audit_event(&one, e, items[i].event, NULL, NULL, "%s", items[i].note) < 0)
       return -1;
   }

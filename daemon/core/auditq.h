@@ -20,7 +20,7 @@ void auditq_free(auditq_t *q);
 int auditq_push(auditq_t *q, const char *rid, audit_event_t event, const char *account,
                 const char *actor, const char *note);
 /* Writes every queued event in one transaction of c->store (each with the
- * rid it was pushed with, else c->rid); on failure they stay queued, in order. 0, or -1
+ * rid it was pushed with, else c->log.rid); on failure they stay queued, in order. 0, or -1
  * with e set. */
 MUST_CHECK
 int auditq_flush(auditq_t *q, const ctx_t *c, err_t *e);

@@ -21,7 +21,7 @@ int bucketown_use(const ctx_t *c, const char *ca_id, const char *name, err_t *e)
     return -1;
   if (strcmp(owner, c->account) == 0 || shared)
     return 0;
-  log_notice(c->rid, "bucket %s belongs to account %s: refused to account %s", bucket, owner,
+  log_notice(&c->log, "bucket %s belongs to account %s: refused to account %s", bucket, owner,
              c->account);
   return err_set(e, ERR_InvalidArgsException,
                  "The ACM Private CA service principal 'acm-pca.amazonaws.com' requires "

@@ -374,12 +374,12 @@ static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *
     later = store_ca_keygen_later(c->store, row->id, CA_KEYGEN_GIVE_UP_S, e);
     if (later != 0) {
       if (later > 0)
-        log_warn("janitor", "ca=%s key generation failed, tried again next round: %s",
+        log_warn(&c->log, "ca=%s key generation failed, tried again next round: %s",
                  row->arn, ke->msg);
       return later > 0 ? 0 : -1;
     }
   }
-  log_err("janitor", "ca=%s key generation failed: %s", row->arn, ke->msg);
+  log_err(&c->log, "ca=%s key generation failed: %s", row->arn, ke->msg);
   if (store_begin(c->store, e) < 0 || store_ca_set_failed(c->store, row->id, "OTHER", e) < 0 ||
       audit_event(c, e, AUDIT_CreateKey, row->arn, NULL, "failed: %s", ke->msg) < 0 ||
       store_commit(c->store, e) < 0)

@@ -143,7 +143,7 @@ int checkpoint_write(const ctx_t *c, const bucket_t *b, const char *bucket,
   EVP_Digest(doc, dlen, md, NULL, EVP_sha256(), NULL);
   checkpoint_hex(md, 32, digest);
   /* the log has it even when the bucket write fails */
-  log_notice(c->rid, "audit checkpoint %s: %d chains, sha256 %s", target, n, digest);
+  log_notice(&c->log, "audit checkpoint %s: %d chains, sha256 %s", target, n, digest);
   rc = checkpoint_put(b, target, doc, dlen, e);
 out:
   EVP_PKEY_free(pub);

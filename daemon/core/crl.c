@@ -195,7 +195,7 @@ static int crl_refresh_one(const ctx_t *janitor, const store_crl_due_t *d, err_t
     goto out;
   }
   if (crl_make(&c, d, &row, &rev, e) == 0 && store_commit(c.store, e) == 0) {
-    log_info(c.rid, "CRL of %s%s%s made in %lld ms", d->arn, d->partition ? " partition " : "",
+    log_info(&c.log, "CRL of %s%s%s made in %lld ms", d->arn, d->partition ? " partition " : "",
              d->partition ? d->partition : "", clock_now_ms() - t0);
     ret = 1;
   }
@@ -218,7 +218,7 @@ int crl_refresh_due(const ctx_t *c, long delay_s, err_t *e) {
     if (crl_refresh_one(c, &d[i], &one) > 0)
       made++;
     else if (one.code != ERR_OK)
-      log_err(c->rid, "CRL of %s: %s", d[i].arn, one.msg);
+      log_err(&c->log, "CRL of %s: %s", d[i].arn, one.msg);
   }
   store_crl_due_free(d, n);
   return made;

@@ -3,7 +3,7 @@
 #include "store/store.h"
 
 ctx_t ctx_new(const char *rid, const cfg_t *cfg, store_t *store, p11_t *p11) {
-  ctx_t c = {.rid = rid, .store = store, .p11 = p11};
+  ctx_t c = {.log = {.rid = rid}, .store = store, .p11 = p11};
   if (cfg) {
     c.region = cfg->region;
     c.partition = cfg->partition;

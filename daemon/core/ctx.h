@@ -6,13 +6,14 @@
 
 #include "base/cfg.h"
 #include "base/err.h"
+#include "base/log.h"
 
 typedef struct store store_t;
 typedef struct p11 p11_t;
 struct policy;
 
 typedef struct {
-  const char *rid;      /* request id, for log lines and audit events */
+  log_ctx_t log;        /* the request (its id: log lines, audit events) or job */
   const char *account;  /* the account acted for: the CA owner's for a shared CA */
   const char *caller;   /* the caller's own account (its IdempotencyTokens) */
   const char *actor;    /* the caller's access key id */

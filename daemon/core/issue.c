@@ -440,13 +440,12 @@ static int issue_sign_record(const ctx_t *c, const issue_req_t *r, issue_t *is, 
     f.der = der;
     ret = issue_tx(c, issue_tx_issued, &f, 0, e);
     if (ret < 0)
-      log_err(c->rid, "ca=%s serial=%s signed, not recorded (stays for the janitor): %s",
-              r->ca_arn, is->norm, e->msg);
+      log_err(&c->log, "serial=%s signed, not recorded (stays for the janitor): %s", is->norm,
+              e->msg);
   } else {
     f.why = e->msg;
     if (issue_tx(c, issue_tx_failed, &f, 1, &fe) < 0)
-      log_err(c->rid, "ca=%s serial=%s not signed, and not marked FAILED: %s", r->ca_arn,
-              is->norm, fe.msg);
+      log_err(&c->log, "serial=%s not signed, and not marked FAILED: %s", is->norm, fe.msg);
   }
   X509_free(signed_x);
   OPENSSL_free(der);
@@ -563,9 +562,9 @@ int issue_finish_stale(const ctx_t *c, err_t *e) {
     free(skip);
     skip = strdup(st.arn);
     if (issue_finish_one(c, &st, e) < 0)
-      log_warn(c->rid, "pending certificate %s: %s", st.arn, e->msg);
+      log_warn(&c->log, "pending certificate %s: %s", st.arn, e->msg);
     else
-      log_notice(c->rid, "pending certificate %s finished", st.arn);
+      log_notice(&c->log, "pending certificate %s finished", st.arn);
     store_cert_stale_clear(&st);
     if (!skip)
       break;

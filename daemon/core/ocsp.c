@@ -130,7 +130,7 @@ int ocsp_install(ocsp_t *o, const ctx_t *c, const store_ca_t *rows, int n) {
       continue;
     }
     ocsp_issuer_clear(&v[k]);
-    log_warn(c->rid, "OCSP: CA %s cannot be read", rows[i].arn);
+    log_warn(&c->log, "OCSP: CA %s cannot be read", rows[i].arn);
   }
   pthread_rwlock_wrlock(&o->lock);
   old = o->issuers;
@@ -348,7 +348,7 @@ static int ocsp_answer(ocsp_t *o, const ctx_t *c, OCSP_REQUEST *req, unsigned ch
     ocspcache_put(o->cache, key, (size_t)klen, &ask.says[0], *der, *len);
 out:
   if (e.code != ERR_OK)
-    log_warn(c->rid, "OCSP: %s", e.msg);
+    log_warn(&c->log, "OCSP: %s", e.msg);
   OPENSSL_free(key);
   X509_free(is.cert);
   return st;
@@ -389,7 +389,7 @@ int ocsp_respond(ocsp_t *o, const ctx_t *c, const unsigned char *der, size_t len
   int n = req && q == der + len ? OCSP_request_onereq_count(req) : 0;
   *out = NULL;
   if (n > OCSP_MAX_CERTIDS || (n > 0 && !ocsp_nonce_ok(req)))
-    log_debug(c->rid, "OCSP: malformedRequest: %d CertIDs (at most %d), or a nonce not of 1 to"
+    log_debug(&c->log, "OCSP: malformedRequest: %d CertIDs (at most %d), or a nonce not of 1 to"
                       " %d octets", n, OCSP_MAX_CERTIDS, OCSP_NONCE_MAX);
   else if (n > 0)
     status = ocsp_answer(o, c, req, out, out_len);

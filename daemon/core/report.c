@@ -181,9 +181,9 @@ int report_build_next(const ctx_t *c, const bucket_t *b, err_t *e) {
       store_commit(c->store, e) < 0)
     goto out;
   if (w)
-    log_err(c->rid, "audit report %s of %s FAILED: %s", r.id, r.ca_arn, o.werr.msg);
+    log_err(&c->log, "audit report %s of %s FAILED: %s", r.id, r.ca_arn, o.werr.msg);
   else
-    log_notice(c->rid, "audit report %s of %s written to %s/%s: %lld certificates in %lld ms",
+    log_notice(&c->log, "audit report %s of %s written to %s/%s: %lld certificates in %lld ms",
                r.id, r.ca_arn, r.bucket, r.key, o.line.lines, clock_now_ms() - t0);
   ret = 1;
 out:

@@ -24,7 +24,7 @@ static void checkpointer_round(void *arg) {
   err_clear(&e);
   if (store_ready(k->store, &e) < 0 ||
       checkpoint_write(&c, &k->bucket, k->cfg->audit_checkpoint_bucket, k->key_id, &e) < 0)
-    log_err("checkpoint", "audit checkpoint not written: %s: %s", err_name(e.code), e.msg);
+    log_err(LOG_AS("checkpoint"), "audit checkpoint not written: %s: %s", err_name(e.code), e.msg);
 }
 
 checkpointer_t *checkpointer_start(const cfg_t *cfg, p11_t *p11, const bucket_t *b,

@@ -56,7 +56,7 @@ static void health_check(void *arg) {
   snprintf(h->token_why, sizeof h->token_why, "%s", why);
   pthread_mutex_unlock(&h->mu);
   if (tok != atomic_exchange(&h->token_ok, tok)) {
-    log_msg(tok ? LOG_LVL_NOTICE : LOG_LVL_ERR, "health", "signer %s%s%s",
+    log_msg(tok ? LOG_LVL_NOTICE : LOG_LVL_ERR, LOG_AS("health"), "signer %s%s%s",
             tok ? "recovered" : "unhealthy", tok ? "" : ": ", tok ? "" : why);
     h->audit_due = !h->audit_due; /* two changes before a write cancel out */
   }

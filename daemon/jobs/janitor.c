@@ -43,10 +43,10 @@ static void janitor_audit_flush(janitor_t *j) {
   if (store_ready(j->store, &e) < 0)
     return;
   if (auditq_flush(j->audit, &c, &e) < 0)
-    log_err("janitor", "audit events: %s: %s", err_name(e.code), e.msg);
+    log_err(LOG_AS("janitor"), "audit events: %s: %s", err_name(e.code), e.msg);
   err_clear(&e);
   if (ocspcount_flush(j->ocsp, &c, &e) < 0)
-    log_err("janitor", "OCSP signature counts: %s: %s", err_name(e.code), e.msg);
+    log_err(LOG_AS("janitor"), "OCSP signature counts: %s: %s", err_name(e.code), e.msg);
 }
 
 /* Runs every job until none has work left (bounded per round). */
@@ -63,7 +63,7 @@ static void janitor_round(janitor_t *j) {
       err_clear(&e);
       rc = janitor_jobs[k].fn(&c, &e);
       if (rc < 0)
-        log_err("janitor", "%s: %s: %s", janitor_jobs[k].name, err_name(e.code), e.msg);
+        log_err(LOG_AS("janitor"), "%s: %s: %s", janitor_jobs[k].name, err_name(e.code), e.msg);
       if (rc <= 0)
         break;
     }

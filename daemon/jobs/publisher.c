@@ -64,13 +64,13 @@ static void publisher_write(publisher_t *p, const store_crl_head_t *h) {
     snprintf(s->number, sizeof s->number, "%s", h->number);
     metrics_crl_written(h->ca_id, clock_now());
     if (s->failures)
-      log_notice("publisher", "CRL %s written again after %d failures", h->target, s->failures);
+      log_notice(LOG_AS("publisher"), "CRL %s written again after %d failures", h->target, s->failures);
     s->failures = 0;
   } else {
     long backoff = 1000L << (s->failures < 6 ? s->failures : 6);
     s->failures++;
     s->next_ms = now + (backoff > PUBLISHER_BACKOFF_MAX_MS ? PUBLISHER_BACKOFF_MAX_MS : backoff);
-    log_err("publisher", "CRL %s (number %s) not written (failure %d): %s", h->target,
+    log_err(LOG_AS("publisher"), "CRL %s (number %s) not written (failure %d): %s", h->target,
             h->number, s->failures, e.msg);
   }
   free(der);
@@ -86,9 +86,9 @@ static void publisher_round(void *arg) {
   if (store_ready(p->store, &e) < 0)
     return; /* the database is away; the next round tries again */
   if (crl_refresh_due(&c, p->cfg->crl_publish_delay, &e) < 0)
-    log_err("publisher", "CRLs: %s", e.msg);
+    log_err(LOG_AS("publisher"), "CRLs: %s", e.msg);
   if (store_crl_heads(p->store, &heads, &n, &e) < 0) {
-    log_err("publisher", "CRLs: %s", e.msg);
+    log_err(LOG_AS("publisher"), "CRLs: %s", e.msg);
     return;
   }
   for (int i = 0; i < n; i++)

@@ -25,7 +25,7 @@ static void reporter_round(void *arg) {
   while ((rc = report_build_next(&c, r->bucket, &e)) == 1)
     ;
   if (rc < 0)
-    log_err("reporter", "audit reports: %s", e.msg);
+    log_err(LOG_AS("reporter"), "audit reports: %s", e.msg);
 }
 
 reporter_t *reporter_start(const cfg_t *cfg, const bucket_t *bucket) {

@@ -174,7 +174,7 @@ static void httpd_refuse(httpd_conn_t *c) {
   char rid[37] = "-";
   char *body = c->l->tls ? awserror_body(e->code, e->msg) : NULL;
   uuid_v4(rid);
-  log_info(rid, "refused a request from %s: %d %s: %s", c->remote, err_status(e->code),
+  log_info(LOG_AS(rid), "refused a request from %s: %d %s: %s", c->remote, err_status(e->code),
            err_name(e->code), e->msg);
   httpd_head(out, err_status(e->code), rid, body ? "application/x-amz-json-1.1" : "text/plain",
              body ? strlen(body) : strlen(e->msg) + 1, 1);
@@ -234,7 +234,7 @@ static void httpd_reply(request_t *req, int status, const char *content_type, co
   httpd_conn_t *c = p->conn;
   struct evbuffer *out;
   if (!c) {
-    log_info(req->rid, "client went away before the reply (status %d)", status);
+    log_info(LOG_AS(req->rid), "client went away before the reply (status %d)", status);
     httpd_req_free(req);
     return;
   }

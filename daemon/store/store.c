@@ -324,13 +324,13 @@ void store_audit_done(store_t *s, const store_audit_t *a) {
            a->ca_arn ? a->ca_arn : "-", a->serial ? a->serial : "-",
            a->actor ? a->actor : "pcad", a->note ? a->note : "");
   if (!s->conn || PQtransactionStatus(s->conn) != PQTRANS_INTRANS) {
-    log_notice(a->rid, "%s", line); /* committed by the statement itself */
+    log_notice(LOG_AS(a->rid), "%s", line); /* committed by the statement itself */
     return;
   }
   grown = realloc(s->audit_lines, (size_t)(s->naudit_lines + 1) * sizeof *grown);
   if (!grown || !(grown[s->naudit_lines].line = strdup(line))) {
     s->audit_lines = grown ? grown : s->audit_lines;
-    log_notice(a->rid, "%s (not yet committed)", line);
+    log_notice(LOG_AS(a->rid), "%s (not yet committed)", line);
     return;
   }
   s->audit_lines = grown;
@@ -342,7 +342,7 @@ void store_audit_done(store_t *s, const store_audit_t *a) {
 void store_audit_flush(store_t *s, int committed) {
   for (int i = 0; i < s->naudit_lines; i++) {
     if (committed)
-      log_notice(s->audit_lines[i].rid, "%s", s->audit_lines[i].line);
+      log_notice(LOG_AS(s->audit_lines[i].rid), "%s", s->audit_lines[i].line);
     free(s->audit_lines[i].line);
   }
   s->naudit_lines = 0;

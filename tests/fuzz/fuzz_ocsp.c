@@ -98,7 +98,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   cfg.db_conninfo = "host=/nonexistent/pcad-fuzz dbname=none";
   cfg.db_connect_timeout = 1;
   cfg.db_statement_timeout_ms = 100;
-  fuzz_ctx = (ctx_t){.rid = "fuzz", .region = "us-east-1", .partition = "aws",
+  fuzz_ctx = (ctx_t){.log = {.rid = "fuzz"}, .region = "us-east-1", .partition = "aws",
                      .store = store_new(&cfg)};
   fuzz_ocsp = ocsp_new(16, 60);
   FUZZ_ASSERT(fuzz_ctx.store && fuzz_ocsp && ocsp_install(fuzz_ocsp, &fuzz_ctx, &row, 1) == 0);

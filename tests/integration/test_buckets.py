@@ -51,12 +51,14 @@ class Buckets(EnvTestCase):
     # ---- helpers ----
 
     def refused(self, fn, name, **kw):
-        """fn(**kw) is refused: bucket name is another account's."""
+        """fn(**kw) is refused: bucket name is another account's. Its
+        request id."""
         with self.assertRaises(ClientError) as cm:
             fn(**kw)
         err = cm.exception.response['Error']
         self.assertEqual(err['Code'], 'InvalidArgsException', err)
         self.assertEqual(err['Message'], REFUSED % name)
+        return cm.exception.response['ResponseMetadata']['RequestId']
 
     def owner(self, bucket):
         return self.pe.psql("SELECT account_id || ' ' || source FROM bucket_owners"
@@ -89,9 +91,19 @@ class Buckets(EnvTestCase):
         self.refused(self.create, 'owned-x', c=self.b, bucket='owned-x/other/path')
         # Update by another account: its configuration stays
         rev = self.revocation(self.b, self.ca_b)
-        self.refused(self.b.update_certificate_authority, 'owned-x',
-                     CertificateAuthorityArn=self.ca_b, RevocationConfiguration=crl('owned-x'))
+        rid = self.refused(self.b.update_certificate_authority, 'owned-x',
+                           CertificateAuthorityArn=self.ca_b,
+                           RevocationConfiguration=crl('owned-x'))
         self.assertEqual(self.revocation(self.b, self.ca_b), rev)
+        # the refusal is logged on the request's behalf: its id and context
+        # (base/log.h log_ctx_t), ahead of the message
+        why = [line for line in self.pe.log().splitlines() if 'refused to account' in line
+               and 'req=%s ' % rid in line]
+        self.assertEqual(len(why), 1, self.pe.log()[-3000:])
+        self.assertIn('req=%s op=UpdateCertificateAuthority account=%s key=%s ca=%s bucket '
+                      'owned-x belongs to account %s: refused to account %s' % (
+                          rid, self.acct_b, self.key_b[0], self.ca_b, self.acct_a,
+                          self.acct_b), why[0])
         # an audit report into it: no report row, no object
         self.refused(self.b.create_certificate_authority_audit_report, 'owned-x',
                      CertificateAuthorityArn=self.ca_b, S3BucketName='owned-x',
