@@ -43,30 +43,37 @@ int audit_event(const ctx_t *c, err_t *e, audit_event_t event, const char *ca_ar
   return store_audit(c->store, &a, e);
 }
 
-int audit_alone(const ctx_t *c, audit_event_t event, const char *note, err_t *e) {
-  if (store_ready(c->store, e) < 0 || store_begin(c->store, e) < 0 ||
-      audit_event(c, e, event, NULL, NULL, "%s", note) < 0 || store_commit(c->store, e) < 0) {
-    store_rollback(c->store);
+/* audit_alone's and audit_batch's transaction (a store_tx body). */
+typedef struct {
+  const ctx_t *c;
+  audit_event_t event;
+  const char *note;
+  int (*change)(store_t *s, char ***arns, int *n, err_t *e); /* NULL: alone */
+  char **arns;
+  int n;
+} audit_tx_t;
+
+static int audit_tx(void *arg, err_t *e) {
+  audit_tx_t *t = arg;
+  if (!t->change)
+    return audit_event(t->c, e, t->event, NULL, NULL, "%s", t->note);
+  if (t->change(t->c->store, &t->arns, &t->n, e) < 0)
     return -1;
-  }
-  return 0;
+  for (int i = 0; i < t->n; i++)
+    if (audit_event(t->c, e, t->event, t->arns[i], NULL, "%s", t->note) < 0)
+      return -1;
+  return t->n > 0;
+}
+
+int audit_alone(const ctx_t *c, audit_event_t event, const char *note, err_t *e) {
+  audit_tx_t t = {c, event, note, NULL, NULL, 0};
+  return store_tx(c->store, audit_tx, &t, 0, e);
 }
 
 int audit_batch(const ctx_t *c, audit_event_t event, const char *note,
                 int (*change)(store_t *s, char ***arns, int *n, err_t *e), err_t *e) {
-  char **arns = NULL;
-  int n = 0, ret = -1;
-  if (store_begin(c->store, e) < 0 || change(c->store, &arns, &n, e) < 0)
-    goto out;
-  for (int i = 0; i < n; i++)
-    if (audit_event(c, e, event, arns[i], NULL, "%s", note) < 0)
-      goto out;
-  if (store_commit(c->store, e) < 0)
-    goto out;
-  ret = n > 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  store_strings_free(arns, n);
-  return ret;
+  audit_tx_t t = {c, event, note, change, NULL, 0};
+  int rc = store_tx(c->store, audit_tx, &t, 0, e);
+  store_strings_free(t.arns, t.n);
+  return rc;
 }

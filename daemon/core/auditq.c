@@ -76,9 +76,18 @@ out:
   return rc;
 }
 
-/* The first n queued events written in the open transaction. */
-static int auditq_write(const auditq_item_t *items, int n, const ctx_t *c, err_t *e) {
-  for (int i = 0; i < n; i++) {
+typedef struct {
+  const auditq_item_t *items;
+  int n;
+  const ctx_t *c;
+} auditq_tx_t;
+
+/* The first n queued events written in one transaction (a store_tx body). */
+static int auditq_write(void *arg, err_t *e) {
+  const auditq_tx_t *t = arg;
+  const auditq_item_t *items = t->items;
+  const ctx_t *c = t->c;
+  for (int i = 0; i < t->n; i++) {
     ctx_t one = *c;
     one.account = items[i].account;
     one.actor = items[i].actor;
@@ -96,11 +105,8 @@ int auditq_flush(auditq_t *q, const ctx_t *c, err_t *e) {
   pthread_mutex_unlock(&q->mu);
   if (n == 0)
     return 0;
-  if (store_begin(c->store, e) < 0 || auditq_write(q->items, n, c, e) < 0 ||
-      store_commit(c->store, e) < 0) {
-    store_rollback(c->store);
+  if (store_tx(c->store, auditq_write, &(auditq_tx_t){q->items, n, c}, 0, e) < 0)
     return -1;
-  }
   pthread_mutex_lock(&q->mu);
   for (int i = 0; i < n; i++)
     auditq_item_free(&q->items[i]);

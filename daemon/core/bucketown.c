@@ -71,16 +71,23 @@ static void bucketown_conflict(const char *bucket, const char *owner, const char
            "[publish] bucket_owner)", bucket, owner, accounts);
 }
 
-int bucketown_start(store_t *s, const char *config, err_t *e) {
-  int ret = -1;
-  if (store_begin(s, e) < 0 || store_bucket_lock(s, e) < 0 ||
-      store_bucket_unshare_all(s, e) < 0 || bucketown_config(s, config, e) < 0 ||
+typedef struct {
+  store_t *s;
+  const char *config;
+} bucketown_start_t;
+
+static int bucketown_start_tx(void *arg, err_t *e) {
+  const bucketown_start_t *b = arg;
+  store_t *s = b->s;
+  if (store_bucket_lock(s, e) < 0 || store_bucket_unshare_all(s, e) < 0 ||
+      bucketown_config(s, b->config, e) < 0 ||
       store_bucket_adopt(s, bucketown_adopted, NULL, e) < 0 ||
-      store_bucket_conflicts(s, bucketown_conflict, NULL, e) < 0 || store_commit(s, e) < 0)
-    goto out;
-  ret = 0;
-out:
-  if (ret < 0)
-    store_rollback(s);
-  return ret;
+      store_bucket_conflicts(s, bucketown_conflict, NULL, e) < 0)
+    return -1;
+  return 0;
+}
+
+int bucketown_start(store_t *s, const char *config, err_t *e) {
+  bucketown_start_t b = {s, config};
+  return store_tx(s, bucketown_start_tx, &b, 0, e);
 }

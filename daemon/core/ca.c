@@ -81,39 +81,51 @@ static int ca_insert(const ctx_t *c, const ca_new_t *n, const char *id, const ch
                      n->cfg->key_algorithm);
 }
 
+/* CreateCertificateAuthority's transaction (a store_tx body): 0 made, 1
+ * when the IdempotencyToken answered with the CA it made (in *arn). */
+typedef struct {
+  const ctx_t *c;
+  const ca_new_t *n;
+  const char *id;
+  char **arn;
+} ca_create_t;
+
+static int ca_create_tx(void *arg, err_t *e) {
+  const ca_create_t *t = arg;
+  const ctx_t *c = t->c;
+  int claimed;
+  if (store_ca_lock_account(c->store, c->account, e) < 0)
+    return -1;
+  /* the same token within 5 minutes: the CA it made, nothing new */
+  if (t->n->token && (claimed = store_idem_claim(c->store, c->account,
+                                                 "CreateCertificateAuthority", t->n->token,
+                                                 t->arn, e)) != 0)
+    return claimed;
+  /* the CRL's bucket is claimed (or refused) with the CA row */
+  if (t->n->rev && t->n->rev->crl_bucket &&
+      bucketown_use(c, NULL, t->n->rev->crl_bucket, e) < 0)
+    return -1;
+  return ca_insert(c, t->n, t->id, *t->arn, e);
+}
+
 int ca_create(const ctx_t *c, const ca_new_t *n, char **arn, err_t *e) {
   char id[UUID_LEN + 1];
-  int ret = -1, claimed = 0;
+  ca_create_t t = {c, n, id, arn};
+  int rc = -1;
   *arn = NULL;
   if (ca_check(c, n, e) < 0)
     return -1;
-  if (uuid_v4(id) < 0 || !(*arn = arn_ca_make(c->partition, c->region, c->account, id))) {
+  if (uuid_v4(id) < 0 || !(*arn = arn_ca_make(c->partition, c->region, c->account, id)))
     err_set(e, ERR_InternalFailure, "out of memory");
-    goto out;
-  }
-  if (store_begin(c->store, e) < 0 || store_ca_lock_account(c->store, c->account, e) < 0)
-    goto out;
-  /* the same token within 5 minutes: the CA it made, nothing new */
-  if (n->token && (claimed = store_idem_claim(c->store, c->account, "CreateCertificateAuthority",
-                                              n->token, arn, e)) != 0)
-    goto out;
-  /* the CRL's bucket is claimed (or refused) with the CA row */
-  if ((n->rev && n->rev->crl_bucket && bucketown_use(c, NULL, n->rev->crl_bucket, e) < 0) ||
-      ca_insert(c, n, id, *arn, e) < 0 || store_commit(c->store, e) < 0)
-    goto out;
-  if (c->kick)
+  else
+    rc = store_tx(c->store, ca_create_tx, &t, 0, e);
+  if (rc == 0 && c->kick)
     c->kick(c->kick_arg);
-  ret = 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  if (claimed == 1)
-    ret = 0;
-  if (ret < 0) {
+  if (rc < 0) {
     free(*arn);
     *arn = NULL;
   }
-  return ret;
+  return rc < 0 ? -1 : 0;
 }
 
 /* ---- read ---- */
@@ -197,132 +209,135 @@ int ca_get_certificate(const ctx_t *c, const char *arn, char **cert, char **chai
 
 /* ---- change ---- */
 
+/* A change of one CA (a store_tx body): its row locked FOR UPDATE, the
+ * lifecycle table's rule for op (CA_OP__COUNT: step checks), then step. */
+typedef struct ca_change {
+  const ctx_t *c;
+  const char *arn;
+  ca_op_t op;
+  int (*step)(struct ca_change *t, err_t *e);
+  store_ca_t row;
+  const char *status; /* update: the state asked (NULL: unchanged) */
+  ca_state_t to;
+  const revcfg_t *rev; /* update: NULL unchanged */
+  int days;            /* delete: the restoration window */
+  int immediate;       /* delete: removed at once */
+  const cacert_t *cc;  /* import: the certificate, checked */
+} ca_change_t;
+
+static int ca_change_tx(void *arg, err_t *e) {
+  ca_change_t *t = arg;
+  if (ca_get(t->c, t->arn, STORE_LOCK_UPDATE, &t->row, e) < 0 ||
+      (t->op < CA_OP__COUNT && castate_check(t->op, castate_of(&t->row), t->arn, e) < 0))
+    return -1;
+  return t->step(t, e);
+}
+
+static int ca_change(ca_change_t *t, err_t *e) {
+  int rc = store_tx(t->c->store, ca_change_tx, t, 0, e);
+  store_ca_clear(&t->row);
+  return rc;
+}
+
+static int ca_update_step(ca_change_t *t, err_t *e) {
+  const ctx_t *c = t->c;
+  const char *rc_text = t->rev ? t->rev->text : NULL;
+  /* a CA keeps the bucket it names; another is claimed (or refused) here */
+  if (t->rev && t->rev->crl_bucket && bucketown_use(c, t->row.id, t->rev->crl_bucket, e) < 0)
+    return -1;
+  if (t->status && t->to != castate_of(&t->row) &&
+      store_ca_set_status(c->store, t->row.id, castate_name(t->to), e) < 0)
+    return -1;
+  if (rc_text && store_ca_set_revocation(c->store, t->row.id, rc_text, e) < 0)
+    return -1;
+  return audit_event(c, e, AUDIT_UpdateCertificateAuthority, t->arn, NULL,
+                     "status=%s revocation=%s", t->status ? t->status : t->row.status,
+                     rc_text ? "changed" : "unchanged");
+}
+
 int ca_update(const ctx_t *c, const char *arn, const char *status, const revcfg_t *rev,
               err_t *e) {
-  const char *rc_text = rev ? rev->text : NULL;
-  ca_state_t to = status ? castate_parse(status) : CA_UNKNOWN;
-  store_ca_t row;
-  int ret = -1;
-  memset(&row, 0, sizeof row);
-  if (status && to != CA_ACTIVE && to != CA_DISABLED)
+  ca_change_t t = {.c = c, .arn = arn, .op = CA_OP_UPDATE, .step = ca_update_step,
+                   .status = status, .rev = rev};
+  t.to = status ? castate_parse(status) : CA_UNKNOWN;
+  if (status && t.to != CA_ACTIVE && t.to != CA_DISABLED)
     return err_set(e, ERR_InvalidArgsException,
                    "Status can only be updated to ACTIVE or DISABLED, not %s", status);
-  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
-    goto out;
-  if (castate_check(CA_OP_UPDATE, castate_of(&row), arn, e) < 0)
-    goto out;
-  /* a CA keeps the bucket it names; another is claimed (or refused) here */
-  if (rev && rev->crl_bucket && bucketown_use(c, row.id, rev->crl_bucket, e) < 0)
-    goto out;
-  if (status && to != castate_of(&row) &&
-      store_ca_set_status(c->store, row.id, castate_name(to), e) < 0)
-    goto out;
-  if (rc_text && store_ca_set_revocation(c->store, row.id, rc_text, e) < 0)
-    goto out;
-  if (audit_event(c, e, AUDIT_UpdateCertificateAuthority, arn, NULL, "status=%s revocation=%s",
-               status ? status : row.status, rc_text ? "changed" : "unchanged") < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  ret = 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  store_ca_clear(&row);
-  return ret;
+  return ca_change(&t, e);
+}
+
+static int ca_delete_step(ca_change_t *t, err_t *e) {
+  const ctx_t *c = t->c;
+  t->immediate = castate_next(CA_OP_DELETE, castate_of(&t->row)) == CA_GONE;
+  if ((t->immediate ? store_ca_remove(c->store, t->row.id, t->arn, e)
+                    : store_ca_mark_deleted(c->store, t->row.id, t->days, e)) < 0)
+    return -1;
+  return audit_event(c, e, AUDIT_DeleteCertificateAuthority, t->arn, NULL, "from=%s %s",
+                     t->row.status, t->immediate ? "removed at once" : "restorable");
 }
 
 int ca_delete(const ctx_t *c, const char *arn, int days, err_t *e) {
-  store_ca_t row;
-  int ret = -1, immediate;
-  memset(&row, 0, sizeof row);
-  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
-    goto out;
-  if (castate_check(CA_OP_DELETE, castate_of(&row), arn, e) < 0)
-    goto out;
-  immediate = castate_next(CA_OP_DELETE, castate_of(&row)) == CA_GONE;
-  if ((immediate ? store_ca_remove(c->store, row.id, arn, e)
-                 : store_ca_mark_deleted(c->store, row.id, days, e)) < 0 ||
-      audit_event(c, e, AUDIT_DeleteCertificateAuthority, arn, NULL, "from=%s %s", row.status,
-               immediate ? "removed at once" : "restorable") < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  if (immediate && c->kick)
+  ca_change_t t = {.c = c, .arn = arn, .op = CA_OP_DELETE, .step = ca_delete_step,
+                   .days = days};
+  int rc = ca_change(&t, e);
+  if (rc == 0 && t.immediate && c->kick)
     c->kick(c->kick_arg); /* destroy the key, if one was made */
-  ret = 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  store_ca_clear(&row);
-  return ret;
+  return rc;
+}
+
+static int ca_restore_step(ca_change_t *t, err_t *e) {
+  if (!t->row.restorable)
+    return err_set(e, ERR_InvalidStateException,
+                   "The restoration period of certificate authority %s has ended.", t->arn);
+  if (store_ca_restore(t->c->store, t->row.id, e) < 0)
+    return -1;
+  return audit_event(t->c, e, AUDIT_RestoreCertificateAuthority, t->arn, NULL, "to=%s",
+                     t->row.status_before_deletion);
 }
 
 int ca_restore(const ctx_t *c, const char *arn, err_t *e) {
-  store_ca_t row;
-  int ret = -1;
-  memset(&row, 0, sizeof row);
-  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &row, e) < 0)
-    goto out;
-  if (castate_check(CA_OP_RESTORE, castate_of(&row), arn, e) < 0)
-    goto out;
-  if (!row.restorable) {
-    err_set(e, ERR_InvalidStateException,
-            "The restoration period of certificate authority %s has ended.", arn);
-    goto out;
-  }
-  if (store_ca_restore(c->store, row.id, e) < 0 ||
-      audit_event(c, e, AUDIT_RestoreCertificateAuthority, arn, NULL, "to=%s", row.status_before_deletion) < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  ret = 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  store_ca_clear(&row);
-  return ret;
+  ca_change_t t = {.c = c, .arn = arn, .op = CA_OP_RESTORE, .step = ca_restore_step};
+  return ca_change(&t, e);
+}
+
+/* The state read before the checks may have changed by the lock. */
+static int ca_import_step(ca_change_t *t, err_t *e) {
+  const cacert_t *cc = t->cc;
+  const char *status;
+  if (!castate_allows(CA_OP_IMPORT, castate_of(&t->row)))
+    return err_set(e, ERR_ConcurrentModificationException,
+                   "The certificate authority %s changed state meanwhile (%s)", t->arn,
+                   t->row.status);
+  status = castate_name((ca_state_t)castate_next(CA_OP_IMPORT, castate_of(&t->row)));
+  if (store_ca_set_certificate(t->c->store, t->row.id, cc->der, cc->der_len, cc->chain_pem,
+                               cc->serial, cc->not_before, cc->not_after, status, e) < 0)
+    return -1;
+  return audit_event(t->c, e, AUDIT_ImportCertificateAuthorityCertificate, t->arn, NULL,
+                     "serial=%s status=%s", cc->serial, status);
 }
 
 int ca_import(const ctx_t *c, const char *arn, const unsigned char *cert, size_t cert_len,
               const unsigned char *chain, size_t chain_len, err_t *e) {
-  store_ca_t row, locked;
+  ca_change_t t = {.c = c, .arn = arn, .op = CA_OP__COUNT, .step = ca_import_step};
+  store_ca_t row;
   EVP_PKEY *pub = NULL;
   cacert_t cc;
-  const char *status;
   int ret = -1;
-  memset(&locked, 0, sizeof locked);
   memset(&cc, 0, sizeof cc);
   if (ca_get(c, arn, STORE_LOCK_NONE, &row, e) < 0)
     return -1;
-  if (castate_check(CA_OP_IMPORT, castate_of(&row), arn, e) < 0 ||
-      (!row.has_key && castate_refuse(CA_OP_IMPORT, castate_of(&row), arn, e) < 0))
-    goto out;
   /* all checks, and the token's public key, before any lock is taken */
-  pub = key_public(c, row.key_id, e);
-  if (!pub)
+  if (castate_check(CA_OP_IMPORT, castate_of(&row), arn, e) < 0 ||
+      (!row.has_key && castate_refuse(CA_OP_IMPORT, castate_of(&row), arn, e) < 0) ||
+      !(pub = key_public(c, row.key_id, e)) ||
+      cacert_check(row.type, pub, cert, cert_len, chain, chain_len, clock_now(), &cc, e) < 0)
     goto out;
-  if (cacert_check(row.type, pub, cert, cert_len, chain, chain_len, clock_now(), &cc, e) < 0)
-    goto out;
-  if (store_begin(c->store, e) < 0 || ca_get(c, arn, STORE_LOCK_UPDATE, &locked, e) < 0)
-    goto out;
-  if (!castate_allows(CA_OP_IMPORT, castate_of(&locked))) {
-    err_set(e, ERR_ConcurrentModificationException,
-            "The certificate authority %s changed state meanwhile (%s)", arn, locked.status);
-    goto out;
-  }
-  status = castate_name((ca_state_t)castate_next(CA_OP_IMPORT, castate_of(&locked)));
-  if (store_ca_set_certificate(c->store, locked.id, cc.der, cc.der_len, cc.chain_pem, cc.serial,
-                               cc.not_before, cc.not_after, status, e) < 0 ||
-      audit_event(c, e, AUDIT_ImportCertificateAuthorityCertificate, arn, NULL, "serial=%s status=%s", cc.serial,
-               status) < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  ret = 0;
+  t.cc = &cc;
+  ret = ca_change(&t, e);
 out:
-  if (ret < 0)
-    store_rollback(c->store);
   EVP_PKEY_free(pub);
   cacert_clear(&cc);
   store_ca_clear(&row);
-  store_ca_clear(&locked);
   return ret;
 }
 
@@ -367,7 +382,36 @@ out:
  * CREATING (0: this round's key generation ends here) until it is
  * CA_KEYGEN_GIVE_UP_S old; anything else, or later, and the CA is FAILED. */
 #define CA_KEYGEN_GIVE_UP_S 3600
+
+/* The janitor's writes about one CA (store_tx bodies). */
+typedef struct {
+  const ctx_t *c;
+  const store_ca_t *row;
+  const err_t *ke;          /* failed: why the key could not be made */
+  const unsigned char *id;  /* made: the key and its CSR */
+  const char *csr, *alg;
+  int done;                 /* made: 0 when the CA was deleted meanwhile */
+} ca_janitor_t;
+
+static int ca_failed_tx(void *arg, err_t *e) {
+  const ca_janitor_t *j = arg;
+  if (store_ca_set_failed(j->c->store, j->row->id, "OTHER", e) < 0)
+    return -1;
+  return audit_event(j->c, e, AUDIT_CreateKey, j->row->arn, NULL, "failed: %s", j->ke->msg);
+}
+
+static int ca_made_tx(void *arg, err_t *e) {
+  ca_janitor_t *j = arg;
+  if ((j->done = store_ca_set_key(j->c->store, j->row->id, j->id, j->csr, e)) < 0)
+    return -1;
+  return audit_event(j->c, e, j->done ? AUDIT_CreateKey : AUDIT_DestroyKey, j->row->arn, NULL,
+                     j->done ? "%s key generated in the token, CSR signed"
+                             : "%s: CA deleted meanwhile",
+                     j->alg);
+}
+
 static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *ke, err_t *e) {
+  ca_janitor_t j = {.c = c, .row = row, .ke = ke};
   int later;
   err_ignore(key_destroy(c, row->id, NULL)); /* best effort: the CA is failing anyway */
   if (ke->code == ERR_ServiceUnavailable || ke->code == ERR_ThrottlingException) {
@@ -380,11 +424,7 @@ static int ca_keygen_failed(const ctx_t *c, const store_ca_t *row, const err_t *
     }
   }
   log_err(&c->log, "ca=%s key generation failed: %s", row->arn, ke->msg);
-  if (store_begin(c->store, e) < 0 || store_ca_set_failed(c->store, row->id, "OTHER", e) < 0 ||
-      audit_event(c, e, AUDIT_CreateKey, row->arn, NULL, "failed: %s", ke->msg) < 0 ||
-      store_commit(c->store, e) < 0)
-    return -1;
-  return 1;
+  return store_tx(c->store, ca_failed_tx, &j, 0, e) < 0 ? -1 : 1;
 }
 
 int ca_keygen_next(const ctx_t *c, err_t *e) {
@@ -392,7 +432,8 @@ int ca_keygen_next(const ctx_t *c, err_t *e) {
   cacfg_t cfg;
   unsigned char id[KEY_ID_LEN];
   char *csr = NULL;
-  int claimed, done, ret = -1;
+  int claimed, ret = -1;
+  ca_janitor_t j = {.c = c, .row = &row, .id = id};
   err_t ke;
   err_clear(&ke);
   memset(&cfg, 0, sizeof cfg);
@@ -406,71 +447,68 @@ int ca_keygen_next(const ctx_t *c, err_t *e) {
     ret = ca_keygen_failed(c, &row, &ke, e);
     goto out;
   }
-  if (store_begin(c->store, e) < 0 ||
-      (done = store_ca_set_key(c->store, row.id, id, csr, e)) < 0 ||
-      audit_event(c, e, done ? AUDIT_CreateKey : AUDIT_DestroyKey, row.arn, NULL,
-                  done ? "%s key generated in the token, CSR signed" : "%s: CA deleted meanwhile",
-                  cfg.key_algorithm) < 0 ||
-      store_commit(c->store, e) < 0)
+  j.csr = csr;
+  j.alg = cfg.key_algorithm;
+  if (store_tx(c->store, ca_made_tx, &j, 0, e) < 0)
     goto out;
-  if (!done)
+  if (!j.done)
     err_ignore(key_destroy(c, row.id, NULL)); /* best effort: its CA is gone */
   ret = 1;
 out:
-  if (ret < 0)
-    store_rollback(c->store);
   free(csr);
   cacfg_clear(&cfg);
   store_ca_clear(&row);
   return ret;
 }
 
+/* One CA past its restoration window, removed: 1, or 0 when none. */
+static int ca_purge_tx(void *arg, err_t *e) {
+  ca_change_t *t = arg;
+  int got = store_ca_next_purge(t->c->store, &t->row, e);
+  if (got <= 0)
+    return got;
+  if (store_ca_remove(t->c->store, t->row.id, t->row.arn, e) < 0 ||
+      audit_event(t->c, e, AUDIT_PurgeCertificateAuthority, t->row.arn, NULL,
+                  "restoration period ended") < 0)
+    return -1;
+  return 1;
+}
+
 int ca_purge_next(const ctx_t *c, err_t *e) {
-  store_ca_t row;
-  int got, ret = -1;
-  memset(&row, 0, sizeof row);
-  if (store_begin(c->store, e) < 0 || (got = store_ca_next_purge(c->store, &row, e)) < 0)
-    goto out;
-  if (got == 0) {
-    store_rollback(c->store);
-    return 0;
-  }
-  if (store_ca_remove(c->store, row.id, row.arn, e) < 0 ||
-      audit_event(c, e, AUDIT_PurgeCertificateAuthority, row.arn, NULL, "restoration period ended") < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  ret = 1;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  store_ca_clear(&row);
-  return ret;
+  ca_change_t t = {.c = c};
+  int rc = store_tx(c->store, ca_purge_tx, &t, 0, e);
+  store_ca_clear(&t.row);
+  return rc;
 }
 
 /* The oldest key waiting to be destroyed, claimed (its row locked and
  * deleted) in a transaction that commits only once the token objects are
  * gone and the event is written: another instance's janitor skips the row
  * meanwhile, and a failure leaves it for the next round. */
-int ca_destroy_next(const ctx_t *c, err_t *e) {
-  char *label = NULL, *arn = NULL;
-  int got, n, ret = -1;
-  if (store_begin(c->store, e) < 0)
-    return -1;
-  got = store_key_destroy_claim(c->store, &label, &arn, e);
-  if (got > 0)
-    clock_sleep_ms(failpoint("key_destroy_delay_ms"));
+typedef struct {
+  const ctx_t *c;
+  char *label, *arn;
+} ca_destroy_t;
+
+static int ca_destroy_tx(void *arg, err_t *e) {
+  ca_destroy_t *d = arg;
+  int n, got = store_key_destroy_claim(d->c->store, &d->label, &d->arn, e);
+  if (got <= 0)
+    return got;
+  clock_sleep_ms(failpoint("key_destroy_delay_ms"));
   /* after the commit that released it; idempotent if repeated */
-  if (got > 0 && (n = key_destroy(c, label, e)) >= 0 &&
-      audit_event(c, e, AUDIT_DestroyKey, arn, NULL, "%d token objects destroyed", n) == 0 &&
-      store_commit(c->store, e) == 0)
-    ret = 1;
-  else if (got == 0)
-    ret = 0;
-  if (ret <= 0)
-    store_rollback(c->store);
-  free(label);
-  free(arn);
-  return ret;
+  if ((n = key_destroy(d->c, d->label, e)) < 0 ||
+      audit_event(d->c, e, AUDIT_DestroyKey, d->arn, NULL, "%d token objects destroyed", n) < 0)
+    return -1;
+  return 1;
+}
+
+int ca_destroy_next(const ctx_t *c, err_t *e) {
+  ca_destroy_t d = {c, NULL, NULL};
+  int rc = store_tx(c->store, ca_destroy_tx, &d, 0, e);
+  free(d.label);
+  free(d.arn);
+  return rc;
 }
 
 int ca_expire_due(const ctx_t *c, err_t *e) {

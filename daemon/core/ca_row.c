@@ -22,17 +22,31 @@ int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e)
   return rc < 0 ? -1 : 0;
 }
 
-int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *row, err_t *e) {
-  memset(row, 0, sizeof *row);
-  if (store_begin(c->store, e) == 0 && ca_get(c, arn, STORE_LOCK_UPDATE, row, e) == 0) {
-    if (castate_allows(CA_OP_CHANGE, castate_of(row)))
-      return 0;
-    err_set(e, ERR_InvalidStateException,
-            "The certificate authority %s is DELETED; its %s cannot change.", arn, what);
-  }
-  store_rollback(c->store);
-  store_ca_clear(row);
-  return -1;
+typedef struct {
+  const ctx_t *c;
+  const char *arn, *what;
+  ca_live_fn step;
+  void *arg;
+  store_ca_t row;
+} ca_live_t;
+
+static int ca_live_tx(void *arg, err_t *e) {
+  ca_live_t *t = arg;
+  if (ca_get(t->c, t->arn, STORE_LOCK_UPDATE, &t->row, e) < 0)
+    return -1;
+  if (!castate_allows(CA_OP_CHANGE, castate_of(&t->row)))
+    return err_set(e, ERR_InvalidStateException,
+                   "The certificate authority %s is DELETED; its %s cannot change.", t->arn,
+                   t->what);
+  return t->step(t->c, &t->row, t->arg, e);
+}
+
+int ca_change_live(const ctx_t *c, const char *arn, const char *what, ca_live_fn step,
+                   void *arg, err_t *e) {
+  ca_live_t t = {c, arn, what, step, arg, {0}};
+  int rc = store_tx(c->store, ca_live_tx, &t, 0, e);
+  store_ca_clear(&t.row);
+  return rc;
 }
 
 int ca_resolve(const ctx_t *c, const char *arn, int lock, char id[37], err_t *e) {

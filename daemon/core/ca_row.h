@@ -11,11 +11,13 @@
  * transaction. */
 MUST_CHECK
 int ca_get(const ctx_t *c, const char *arn, int lock, store_ca_t *row, err_t *e);
-/* Begins a transaction and locks the caller's CA row (FOR UPDATE) for a
- * change of its `what`; a DELETED CA is InvalidStateException. On failure
- * the transaction is rolled back and row cleared. */
+/* A change of the caller's CA (its policy, its permissions) in a
+ * transaction of its own: the row locked FOR UPDATE, refused when DELETED
+ * (InvalidStateException naming what), then step's result. */
+typedef int (*ca_live_fn)(const ctx_t *c, const store_ca_t *row, void *arg, err_t *e);
 MUST_CHECK
-int ca_lock_live(const ctx_t *c, const char *arn, const char *what, store_ca_t *row, err_t *e);
+int ca_change_live(const ctx_t *c, const char *arn, const char *what, ca_live_fn step,
+                   void *arg, err_t *e);
 /* The CA's id (UUID) when arn names an existing CA of the caller's; the
  * errors of a bad or unknown ARN otherwise. lock: inside a transaction,
  * FOR UPDATE. */

@@ -9,20 +9,16 @@
 #include "store/store_ca.h"
 
 /* One change of the policy (text NULL: removed), the CA row locked. */
-static int capolicy_set(const ctx_t *c, const char *arn, const char *text, err_t *e) {
-  store_ca_t row;
-  int ret = -1;
-  if (ca_lock_live(c, arn, "policy", &row, e) < 0)
+static int capolicy_step(const ctx_t *c, const store_ca_t *row, void *arg, err_t *e) {
+  const char *text = arg;
+  if (store_ca_set_policy(c->store, row->id, text, e) < 0)
     return -1;
-  if (store_ca_set_policy(c->store, row.id, text, e) == 0 &&
-      audit_event(c, e, text ? AUDIT_PutPolicy : AUDIT_DeletePolicy, arn, NULL, "%s",
-                  text ? "policy set" : "policy removed") == 0 &&
-      store_commit(c->store, e) == 0)
-    ret = 0;
-  if (ret < 0)
-    store_rollback(c->store);
-  store_ca_clear(&row);
-  return ret;
+  return audit_event(c, e, text ? AUDIT_PutPolicy : AUDIT_DeletePolicy, row->arn, NULL, "%s",
+                     text ? "policy set" : "policy removed");
+}
+
+static int capolicy_set(const ctx_t *c, const char *arn, const char *text, err_t *e) {
+  return ca_change_live(c, arn, "policy", capolicy_step, (void *)text, e);
 }
 
 int capolicy_put(const ctx_t *c, const char *arn, const char *text, err_t *e) {

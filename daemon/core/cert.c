@@ -67,60 +67,62 @@ out:
   return rc;
 }
 
-int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const char *reason,
-                 err_t *e) {
+/* RevokeCertificate's transaction (a store_tx body). */
+typedef struct {
+  const ctx_t *c;
+  const char *ca_arn, *serial, *reason;
+  char norm[64];
   store_ca_t row;
   store_cert_t crt;
-  char norm[64];
-  int found, ret = -1;
-  memset(&row, 0, sizeof row);
-  memset(&crt, 0, sizeof crt);
-  if (serial_normalize(serial, norm, sizeof norm) < 0)
+} cert_revoke_t;
+
+static int cert_revoke_tx(void *arg, err_t *e) {
+  cert_revoke_t *r = arg;
+  const ctx_t *c = r->c;
+  char own[64];
+  int found;
+  /* the CA row for update: the revocation counts itself there, for the CRL */
+  if (ca_get(c, r->ca_arn, STORE_LOCK_UPDATE, &r->row, e) < 0 ||
+      castate_check(CA_OP_REVOKE, castate_of(&r->row), r->ca_arn, e) < 0)
+    return -1;
+  if (r->row.serial && serial_normalize(r->row.serial, own, sizeof own) == 0 &&
+      strcmp(own, r->norm) == 0)
+    return err_set(e, ERR_InvalidRequestException,
+                   "A certificate authority's own certificate cannot be revoked");
+  found = store_cert_by_serial(c->store, r->row.id, r->norm, 1, &r->crt, e);
+  if (found < 0)
+    return -1;
+  if (found == 0)
+    return err_set(e, ERR_ResourceNotFoundException, "Could not find certificate %s in %s",
+                   r->serial, r->ca_arn);
+  if (r->crt.status == CERT_PENDING)
+    return err_set(e, ERR_RequestInProgressException, "The certificate is still being issued.");
+  if (r->crt.status == CERT_FAILED)
+    return err_set(e, ERR_ResourceNotFoundException, "The certificate %s was never issued",
+                   r->serial);
+  if (r->crt.revoked_at)
+    return err_set(e, ERR_RequestAlreadyProcessedException,
+                   "The certificate is already revoked.");
+  if (store_cert_revoke(c->store, r->row.id, r->norm, r->reason, e) < 0 ||
+      store_crl_count_revocation(c->store, r->row.id, r->norm, e) < 0)
+    return -1;
+  return audit_event(c, e, AUDIT_RevokeCertificate, r->ca_arn, r->norm, "reason=%s", r->reason);
+}
+
+int cert_revoke(const ctx_t *c, const char *ca_arn, const char *serial, const char *reason,
+                err_t *e) {
+  cert_revoke_t r;
+  int rc;
+  memset(&r, 0, sizeof r);
+  r.c = c;
+  r.ca_arn = ca_arn;
+  r.serial = serial;
+  r.reason = reason;
+  if (serial_normalize(serial, r.norm, sizeof r.norm) < 0)
     return err_set(e, ERR_InvalidRequestException,
                    "CertificateSerial must be a hexadecimal serial number");
-  /* the CA row for update: the revocation counts itself there, for the CRL */
-  if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_UPDATE, &row, e) < 0)
-    goto out;
-  if (castate_check(CA_OP_REVOKE, castate_of(&row), ca_arn, e) < 0)
-    goto out;
-  if (row.serial) {
-    char own[64];
-    if (serial_normalize(row.serial, own, sizeof own) == 0 && strcmp(own, norm) == 0) {
-      err_set(e, ERR_InvalidRequestException,
-              "A certificate authority's own certificate cannot be revoked");
-      goto out;
-    }
-  }
-  found = store_cert_by_serial(c->store, row.id, norm, 1, &crt, e);
-  if (found < 0)
-    goto out;
-  if (found == 0) {
-    err_set(e, ERR_ResourceNotFoundException, "Could not find certificate %s in %s", serial,
-            ca_arn);
-    goto out;
-  }
-  if (crt.status == CERT_PENDING) {
-    err_set(e, ERR_RequestInProgressException, "The certificate is still being issued.");
-    goto out;
-  }
-  if (crt.status == CERT_FAILED) {
-    err_set(e, ERR_ResourceNotFoundException, "The certificate %s was never issued", serial);
-    goto out;
-  }
-  if (crt.revoked_at) {
-    err_set(e, ERR_RequestAlreadyProcessedException, "The certificate is already revoked.");
-    goto out;
-  }
-  if (store_cert_revoke(c->store, row.id, norm, reason, e) < 0 ||
-      store_crl_count_revocation(c->store, row.id, norm, e) < 0 ||
-      audit_event(c, e, AUDIT_RevokeCertificate, ca_arn, norm, "reason=%s", reason) < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  ret = 0;
-out:
-  if (ret < 0)
-    store_rollback(c->store);
-  store_cert_clear(&crt);
-  store_ca_clear(&row);
-  return ret;
+  rc = store_tx(c->store, cert_revoke_tx, &r, 0, e);
+  store_cert_clear(&r.crt);
+  store_ca_clear(&r.row);
+  return rc;
 }

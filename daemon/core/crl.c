@@ -175,12 +175,29 @@ out:
   return ret;
 }
 
+typedef struct {
+  const ctx_t *c;
+  const store_crl_due_t *d;
+  const store_ca_t *row;
+  const revcfg_t *rev;
+} crl_one_t;
+
+/* 1 made, 0 another writer has it (a store_tx body). */
+static int crl_one_tx(void *arg, err_t *e) {
+  const crl_one_t *o = arg;
+  int locked = store_crl_lock(o->c->store, o->row->id, e);
+  if (locked <= 0)
+    return locked;
+  return crl_make(o->c, o->d, o->row, o->rev, e) < 0 ? -1 : 1;
+}
+
 /* One CA: 1 made, 0 another writer has it, -1 error. */
 static int crl_refresh_one(const ctx_t *janitor, const store_crl_due_t *d, err_t *e) {
   ctx_t c = *janitor;
   store_ca_t row;
   revcfg_t rev;
-  int ret = -1, locked;
+  crl_one_t o = {&c, d, &row, &rev};
+  int ret = -1;
   long long t0 = clock_now_ms();
   memset(&row, 0, sizeof row);
   memset(&rev, 0, sizeof rev);
@@ -188,20 +205,11 @@ static int crl_refresh_one(const ctx_t *janitor, const store_crl_due_t *d, err_t
   if (ca_get(&c, d->arn, STORE_LOCK_NONE, &row, e) < 0 ||
       revcfg_from_text(d->revocation_config, &rev, e) < 0 || !row.has_key)
     goto out;
-  if (store_begin(c.store, e) < 0 || (locked = store_crl_lock(c.store, row.id, e)) < 0)
-    goto out;
-  if (locked == 0) {
-    ret = 0;
-    goto out;
-  }
-  if (crl_make(&c, d, &row, &rev, e) == 0 && store_commit(c.store, e) == 0) {
+  ret = store_tx(c.store, crl_one_tx, &o, 0, e);
+  if (ret == 1)
     log_info(&c.log, "CRL of %s%s%s made in %lld ms", d->arn, d->partition ? " partition " : "",
              d->partition ? d->partition : "", clock_now_ms() - t0);
-    ret = 1;
-  }
 out:
-  if (ret != 1)
-    store_rollback(c.store);
   revcfg_clear(&rev);
   store_ca_clear(&row);
   return ret;

@@ -37,7 +37,7 @@
 typedef enum {
   ISSUE_STALE_ROW = -3, /* issue_attempt: failed on a cached CA row before
                          * anything was written: try again on a fresh one */
-  ISSUE_FINAL = -2,     /* a write (issue_tx_fn): failed for good, no retry */
+  ISSUE_FINAL = STORE_TX_FINAL, /* a write: failed for good, no retry */
   ISSUE_FAIL = -1,      /* failed, e says why (a write: retried while the
                          * database is away) */
   ISSUE_OK = 0,
@@ -276,55 +276,63 @@ static issue_rc_t issue_claim(const ctx_t *c, const issue_req_t *r, const issue_
                  "The idempotency token is being used by a concurrent request; retry.");
 }
 
+/* T1 in a transaction of its own (a store_tx body): the CA row locked FOR
+ * SHARE and checked unchanged, the token claimed, the serial reserved. */
+typedef struct {
+  const ctx_t *c;
+  const issue_req_t *r;
+  issue_t *is;
+  char **arn;
+  const store_cert_new_t *n;
+  const store_audit_t *a;
+  store_ca_t locked;
+} issue_reserve_t;
+
+static int issue_reserve_tx(void *arg, err_t *e) {
+  issue_reserve_t *t = arg;
+  issue_rc_t claimed;
+  int rows;
+  if (ca_get(t->c, t->r->ca_arn, STORE_LOCK_SHARE, &t->locked, e) < 0)
+    return ISSUE_FAIL;
+  if (castate_of(&t->locked) != castate_of(&t->is->row))
+    return issue_bad_state(e);
+  if (!issue_same_ca(&t->is->row, &t->locked))
+    return ISSUE_REBUILD; /* nothing written: its commit changes nothing */
+  if (t->r->token && (claimed = issue_claim(t->c, t->r, t->is, t->arn, e)) != ISSUE_OK)
+    return claimed;
+  rows = store_cert_reserve(t->c->store, t->n, t->a, 1, e);
+  if (rows == 0) /* a 128-bit collision: refuse rather than reuse */
+    return err_set(e, ERR_ServiceUnavailable, "serial collision; retry");
+  return rows > 0 ? ISSUE_OK : ISSUE_FAIL;
+}
+
 /* T1: the intent, serial reserved, durable before the token signs, with
  * the certificate to sign. ISSUE_EARLIER when the IdempotencyToken
  * answered with an earlier ARN (in *arn), ISSUE_REBUILD when the CA's
  * certificate or revocation configuration changed since the certificate
- * was built, ISSUE_OK reserved. With a token, or when the grouped statement found the CA
- * changed, it runs in a transaction of its own with the CA row locked. */
+ * was built, ISSUE_OK reserved. With a token, or when the grouped
+ * statement found the CA changed, it runs in a transaction of its own
+ * with the CA row locked. */
 static issue_rc_t issue_reserve(const ctx_t *c, const issue_req_t *r, issue_t *is, char **arn,
                                 err_t *e) {
   char detail[AUDIT_DETAIL_MAX];
   store_audit_t a;
-  store_ca_t locked;
-  issue_rc_t ret = ISSUE_FAIL, claimed = ISSUE_OK;
   int rows;
   store_cert_new_t n = {is->row.id, is->norm, *arn, is->t->name, is->subj, c->actor,
                         is->nb,     is->na,  is->tbs, (size_t)is->tbs_len,
                         r->signing_algorithm, is->partition[0] ? is->partition : NULL,
                         is->row.status, is->row.cert_der, is->row.cert_len,
                         is->row.revocation_config};
+  issue_reserve_t t = {c, r, is, arn, &n, &a, {0}};
   audit_note(c, &a, detail, AUDIT_IssueCertificate, r->ca_arn, is->norm, "template=%s requested",
              is->t->name);
   /* without an IdempotencyToken, the common case: committed with its
    * concurrent peers (group commit); 0 is the CA changed, or a collision */
   if (!r->token && (rows = store_cert_reserve(c->store, &n, &a, 0, e)) != 0)
     return rows > 0 ? ISSUE_OK : ISSUE_FAIL;
-  memset(&locked, 0, sizeof locked);
-  if (store_begin(c->store, e) < 0 || ca_get(c, r->ca_arn, STORE_LOCK_SHARE, &locked, e) < 0)
-    goto out;
-  if (castate_of(&locked) != castate_of(&is->row)) {
-    issue_bad_state(e);
-    goto out;
-  }
-  if (!issue_same_ca(&is->row, &locked)) {
-    claimed = ISSUE_REBUILD;
-    goto out;
-  }
-  if (r->token && (claimed = issue_claim(c, r, is, arn, e)) != ISSUE_OK)
-    goto out;
-  rows = store_cert_reserve(c->store, &n, &a, 1, e);
-  if (rows == 0) /* a 128-bit collision: refuse rather than reuse */
-    err_set(e, ERR_ServiceUnavailable, "serial collision; retry");
-  if (rows > 0 && store_commit(c->store, e) == 0)
-    ret = ISSUE_OK;
-out:
-  if (ret < 0 || claimed > ISSUE_OK)
-    store_rollback(c->store);
-  if (claimed > ISSUE_OK)
-    ret = claimed;
-  store_ca_clear(&locked);
-  return ret;
+  rows = store_tx(c->store, issue_reserve_tx, &t, 0, e);
+  store_ca_clear(&t.locked);
+  return rows < 0 ? ISSUE_FAIL : (issue_rc_t)rows;
 }
 
 /* Checks the token's signature in software and encodes it. */
@@ -336,33 +344,9 @@ static int issue_check(X509 *signed_x, EVP_PKEY *ca_pub, unsigned char **der, in
   return *der_len > 0 ? 0 : err_set(e, ERR_InternalFailure, "cannot encode the certificate");
 }
 
-/* A write: ISSUE_OK, ISSUE_FAIL (retried while the database is away) or
- * ISSUE_FINAL. */
-typedef issue_rc_t (*issue_tx_fn)(const ctx_t *c, const void *arg, err_t *e);
-
-/* Runs body (in a transaction of its own when tx; a body that commits by
- * itself when not), again on a fresh connection with a growing pause while
- * the database is away, for at most ISSUE_TX_BUDGET_MS. */
-static int issue_tx(const ctx_t *c, issue_tx_fn body, const void *arg, int tx, err_t *e) {
-  long long start = clock_now_ms();
-  long pause_ms = 50;
-  for (;;) {
-    int rc;
-    err_clear(e);
-    rc = store_ready(c->store, e) < 0 || (tx && store_begin(c->store, e) < 0) ? -1
-                                                                              : body(c, arg, e);
-    if (rc == 0 && (!tx || store_commit(c->store, e) == 0))
-      return 0;
-    store_rollback(c->store);
-    if (rc == ISSUE_FINAL || e->code != ERR_ServiceUnavailable ||
-        clock_now_ms() - start + pause_ms > ISSUE_TX_BUDGET_MS)
-      return -1;
-    clock_sleep_ms(pause_ms);
-    pause_ms *= 2;
-  }
-}
-
+/* T2 or the FAILED mark, as a store_tx body (store/store.h). */
 typedef struct {
+  const ctx_t *c;
   const char *ca_id, *ca_arn, *serial, *op, *token;
   const unsigned char *der;
   int der_len;
@@ -392,8 +376,9 @@ static issue_rc_t issue_confirm(const ctx_t *c, const issue_fin_t *f, err_t *e) 
 
 /* T2: PENDING -> ISSUED, one statement that commits with its concurrent
  * peers; a row no longer PENDING is confirmed ISSUED, never assumed. */
-static issue_rc_t issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
+static int issue_tx_issued(void *arg, err_t *e) {
   const issue_fin_t *f = arg;
+  const ctx_t *c = f->c;
   char detail[AUDIT_DETAIL_MAX];
   store_audit_t a;
   int done;
@@ -411,8 +396,9 @@ static issue_rc_t issue_tx_issued(const ctx_t *c, const void *arg, err_t *e) {
 
 /* A signature that failed: FAILED, the token released, so that a retry
  * issues afresh. */
-static issue_rc_t issue_tx_failed(const ctx_t *c, const void *arg, err_t *e) {
+static int issue_tx_failed(void *arg, err_t *e) {
   const issue_fin_t *f = arg;
+  const ctx_t *c = f->c;
   int done = store_cert_failed(c->store, f->ca_id, f->serial, e);
   if (done < 0 || (f->token && store_idem_release(c->store, c->caller, f->op, f->token, e) < 0))
     return ISSUE_FAIL;
@@ -428,7 +414,7 @@ static issue_rc_t issue_tx_failed(const ctx_t *c, const void *arg, err_t *e) {
 static int issue_sign_record(const ctx_t *c, const issue_req_t *r, issue_t *is, err_t *e) {
   char op[64];
   unsigned char *der = NULL;
-  issue_fin_t f = {is->row.id, r->ca_arn, is->norm, op, r->token, NULL, 0, NULL};
+  issue_fin_t f = {c, is->row.id, r->ca_arn, is->norm, op, r->token, NULL, 0, NULL};
   X509 *signed_x;
   err_t fe;
   int ret = -1;
@@ -438,13 +424,13 @@ static int issue_sign_record(const ctx_t *c, const issue_req_t *r, issue_t *is, 
   is->x = NULL; /* the signer's now */
   if (signed_x && issue_check(signed_x, is->ca_pub, &der, &f.der_len, e) == 0) {
     f.der = der;
-    ret = issue_tx(c, issue_tx_issued, &f, 0, e);
+    ret = store_retry(c->store, issue_tx_issued, &f, ISSUE_TX_BUDGET_MS, e);
     if (ret < 0)
       log_err(&c->log, "serial=%s signed, not recorded (stays for the janitor): %s", is->norm,
               e->msg);
   } else {
     f.why = e->msg;
-    if (issue_tx(c, issue_tx_failed, &f, 1, &fe) < 0)
+    if (store_tx(c->store, issue_tx_failed, &f, ISSUE_TX_BUDGET_MS, &fe) < 0)
       log_err(&c->log, "serial=%s not signed, and not marked FAILED: %s", is->norm, fe.msg);
   }
   X509_free(signed_x);
@@ -515,7 +501,7 @@ int issue_certificate(const ctx_t *c, const issue_req_t *r, char **arn, err_t *e
 static int issue_finish_one(const ctx_t *janitor, const store_cert_stale_t *st, err_t *e) {
   ctx_t c = *janitor;
   store_ca_t row;
-  issue_fin_t f = {NULL, st->ca_arn, st->serial, NULL, NULL, NULL, 0, "never signed"};
+  issue_fin_t f = {&c, NULL, st->ca_arn, st->serial, NULL, NULL, NULL, 0, "never signed"};
   const unsigned char *q = st->tbs;
   X509 *tbs = st->tbs ? d2i_X509(NULL, &q, (long)st->tbs_len) : NULL, *signed_x = NULL;
   EVP_PKEY *pub = NULL;
@@ -536,12 +522,12 @@ static int issue_finish_one(const ctx_t *janitor, const store_cert_stale_t *st, 
       goto out;
     if (issue_check(signed_x, pub, &der, &f.der_len, e) == 0) {
       f.der = der;
-      ret = issue_tx(&c, issue_tx_issued, &f, 0, e);
+      ret = store_retry(c.store, issue_tx_issued, &f, ISSUE_TX_BUDGET_MS, e);
       goto out;
     }
     f.why = e->msg;
   }
-  ret = issue_tx(&c, issue_tx_failed, &f, 1, e);
+  ret = store_tx(c.store, issue_tx_failed, &f, ISSUE_TX_BUDGET_MS, e);
 out:
   X509_free(tbs);
   X509_free(signed_x);

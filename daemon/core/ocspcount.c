@@ -107,33 +107,44 @@ static void ocspcount_restore(ocspcount_t *oc, const ocspcount_ca_t *cas, int n,
   pthread_mutex_unlock(&oc->mu);
 }
 
-int ocspcount_flush(ocspcount_t *oc, const ctx_t *c, err_t *e) {
-  ocspcount_ca_t *cas = NULL;
-  time_t t = 0;
-  long dropped = 0;
-  int n = oc ? ocspcount_take(oc, &cas, &t, &dropped) : 0, rc = -1;
+/* What one flush writes (a store_tx body). */
+typedef struct {
+  const ctx_t *c;
+  const ocspcount_ca_t *cas;
+  int n;
+  time_t t;
+  long dropped;
+} ocspcount_tx_t;
+
+static int ocspcount_write(void *arg, err_t *e) {
+  const ocspcount_tx_t *w = arg;
   char since[32];
   struct tm tm;
+  gmtime_r(&w->t, &tm);
+  strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  for (int i = 0; i < w->n; i++)
+    if (audit_event(w->c, e, AUDIT_OCSPSign, w->cas[i].arn, NULL,
+                    "responses=%ld since=%s seconds=%lld", w->cas[i].n, since,
+                    (long long)(clock_now() - w->t)) < 0)
+      return -1;
+  if (w->dropped > 0 && audit_event(w->c, e, AUDIT_OCSPSign, NULL, NULL,
+                                    "responses=%ld since=%s of CAs beyond the %d counted",
+                                    w->dropped, since, OCSPCOUNT_CAS) < 0)
+    return -1;
+  return 0;
+}
+
+int ocspcount_flush(ocspcount_t *oc, const ctx_t *c, err_t *e) {
+  ocspcount_tx_t w = {c, NULL, 0, 0, 0};
+  ocspcount_ca_t *cas = NULL;
+  int rc;
+  w.n = oc ? ocspcount_take(oc, &cas, &w.t, &w.dropped) : 0;
   if (!cas)
     return 0;
-  gmtime_r(&t, &tm);
-  strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (store_begin(c->store, e) < 0)
-    goto out;
-  for (int i = 0; i < n; i++)
-    if (audit_event(c, e, AUDIT_OCSPSign, cas[i].arn, NULL, "responses=%ld since=%s seconds=%lld",
-                    cas[i].n, since, (long long)(clock_now() - t)) < 0)
-      goto out;
-  if (dropped > 0 && audit_event(c, e, AUDIT_OCSPSign, NULL, NULL,
-                                 "responses=%ld since=%s of CAs beyond the %d counted",
-                                 dropped, since, OCSPCOUNT_CAS) < 0)
-    goto out;
-  rc = store_commit(c->store, e);
-out:
-  if (rc < 0) {
-    store_rollback(c->store);
-    ocspcount_restore(oc, cas, n, t, dropped);
-  }
+  w.cas = cas;
+  rc = store_tx(c->store, ocspcount_write, &w, 0, e);
+  if (rc < 0)
+    ocspcount_restore(oc, cas, w.n, w.t, w.dropped);
   free(cas);
   return rc;
 }

@@ -12,32 +12,37 @@
 /* The only principal AWS lets a permission name. */
 #define PERM_PRINCIPAL "acm.amazonaws.com"
 
+typedef struct {
+  const char *principal, *source_account;
+  const char *actions; /* NULL: delete */
+} perm_change_t;
+
 /* A change of one permission, the CA row locked: insert (actions) or
  * delete (actions NULL). */
+static int perm_step(const ctx_t *c, const store_ca_t *row, void *arg, err_t *e) {
+  const perm_change_t *p = arg;
+  const char *src = p->source_account;
+  int rc = p->actions
+               ? store_perm_insert(c->store, row->id, p->principal, src, p->actions, e)
+               : store_perm_delete(c->store, row->id, p->principal, src, e);
+  if (rc < 0)
+    return -1;
+  if (rc == 1)
+    return err_set(e,
+                   p->actions ? ERR_PermissionAlreadyExistsException
+                              : ERR_ResourceNotFoundException,
+                   p->actions ? "The permission for %s%s%s already exists on %s"
+                              : "There is no permission for %s%s%s on %s",
+                   p->principal, src ? " from account " : "", src ? src : "", row->arn);
+  return audit_event(c, e, p->actions ? AUDIT_CreatePermission : AUDIT_DeletePermission,
+                     row->arn, NULL, "principal=%s source_account=%s actions=%s", p->principal,
+                     src ? src : "-", p->actions ? p->actions : "-");
+}
+
 static int perm_change(const ctx_t *c, const char *arn, const char *principal,
                        const char *source_account, const char *actions, err_t *e) {
-  store_ca_t row;
-  int ret = -1, rc;
-  if (ca_lock_live(c, arn, "permissions", &row, e) < 0)
-    return -1;
-  rc = actions ? store_perm_insert(c->store, row.id, principal, source_account, actions, e)
-               : store_perm_delete(c->store, row.id, principal, source_account, e);
-  if (rc == 1)
-    err_set(e, actions ? ERR_PermissionAlreadyExistsException : ERR_ResourceNotFoundException,
-            actions ? "The permission for %s%s%s already exists on %s"
-                    : "There is no permission for %s%s%s on %s",
-            principal, source_account ? " from account " : "",
-            source_account ? source_account : "", arn);
-  if (rc == 0 &&
-      audit_event(c, e, actions ? AUDIT_CreatePermission : AUDIT_DeletePermission, arn, NULL,
-                  "principal=%s source_account=%s actions=%s", principal,
-                  source_account ? source_account : "-", actions ? actions : "-") == 0 &&
-      store_commit(c->store, e) == 0)
-    ret = 0;
-  if (ret < 0)
-    store_rollback(c->store);
-  store_ca_clear(&row);
-  return ret;
+  perm_change_t p = {principal, source_account, actions};
+  return ca_change_live(c, arn, "permissions", perm_step, &p, e);
 }
 
 /* Whether the comma-separated list holds a. */

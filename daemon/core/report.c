@@ -28,51 +28,60 @@ void report_info_clear(report_info_t *i) {
   memset(i, 0, sizeof *i);
 }
 
+/* CreateCertificateAuthorityAuditReport's transaction (a store_tx body). */
+typedef struct {
+  const ctx_t *c;
+  const char *ca_arn, *bucket, *format;
+  char *id;
+  char **key;
+  store_ca_t row;
+} report_new_t;
+
+static int report_create_tx(void *arg, err_t *e) {
+  report_new_t *n = arg;
+  const ctx_t *c = n->c;
+  int recent;
+  /* the CA row for update: two requests at once make one report */
+  if (ca_get(c, n->ca_arn, STORE_LOCK_UPDATE, &n->row, e) < 0 ||
+      castate_check(CA_OP_REPORT, castate_of(&n->row), n->ca_arn, e) < 0)
+    return -1;
+  if ((recent = store_report_recent(c->store, n->row.id, c->report_interval, e)) != 0)
+    return recent < 0 ? -1
+                      : err_set(e, ERR_RequestInProgressException,
+                                "An audit report was made for %s less than %ld seconds ago; "
+                                "one report per certificate authority can be made every %ld "
+                                "seconds.",
+                                n->ca_arn, c->report_interval, c->report_interval);
+  if (uuid_v4(n->id) < 0 ||
+      asprintf(n->key, "audit-report/%s/%s.%s", n->row.id, n->id,
+               strcmp(n->format, "CSV") == 0 ? "csv" : "json") < 0) {
+    *n->key = NULL;
+    return err_set(e, ERR_InternalFailure, "out of memory");
+  }
+  if (bucketown_use(c, n->row.id, n->bucket, e) < 0 ||
+      store_report_insert(c->store, n->id, n->row.id, n->bucket, *n->key, n->format, c->actor,
+                          e) < 0)
+    return -1;
+  return audit_event(c, e, AUDIT_CreateCertificateAuthorityAuditReport, n->ca_arn, NULL,
+                     "report=%s bucket=%s format=%s", n->id, n->bucket, n->format);
+}
+
 int report_create(const ctx_t *c, const char *ca_arn, const char *bucket, const char *format,
                   char id[37], char **key, err_t *e) {
-  store_ca_t row;
-  int recent, ret = -1;
-  memset(&row, 0, sizeof row);
+  report_new_t n = {c, ca_arn, bucket, format, id, key, {0}};
+  int rc;
   *key = NULL;
   if (strchr(bucket, '/'))
     return err_set(e, ERR_InvalidArgsException, "S3BucketName '%s' is not a bucket name", bucket);
   if (revcfg_bucket_check(bucket, e) < 0)
     return -1;
-  /* the CA row for update: two requests at once make one report */
-  if (store_begin(c->store, e) < 0 || ca_get(c, ca_arn, STORE_LOCK_UPDATE, &row, e) < 0)
-    goto out;
-  if (castate_check(CA_OP_REPORT, castate_of(&row), ca_arn, e) < 0)
-    goto out;
-  if ((recent = store_report_recent(c->store, row.id, c->report_interval, e)) != 0) {
-    if (recent == 1)
-      err_set(e, ERR_RequestInProgressException,
-              "An audit report was made for %s less than %ld seconds ago; one report per "
-              "certificate authority can be made every %ld seconds.",
-              ca_arn, c->report_interval, c->report_interval);
-    goto out;
-  }
-  if (uuid_v4(id) < 0 ||
-      asprintf(key, "audit-report/%s/%s.%s", row.id, id, strcmp(format, "CSV") == 0 ? "csv"
-                                                                                   : "json") < 0) {
-    *key = NULL;
-    err_set(e, ERR_InternalFailure, "out of memory");
-    goto out;
-  }
-  if (bucketown_use(c, row.id, bucket, e) < 0 ||
-      store_report_insert(c->store, id, row.id, bucket, *key, format, c->actor, e) < 0 ||
-      audit_event(c, e, AUDIT_CreateCertificateAuthorityAuditReport, ca_arn, NULL,
-                  "report=%s bucket=%s format=%s", id, bucket, format) < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  ret = 0;
-out:
-  if (ret < 0) {
-    store_rollback(c->store);
+  rc = store_tx(c->store, report_create_tx, &n, 0, e);
+  if (rc < 0) {
     free(*key);
     *key = NULL;
   }
-  store_ca_clear(&row);
-  return ret;
+  store_ca_clear(&n.row);
+  return rc;
 }
 
 int report_describe(const ctx_t *c, const char *ca_arn, const char *id, report_info_t *out,
@@ -157,39 +166,48 @@ static int report_write(const ctx_t *c, const store_report_t *r, const bucket_t 
   return o->wfailed ? 1 : rc;
 }
 
-int report_build_next(const ctx_t *c, const bucket_t *b, err_t *e) {
+/* One report in CREATING, claimed and written (a store_tx body): 1, or 0
+ * when none waits. */
+typedef struct {
+  const ctx_t *c;
+  const bucket_t *b;
   store_report_t r;
   report_out_t o;
+  int failed; /* written as FAILED */
+} report_build_t;
+
+static int report_build_tx(void *arg, err_t *e) {
+  report_build_t *t = arg;
+  int claimed = store_report_claim(t->c->store, &t->r, e), w;
+  if (claimed <= 0)
+    return claimed;
+  if ((w = report_write(t->c, &t->r, t->b, &t->o, e)) == 1 &&
+      t->o.werr.code == ERR_ServiceUnavailable) {
+    *e = t->o.werr; /* S3 away: CREATING still, tried again next round */
+    return -1;
+  }
+  if (w < 0 || store_report_finish(t->c->store, t->r.id, w ? "FAILED" : "SUCCESS",
+                                   w ? t->o.werr.msg : NULL, e) < 0)
+    return -1;
+  t->failed = w;
+  return 1;
+}
+
+int report_build_next(const ctx_t *c, const bucket_t *b, err_t *e) {
+  report_build_t t;
   long long t0 = clock_now_ms();
-  int claimed, w, ret = -1;
-  memset(&r, 0, sizeof r);
-  memset(&o, 0, sizeof o);
-  err_clear(&o.werr);
-  if (store_begin(c->store, e) < 0 || (claimed = store_report_claim(c->store, &r, e)) < 0)
-    goto out;
-  if (!claimed) {
-    ret = 0;
-    goto out;
-  }
-  if ((w = report_write(c, &r, b, &o, e)) == 1 && o.werr.code == ERR_ServiceUnavailable) {
-    *e = o.werr; /* S3 away: CREATING still, tried again next round */
-    goto out;
-  }
-  if (w < 0 ||
-      store_report_finish(c->store, r.id, w ? "FAILED" : "SUCCESS", w ? o.werr.msg : NULL,
-                          e) < 0 ||
-      store_commit(c->store, e) < 0)
-    goto out;
-  if (w)
-    log_err(&c->log, "audit report %s of %s FAILED: %s", r.id, r.ca_arn, o.werr.msg);
-  else
+  int rc;
+  memset(&t, 0, sizeof t);
+  t.c = c;
+  t.b = b;
+  err_clear(&t.o.werr);
+  rc = store_tx(c->store, report_build_tx, &t, 0, e);
+  if (rc == 1 && t.failed)
+    log_err(&c->log, "audit report %s of %s FAILED: %s", t.r.id, t.r.ca_arn, t.o.werr.msg);
+  else if (rc == 1)
     log_notice(&c->log, "audit report %s of %s written to %s/%s: %lld certificates in %lld ms",
-               r.id, r.ca_arn, r.bucket, r.key, o.line.lines, clock_now_ms() - t0);
-  ret = 1;
-out:
-  if (ret != 1)
-    store_rollback(c->store);
-  buf_free(&o.buf);
-  store_report_clear(&r);
-  return ret;
+               t.r.id, t.r.ca_arn, t.r.bucket, t.r.key, t.o.line.lines, clock_now_ms() - t0);
+  buf_free(&t.o.buf);
+  store_report_clear(&t.r);
+  return rc;
 }

@@ -28,55 +28,64 @@ static void tag_keys(const tag_t *tags, size_t n, char *out, size_t size) {
     strcpy(out + size - 4, "...");
 }
 
-int tag_add(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
+/* A Tag or Untag as a store_tx body (store/store.h). */
+typedef struct {
+  const ctx_t *c;
+  const char *arn;
+  const tag_t *tags;
+  size_t n;
+} tag_change_t;
+
+static int tag_add_tx(void *arg, err_t *e) {
+  const tag_change_t *t = arg;
+  const ctx_t *c = t->c;
   char id[37], keys[400];
   long count = 0;
+  if (ca_resolve(c, t->arn, STORE_LOCK_UPDATE, id, e) < 0)
+    return -1;
+  for (size_t i = 0; i < t->n; i++)
+    if (store_tag_put(c->store, id, t->tags[i].key, t->tags[i].value, e) < 0)
+      return -1;
+  if (store_tag_count(c->store, id, &count, e) < 0)
+    return -1;
+  if (count > TAG_MAX)
+    return err_set(e, ERR_TooManyTagsException,
+                   "A certificate authority can have at most %d tags; this would make %ld",
+                   TAG_MAX, count);
+  tag_keys(t->tags, t->n, keys, sizeof keys);
+  return audit_event(c, e, AUDIT_TagCertificateAuthority, t->arn, NULL, "keys=%s tags=%ld",
+                     keys, count);
+}
+
+int tag_add(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
+  tag_change_t t = {c, arn, tags, n};
   if (tag_check(tags, n, e) < 0)
     return -1;
-  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, STORE_LOCK_UPDATE, id, e) < 0)
-    goto fail;
-  for (size_t i = 0; i < n; i++)
-    if (store_tag_put(c->store, id, tags[i].key, tags[i].value, e) < 0)
-      goto fail;
-  if (store_tag_count(c->store, id, &count, e) < 0)
-    goto fail;
-  if (count > TAG_MAX) {
-    err_set(e, ERR_TooManyTagsException,
-            "A certificate authority can have at most %d tags; this would make %ld", TAG_MAX,
-            count);
-    goto fail;
-  }
-  tag_keys(tags, n, keys, sizeof keys);
-  if (audit_event(c, e, AUDIT_TagCertificateAuthority, arn, NULL, "keys=%s tags=%ld", keys,
-                  count) < 0 ||
-      store_commit(c->store, e) < 0)
-    goto fail;
-  return 0;
-fail:
-  store_rollback(c->store);
-  return -1;
+  return store_tx(c->store, tag_add_tx, &t, 0, e);
 }
 
 /* An Untag is recorded also when it removed nothing: the event says what
  * was asked (tags= the count left), as a Tag that changed nothing is. */
-int tag_remove(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
+static int tag_remove_tx(void *arg, err_t *e) {
+  const tag_change_t *t = arg;
+  const ctx_t *c = t->c;
   char id[37], keys[400];
   long count = 0;
-  if (store_begin(c->store, e) < 0 || ca_resolve(c, arn, STORE_LOCK_UPDATE, id, e) < 0)
-    goto fail;
-  for (size_t i = 0; i < n; i++)
-    if (store_tag_remove(c->store, id, tags[i].key, tags[i].value, e) < 0)
-      goto fail;
-  tag_keys(tags, n, keys, sizeof keys);
-  if (store_tag_count(c->store, id, &count, e) < 0 ||
-      audit_event(c, e, AUDIT_UntagCertificateAuthority, arn, NULL, "keys=%s tags=%ld", keys,
-                  count) < 0 ||
-      store_commit(c->store, e) < 0)
-    goto fail;
-  return 0;
-fail:
-  store_rollback(c->store);
-  return -1;
+  if (ca_resolve(c, t->arn, STORE_LOCK_UPDATE, id, e) < 0)
+    return -1;
+  for (size_t i = 0; i < t->n; i++)
+    if (store_tag_remove(c->store, id, t->tags[i].key, t->tags[i].value, e) < 0)
+      return -1;
+  tag_keys(t->tags, t->n, keys, sizeof keys);
+  if (store_tag_count(c->store, id, &count, e) < 0)
+    return -1;
+  return audit_event(c, e, AUDIT_UntagCertificateAuthority, t->arn, NULL, "keys=%s tags=%ld",
+                     keys, count);
+}
+
+int tag_remove(const ctx_t *c, const char *arn, const tag_t *tags, size_t n, err_t *e) {
+  tag_change_t t = {c, arn, tags, n};
+  return store_tx(c->store, tag_remove_tx, &t, 0, e);
 }
 
 /* The rows as one block: the array, then every string. */

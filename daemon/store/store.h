@@ -48,13 +48,20 @@ int store_migrate(store_t *s, const store_migration_t *m, err_t *e);
  * held by this connection across transactions: one instance at a time. */
 MUST_CHECK
 int store_lock(store_t *s, const char *name, int take, err_t *e);
-/* Transactions (READ COMMITTED): every state change is one. */
+/* A transaction's body: >= 0 done (the result store_tx returns), -1
+ * failed (e says why), STORE_TX_FINAL failed for good (no retry). */
+#define STORE_TX_FINAL -2
+typedef int (*store_tx_fn)(void *arg, err_t *e);
+/* The one way to run a transaction (READ COMMITTED; every state change is
+ * one): BEGIN, body, COMMIT when it returned >= 0, else ROLLBACK and -1. retry_ms > 0: while the database is away
+ * (ServiceUnavailable) it runs again on a fresh connection, after 50 ms
+ * doubling, for at most retry_ms. e is cleared first (never NULL). */
 MUST_CHECK
-int store_begin(store_t *s, err_t *e);
+int store_tx(store_t *s, store_tx_fn body, void *arg, long retry_ms, err_t *e);
+/* The same for a body that commits by itself (one statement, or the group
+ * commit): no BEGIN or COMMIT around it; ROLLBACK after a failure. */
 MUST_CHECK
-int store_commit(store_t *s, err_t *e);
-/* Safe to call after a failure, also with no transaction open. */
-void store_rollback(store_t *s);
+int store_retry(store_t *s, store_tx_fn body, void *arg, long retry_ms, err_t *e);
 /* An audit event as a write that commits alone takes it along. */
 typedef struct store_audit {
   const char *event, *account, *actor, *rid, *ca_arn, *serial, *note;
@@ -62,7 +69,7 @@ typedef struct store_audit {
 
 /* store_audit.c: appends an audit event (in the caller's transaction, if any); the note
  * is stored as the detail {"note": note}. Its log line is written once
- * the event has committed (at store_commit; never after a rollback). */
+ * the event has committed (never after a rollback). */
 MUST_CHECK
 int store_audit(store_t *s, const store_audit_t *a, err_t *e);
 /* store_idem.c: an IdempotencyToken, within the caller's transaction, records *result for

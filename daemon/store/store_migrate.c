@@ -30,8 +30,26 @@ out:
   return rc;
 }
 
-int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
+typedef struct {
+  store_t *s;
+  const store_migration_t *m;
+} store_migrate_t;
+
+/* One migration and its schema_migrations row (a store_tx body). */
+static int store_migrate_tx(void *arg, err_t *e) {
+  const store_migrate_t *t = arg;
+  const char *p[1] = {t->m->name};
   char what[96];
+  PGresult *r;
+  snprintf(what, sizeof what, "migration %s", t->m->name);
+  if (store_script(t->s, what, t->m->sql, e) < 0)
+    return -1;
+  r = store_exec(t->s, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, e);
+  PQclear(r);
+  return r ? 0 : -1;
+}
+
+int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
   int rc = -1;
   if (store_ready(s, e) < 0)
     return -1;
@@ -51,24 +69,8 @@ int store_migrate(store_t *s, const store_migration_t *m, err_t *e) {
       goto out;
     done = PQntuples(r) > 0;
     PQclear(r);
-    if (done)
-      continue;
-    if (store_cmd(s, "BEGIN", e) < 0)
+    if (!done && store_tx(s, store_migrate_tx, &(store_migrate_t){s, m}, 0, e) < 0)
       goto out;
-    snprintf(what, sizeof what, "migration %s", m->name);
-    if (store_script(s, what, m->sql, e) < 0) {
-      if (s->conn)
-        err_ignore(store_cmd(s, "ROLLBACK", NULL));
-      goto out;
-    }
-    r = store_exec(s, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, e);
-    if (!r || store_cmd(s, "COMMIT", e) < 0) {
-      PQclear(r);
-      if (s->conn)
-        err_ignore(store_cmd(s, "ROLLBACK", NULL));
-      goto out;
-    }
-    PQclear(r);
   }
   rc = 0;
 out:

@@ -57,6 +57,8 @@ void store_audit_done(store_t *s, const store_audit_t *a);
 /* The transaction ended: its audit lines logged when it committed, then
  * dropped (store_tx.c, store_drop). */
 void store_audit_flush(store_t *s, int committed);
+/* store_tx.c: safe after a failure, also with no transaction open. */
+void store_rollback(store_t *s);
 /* The next result of what was sent on s->conn (PQgetResult), waiting at
  * most the statement timeout plus a second for it; NULL at the end, or when
  * the wait ran out: then the connection is dropped and s->timed_out set

@@ -48,25 +48,30 @@ int store_role_current(store_t *s, char role[64], err_t *e) {
   return found < 0 ? -1 : 0;
 }
 
+typedef struct {
+  store_t *owner;
+  const char *role;
+} store_role_grant_t;
+
+static int store_role_grant_tx(void *arg, err_t *e) {
+  const store_role_grant_t *g = arg;
+  const char *p[1] = {g->role};
+  PGresult *r = store_exec(g->owner, "SELECT set_config('pcad.grantee', $1, true)", 1, p, e);
+  if (!r)
+    return -1;
+  PQclear(r);
+  return store_script(g->owner, "granting the database role's rights", store_role_rights, e);
+}
+
 int store_role_grant(store_t *owner, const char *role, err_t *e) {
-  const char *p[1] = {role};
-  PGresult *r;
-  int rc = -1;
+  store_role_grant_t g = {owner, role};
+  int rc;
   if (store_ready(owner, e) < 0)
     return -1;
   /* GRANTs of two instances at once collide: one at a time, as migrations */
   if (store_lock(owner, "migrations", 1, e) < 0)
     return -1;
-  if (store_begin(owner, e) == 0) {
-    r = store_exec(owner, "SELECT set_config('pcad.grantee', $1, true)", 1, p, e);
-    rc = r && store_script(owner, "granting the database role's rights", store_role_rights,
-                           e) == 0 && store_commit(owner, e) == 0
-             ? 0
-             : -1;
-    PQclear(r);
-    if (rc < 0)
-      store_rollback(owner);
-  }
+  rc = store_tx(owner, store_role_grant_tx, &g, 0, e);
   if (owner->conn)
     err_ignore(store_lock(owner, "migrations", 0, NULL)); /* or it goes with the connection */
   return rc;
