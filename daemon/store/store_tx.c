@@ -42,6 +42,10 @@ static int store_tx_run(store_t *s, store_tx_fn body, void *arg, int tx, long re
                         err_t *e) {
   long long start = clock_now_ms();
   long pause_ms = 50;
+  /* store_ready would take an open transaction for a broken connection
+   * and drop it: a body that runs store_tx again is a bug, said as one */
+  if (s->conn && PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
+    return err_set(e, ERR_InternalFailure, "a transaction was begun inside a transaction");
   for (;;) {
     int rc;
     err_clear(e);
